@@ -1,0 +1,153 @@
+"""The decisions researchers swap: machine ordering, supplier choice, project selection.
+
+Each decision is a small `Protocol` over plain data, so a policy can be written and tested
+without SimPy. Implementations register under the name a scenario file uses
+(`stages.procurement.ordering`, `stages.procurement.supplier_choice`,
+`stages.investment.policy`); the defaults are SPEC.md's rules. See
+`docs/how-to/extend-the-model.md` for a worked example of adding one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Protocol, Sequence, TypeVar
+
+KINDS = ("ordering", "supplier_choice", "project_policy")
+_REGISTRY: dict[str, dict[str, object]] = {kind: {} for kind in KINDS}
+
+T = TypeVar("T")
+
+
+def register(kind: str, name: str) -> Callable[[T], T]:
+    """Class decorator: make a policy available to scenario files under `name`."""
+    if kind not in _REGISTRY:
+        raise ValueError(f"unknown policy kind {kind!r}; kinds are {', '.join(KINDS)}")
+
+    def add(cls: T) -> T:
+        _REGISTRY[kind][name] = cls
+        return cls
+
+    return add
+
+
+def registered(kind: str) -> list[str]:
+    """Names registered for a kind of decision, in registration order."""
+    return list(_REGISTRY[kind])
+
+
+def get(kind: str, name: str) -> object:
+    """A fresh instance of the policy registered as `name`."""
+    try:
+        return _REGISTRY[kind][name]()  # type: ignore[operator]
+    except KeyError:
+        known = ", ".join(registered(kind))
+        raise ValueError(f"unknown {kind} {name!r}; registered: {known}") from None
+
+
+# --- machine ordering ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineOption:
+    """A line that may get one more machine: its place in the file, cost and capacity."""
+
+    index: int
+    line_id: str
+    machine_cost: float
+    machine_capacity: float
+
+
+class OrderingRule(Protocol):
+    """Chooses which line gets the next machine, or None when no option is given."""
+
+    def choose(self, options: Sequence[LineOption]) -> LineOption | None: ...
+
+
+@register("ordering", "lowest_cost_per_capacity")
+class LowestCostPerCapacity:
+    """SPEC.md §4: lowest `machine_cost / machine_capacity`; ties in file order."""
+
+    def choose(self, options: Sequence[LineOption]) -> LineOption | None:
+        if not options:
+            return None
+        return min(options, key=lambda o: (o.machine_cost / o.machine_capacity, o.index))
+
+
+# --- supplier choice ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupplierOption:
+    """A supplier as the choice rule sees it at the moment an order is placed."""
+
+    index: int
+    supplier_id: str
+    slots: int
+    pending: int  # orders assigned and not yet built (blocked ones excluded)
+    mean_lead_time_days: float
+    mean_shipping_days: float
+
+
+class SupplierChoice(Protocol):
+    """Chooses the supplier for one machine order."""
+
+    def choose(self, options: Sequence[SupplierOption]) -> SupplierOption: ...
+
+
+def expected_delivery_days(o: SupplierOption) -> float:
+    """`(floor(pending / slots) + 1) * E[lead_time] + E[shipping]` (SPEC.md §4)."""
+    return (math.floor(o.pending / o.slots) + 1) * o.mean_lead_time_days + o.mean_shipping_days
+
+
+@register("supplier_choice", "earliest_delivery")
+class EarliestDelivery:
+    """SPEC.md §4: earliest expected delivery; ties in file order."""
+
+    def choose(self, options: Sequence[SupplierOption]) -> SupplierOption:
+        return min(options, key=lambda o: (expected_delivery_days(o), o.index))
+
+
+# --- project selection --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectOption:
+    """A candidate project at a start decision, with its component's projected gap."""
+
+    index: int
+    project_id: str
+    capex: float
+    capacity: float
+    projected_gap: float  # units/year
+    unit_value: float
+
+
+class ProjectPolicy(Protocol):
+    """Orders the candidates of a start decision; the first affordable one starts."""
+
+    def order(self, options: Sequence[ProjectOption]) -> list[ProjectOption]: ...
+
+
+@register("project_policy", "largest_gap_first")
+class LargestGapFirst:
+    """By projected gap value, `unit_value * gap`, largest first; ties in file order."""
+
+    def order(self, options: Sequence[ProjectOption]) -> list[ProjectOption]:
+        return sorted(options, key=lambda o: (-o.unit_value * o.projected_gap, o.index))
+
+
+@register("project_policy", "listed_order")
+class ListedOrder:
+    """In the order of the scenario file."""
+
+    def order(self, options: Sequence[ProjectOption]) -> list[ProjectOption]:
+        return sorted(options, key=lambda o: o.index)
+
+
+@register("project_policy", "lowest_cost_per_unit")
+class LowestCostPerUnit:
+    """By `capex / capacity`, cheapest first; ties in file order."""
+
+    def order(self, options: Sequence[ProjectOption]) -> list[ProjectOption]:
+        return sorted(options, key=lambda o: (o.capex / o.capacity, o.index))
