@@ -1,0 +1,93 @@
+"""KPI functions on the daily grid (SPEC.md §6), pure and vectorised.
+
+`close_day` applies the close rule with its hold period; `stage_speed` gives t50/t90;
+`daily_money` spreads recorded money flows over days. They take numpy arrays and know
+nothing of SimPy or pandas, so each can be checked against a hand-computed case.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FAIL_REL = 1e-9
+FAIL_ABS = 1e-12
+
+
+def smoothed_ratio(shortfall: np.ndarray, demand: np.ndarray, window: int) -> np.ndarray:
+    """Trailing-window ratio `sum(shortfall) / sum(demand)`, partial window at the start,
+    0 where the window's demand is 0. Window 1 is the daily ratio."""
+    window = max(1, int(window))
+    if window == 1:
+        s, dm = shortfall, demand
+    else:
+        cs = np.concatenate(([0.0], np.cumsum(shortfall)))
+        cd = np.concatenate(([0.0], np.cumsum(demand)))
+        idx = np.arange(1, len(shortfall) + 1)
+        lo = np.maximum(idx - window, 0)
+        s, dm = cs[idx] - cs[lo], cd[idx] - cd[lo]
+    out = np.zeros(len(shortfall))
+    positive = dm > 0
+    out[positive] = s[positive] / dm[positive]
+    return out
+
+
+def close_day(ratio: np.ndarray, threshold: float, hold_days: int) -> tuple[bool, int, bool]:
+    """The close rule: first day d with the ratio at or below the threshold on every day
+    d .. d + hold - 1, all within the run. Returns (closed, d, reopened); d is -1 and
+    reopened False when not closed. A day fails when ratio > threshold·(1 + 1e-9) + 1e-12."""
+    n = len(ratio)
+    hold = max(1, int(hold_days))
+    fail = ratio > threshold * (1.0 + FAIL_REL) + FAIL_ABS
+    # next failing day at or after d (n when none)
+    positions = np.where(fail, np.arange(n), n)
+    next_fail = np.minimum.accumulate(positions[::-1])[::-1]
+    days = np.arange(n)
+    ok = (next_fail >= days + hold) & (days + hold <= n)
+    if not ok.any():
+        return False, -1, False
+    d = int(np.argmax(ok))
+    reopened = bool(fail[d + hold :].any())
+    return True, d, reopened
+
+
+def stage_speed(served: np.ndarray) -> tuple[float, float]:
+    """(t50, t90): first day the served rate reaches 50% / 90% of its own peak; NaN if the
+    stage never serves."""
+    peak = float(served.max()) if served.size else 0.0
+    if peak <= 0:
+        return float("nan"), float("nan")
+    tol = 1e-12 * peak
+    t50 = float(np.argmax(served >= 0.5 * peak - tol))
+    t90 = float(np.argmax(served >= 0.9 * peak - tol))
+    return t50, t90
+
+
+def daily_money(flows: list[tuple[float, float, float]], n_days: int) -> np.ndarray:
+    """Amounts per day from flows `(t0, t1, amount)`: lumps on day floor(t0), spreads over
+    [t0, t1) in proportion to overlap. Flows at or after the end are dropped."""
+    out = np.zeros(n_days)
+    if not flows:
+        return out
+    arr = np.asarray(flows, dtype=float)
+    lump = arr[:, 1] <= arr[:, 0]
+    lumps = arr[lump]
+    lumps = lumps[lumps[:, 0] < n_days]
+    if len(lumps):
+        np.add.at(out, np.clip(np.floor(lumps[:, 0]).astype(int), 0, n_days - 1), lumps[:, 2])
+    spreads = arr[~lump]
+    if len(spreads):
+        edges = np.arange(n_days + 1, dtype=float)
+        t0, t1, amount = spreads[:, 0:1], spreads[:, 1:2], spreads[:, 2:3]
+        cumulative = amount * np.clip((edges - t0) / (t1 - t0), 0.0, 1.0)
+        out += np.diff(cumulative.sum(axis=0))
+    return out
+
+
+def days_in_spells(spells: list[tuple[float, float]], n_days: int) -> int:
+    """Number of days whose midpoint lies in one of the (non-overlapping) spells [t0, t1)."""
+    total = 0
+    for t0, t1 in spells:
+        first = min(max(int(np.ceil(t0 - 0.5)), 0), n_days)
+        stop = min(max(int(np.ceil(t1 - 0.5)), 0), n_days)
+        total += max(0, stop - first)
+    return total

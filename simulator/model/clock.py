@@ -1,0 +1,28 @@
+"""Event priorities for things that happen at the same instant (SPEC.md §10).
+
+At one instant money comes first (tranches credited), then line failures and repairs, then
+the decisions of stage 1, 2 and 3, in that order. SimPy orders simultaneous events by an
+integer priority and then by scheduling order; `after` schedules a plain event with ours.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+MONEY = 10
+BUDGET_DRY = 11
+FAILURE = 20
+SHARING = 30
+PROCUREMENT = 40
+INVESTMENT = 50
+
+
+def after(env: simpy.Environment, delay: float, priority: int) -> simpy.Event:
+    """An event that fires `delay` days from now with the given same-instant priority."""
+    if delay < 0:
+        raise ValueError(f"negative delay {delay}")
+    event = simpy.Event(env)
+    event._ok = True
+    event._value = None
+    env.schedule(event, priority, delay)  # type: ignore[arg-type]
+    return event

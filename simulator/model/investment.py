@@ -1,0 +1,359 @@
+"""Stage 3: a programme of new plants funded by tranches (SPEC.md §4, Investment).
+
+Tranches credit the programme's budget; start decisions (stage start, each
+`earliest_start`, each tranche arrival, each project finish, every `review_days`) take
+candidates with a positive projected gap in the order of the `policy`. A started project
+pays its upfront share, prepares, then draws the rest continuously while it builds. The
+moment the budget runs dry is scheduled as an event (balance ÷ total draw rate, recomputed
+at every start, pause, tranche and finish): every drawing build pauses then, and resumes
+when money arrives. Draws: `build:<project>` (preparation, build, ramp).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generator
+
+import simpy
+
+from simulator import policies
+from simulator.model.clock import BUDGET_DRY, INVESTMENT, MONEY, after
+from simulator.model.money import Account, tranche_arrival
+from simulator.model.record import INVESTMENT as STAGE
+from simulator.model.world import World
+
+
+@dataclass
+class Project:
+    """One candidate project and its progress in this replication."""
+
+    index: int
+    spec: object
+    component: int
+    preparation: float
+    build: float
+    ramp: float
+    rate: float  # money drawn per day while building
+    earliest_day: float
+    underway: bool
+    state: str = "candidate"  # candidate | preparing | building | paused | finished
+    started_at: float = 0.0
+    remaining: float = 0.0  # build days still to do
+    resumed_at: float = 0.0
+    pause_started: float | None = None
+    paused_total: float = 0.0
+    version: int = 0
+
+    def paused_so_far(self, now: float) -> float:
+        ongoing = now - self.pause_started if self.pause_started is not None else 0.0
+        return self.paused_total + ongoing
+
+    def expected_finish(self, now: float) -> float:
+        """start + E[preparation] + (1 - progress) * E[build] + time paused so far."""
+        spec = self.spec
+        prep = 0.0 if self.underway else spec.preparation_days.mean()
+        build = (1.0 - float(spec.progress_at_start)) * spec.build_days.mean()
+        return self.started_at + prep + build + self.paused_so_far(now)
+
+
+class InvestmentStage:
+    """Stage 3's state in one replication: budget with continuous draws and the projects."""
+
+    def __init__(self, world: World, spec, projects: list[Project]) -> None:
+        self.world = world
+        self.spec = spec
+        self.projects = projects
+        self.start_day = float(world.plan.scenario.day(spec.start))
+        self.account = Account(world, STAGE, "investment", self.start_day)
+        self.policy = policies.get("project_policy", spec.policy)
+        self.drawing: list[Project] = []
+        self.last = 0.0
+        self.dry_version = 0
+        scale = sum(float(t.amount) for t in spec.tranches) + float(spec.budget)
+        self.eps = 1e-9 * max(1.0, scale)
+        self.account.note_empty(0.0, True)
+
+    # --- the budget ----------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Take the money drawn since the last settlement out of the balance."""
+        now = self.world.now
+        rate = sum(p.rate for p in self.drawing)
+        if now > self.last and rate > 0:
+            spent = min(rate * (now - self.last), self.account.balance)
+            self.account.balance -= spent
+            self.world.record.money.append((STAGE, "spent", self.last, now, spent))
+        self.last = now
+
+    def reschedule_dry(self) -> None:
+        """Schedule the moment the budget runs dry at the current draw rate."""
+        self.dry_version += 1
+        rate = sum(p.rate for p in self.drawing)
+        if rate <= 0:
+            return
+        if self.account.balance <= self.eps:
+            self.run_dry()
+            return
+        version = self.dry_version
+        event = after(self.world.env, self.account.balance / rate, BUDGET_DRY)
+        event.callbacks.append(lambda _e: self._on_dry(version))
+
+    def _on_dry(self, version: int) -> None:
+        if version == self.dry_version:
+            self.run_dry()
+
+    def run_dry(self) -> None:
+        """The budget is empty: every drawing build pauses now."""
+        self.settle()
+        self.account.balance = 0.0
+        self.account.note_empty(self.world.now, True)
+        for project in list(self.drawing):
+            self._pause(project)
+        self.drawing = []
+        self.dry_version += 1
+
+    def credit(self, amount: float, entity: str) -> None:
+        """Money arrives: credit it, then resume paused builds first."""
+        self.settle()
+        self.account.credit(amount, self.world.now, entity)
+        if self.account.balance > self.eps:
+            self.account.note_empty(self.world.now, False)
+            for project in self.projects:
+                if project.state == "paused":
+                    self._resume(project)
+        self.reschedule_dry()
+
+    # --- one project ----------------------------------------------------------------------
+
+    def _event(self, kind: str, project: Project, amount: float = float("nan")) -> None:
+        comp = self.world.plan.components[project.component].id
+        self.world.record.event(self.world.now, kind, "investment", project.spec.id, comp,
+                                amount=amount)
+
+    def _activate(self, project: Project) -> None:
+        now = self.world.now
+        project.state = "building"
+        project.resumed_at = now
+        project.version += 1
+        version = project.version
+        if project.rate > 0:
+            self.drawing.append(project)
+        event = after(self.world.env, project.remaining, INVESTMENT)
+        event.callbacks.append(lambda _e: self._on_finish(project, version))
+
+    def _pause(self, project: Project) -> None:
+        now = self.world.now
+        project.remaining -= now - project.resumed_at
+        project.version += 1
+        if project.remaining <= 1e-9:
+            self._finish(project)
+            return
+        project.state = "paused"
+        project.pause_started = now
+        self._event("project_paused", project)
+
+    def _resume(self, project: Project) -> None:
+        now = self.world.now
+        project.paused_total += now - (project.pause_started or now)
+        project.pause_started = None
+        self._activate(project)
+        self._event("project_resumed", project)
+
+    def begin_building(self, project: Project) -> None:
+        """Preparation is over: build if there is money (or nothing to draw), else wait."""
+        self.settle()
+        self._event("building_started", project)
+        if project.rate <= 0 or self.account.balance > self.eps:
+            self._activate(project)
+            self.reschedule_dry()
+        else:
+            project.state = "paused"
+            project.pause_started = self.world.now
+            self._event("project_paused", project)
+
+    def _on_finish(self, project: Project, version: int) -> None:
+        if version != project.version:
+            return
+        self.settle()
+        if project in self.drawing:
+            self.drawing.remove(project)
+        self._finish(project)
+        self.reschedule_dry()
+        self.decide()
+
+    def _finish(self, project: Project) -> None:
+        project.state = "finished"
+        project.remaining = 0.0
+        project.version += 1
+        capacity = float(project.spec.capacity)
+        self.world.record.sources.append((STAGE, project.component, -1, self.world.now,
+                                          project.ramp, capacity))
+        self._event("project_finished", project, capacity)
+
+    def start(self, project: Project) -> None:
+        """Start a candidate: commit its capex, pay the upfront share, begin preparing."""
+        self.settle()
+        now = self.world.now
+        capex = float(project.spec.capex)
+        upfront = capex * float(project.spec.upfront_share)
+        self.account.balance = max(0.0, self.account.balance - upfront)
+        money = self.world.record.money
+        money.append((STAGE, "committed", now, now, capex))
+        money.append((STAGE, "spent", now, now, upfront))
+        project.state = "preparing"
+        project.started_at = now
+        project.remaining = project.build
+        self._event("project_started", project, capex)
+        if self.account.balance <= self.eps:
+            self.account.note_empty(now, True)
+        self.reschedule_dry()
+        self.world.env.process(prepare(self.world.env, self, project))
+
+    def start_underway(self, project: Project) -> None:
+        """A project already under way at t = 0: no upfront payment, no preparation."""
+        p = float(project.spec.progress_at_start)
+        capex = float(project.spec.capex)
+        self.world.record.capex_before_start += p * capex
+        self.world.record.money.append((STAGE, "committed", 0.0, 0.0, (1 - p) * capex))
+        project.started_at = 0.0
+        project.remaining = (1 - p) * project.build
+        self._event("project_started", project, capex)
+        if project.remaining <= 1e-9:
+            self._finish(project)
+        else:
+            self.begin_building(project)
+
+    # --- decisions --------------------------------------------------------------------------
+
+    def counted_capacity(self, component: int, target: float | None) -> float:
+        """Nameplate of started projects for a component (all, or expected by `target`)."""
+        now = self.world.now
+        total = 0.0
+        for p in self.projects:
+            if p.component != component or p.state == "candidate":
+                continue
+            if target is None or p.state == "finished" or p.expected_finish(now) <= target:
+                total += float(p.spec.capacity)
+        return total
+
+    def projected_gap(self, project: Project) -> float:
+        """Expected gap when the project could be producing, minus what is on its way."""
+        world, spec = self.world, project.spec
+        horizon = (world.now + spec.preparation_days.mean() + spec.build_days.mean()
+                   + spec.ramp_up_days.mean())
+        c = project.component
+        gap = world.plan.components[c].expected_gap(horizon)
+        return (gap - world.sharing_offers[c] - world.machines_ordered[c]
+                - self.counted_capacity(c, None))
+
+    def decide(self) -> None:
+        """A start decision: start affordable candidates in policy order, gaps recomputed."""
+        now = self.world.now
+        if now < self.start_day:
+            return
+        self.settle()
+        components = self.world.plan.components
+        while True:
+            options = []
+            for p in self.projects:
+                if p.state != "candidate" or p.earliest_day > now or p.underway:
+                    continue
+                gap = self.projected_gap(p)
+                if gap > 1e-9:
+                    options.append(policies.ProjectOption(
+                        p.index, p.spec.id, float(p.spec.capex), float(p.spec.capacity), gap,
+                        components[p.component].unit_value))
+            chosen = None
+            for option in self.policy.order(options):
+                p = self.projects[option.index]
+                upfront = float(p.spec.capex) * float(p.spec.upfront_share)
+                if upfront <= self.account.balance + self.eps:
+                    chosen = p
+                    break
+            if chosen is None:
+                return
+            self.start(chosen)
+
+    def decide_soon(self) -> None:
+        """A decision at this instant, after money, failures and stages 1 and 2."""
+        event = after(self.world.env, 0.0, INVESTMENT)
+        event.callbacks.append(lambda _e: self.decide())
+
+    def close(self) -> None:
+        """End of run: settle the draws, report paused build-days and unspent money."""
+        self.settle()
+        now = self.world.now
+        self.world.record.paused_build_days += sum(p.paused_so_far(now) for p in self.projects)
+        self.account.close(now)
+
+
+def prepare(env: simpy.Environment, stage: InvestmentStage, project: Project) -> Generator:
+    """Design and permits (no money drawn), then building begins."""
+    yield after(env, project.preparation, INVESTMENT)
+    stage.begin_building(project)
+
+
+def fund_programme(env: simpy.Environment, stage: InvestmentStage) -> Generator:
+    """Credit the stage budget and each tranche as it arrives; each triggers a decision."""
+    arrivals = [(stage.start_day, "budget", float(stage.spec.budget))]
+    for tranche in stage.spec.tranches:
+        t = tranche_arrival(stage.world, "investment", tranche)
+        if t is not None:
+            arrivals.append((t, tranche.id, float(tranche.amount)))
+    arrivals.sort(key=lambda a: a[0])
+    for t, entity, amount in arrivals:
+        yield after(env, max(0.0, t - env.now), MONEY)
+        if amount > 0:
+            stage.credit(amount, entity)
+            stage.decide_soon()
+
+
+def review_projects(env: simpy.Environment, stage: InvestmentStage) -> Generator:
+    """Start decisions at the stage start and every `review_days` after."""
+    yield after(env, stage.start_day, INVESTMENT)
+    while True:
+        stage.decide()
+        yield after(env, float(stage.spec.review_days), INVESTMENT)
+
+
+def open_at_earliest_starts(env: simpy.Environment, stage: InvestmentStage) -> Generator:
+    """A decision at each `earliest_start` after the stage start."""
+    for day in sorted({p.earliest_day for p in stage.projects if p.earliest_day > stage.start_day}):
+        yield after(env, day - env.now, INVESTMENT)
+        stage.decide()
+
+
+def start_projects_under_way(env: simpy.Environment, stage: InvestmentStage) -> Generator:
+    """Projects with `progress_at_start` > 0 start at t = 0, whatever the stage start."""
+    yield after(env, 0.0, INVESTMENT)
+    for project in stage.projects:
+        if project.underway:
+            stage.start_underway(project)
+
+
+def build_investment(world: World, spec) -> InvestmentStage:
+    """Wire stage 3: draw each project's durations, the budget and the processes."""
+    scenario = world.plan.scenario
+    start_day = float(scenario.day(spec.start))
+    projects = []
+    for i, p in enumerate(spec.projects):
+        stream = world.streams(f"build:{p.id}")
+        preparation = max(0.0, p.preparation_days.sample(stream.next()))
+        build = max(1.0, p.build_days.sample(stream.next()))
+        ramp = max(0.0, p.ramp_up_days.sample(stream.next()))
+        progress = float(p.progress_at_start)
+        if progress > 0:
+            rate = float(p.capex) / build
+        else:
+            rate = float(p.capex) * (1.0 - float(p.upfront_share)) / build
+        earliest = start_day if p.earliest_start is None else max(start_day,
+                                                                  scenario.day(p.earliest_start))
+        projects.append(Project(i, p, world.plan.component_index[p.component], preparation,
+                                build, ramp, rate, float(earliest), progress > 0))
+    stage = InvestmentStage(world, spec, projects)
+    env = world.env
+    env.process(fund_programme(env, stage))
+    env.process(start_projects_under_way(env, stage))
+    env.process(review_projects(env, stage))
+    env.process(open_at_earliest_starts(env, stage))
+    return stage

@@ -1,0 +1,73 @@
+"""A stage's money: tranche draws, the account balance and its empty spells.
+
+Tranches (SPEC.md §4, Investment; procurement's follow the same rules): each is drawn per
+replication from `tranche:<stage>:<id>` (delay, then paid), paid whole at `date + delay`,
+credited at t = 0 when that falls before the run and never when it falls after the end.
+"""
+
+from __future__ import annotations
+
+from simulator.model.world import World
+
+
+def tranche_arrival(world: World, stage_name: str, tranche) -> float | None:
+    """When this tranche's money arrives in this replication, or None if it never does."""
+    stream = world.streams(f"tranche:{stage_name}:{tranche.id}")
+    delay = max(0.0, tranche.delay_days.sample(stream.next()))
+    paid = stream.next() < float(tranche.probability)
+    t = max(0.0, world.plan.scenario.day(tranche.date) + delay)
+    if not paid or t >= world.plan.n_days:
+        return None
+    return t
+
+
+class Account:
+    """The balance of one stage, with money flows and empty spells written to the record."""
+
+    def __init__(self, world: World, stage_index: int, stage_name: str, start_day: float):
+        self.world = world
+        self.stage_index = stage_index
+        self.stage_name = stage_name
+        self.start_day = start_day
+        self.balance = 0.0
+        self._empty_since: float | None = None
+
+    def credit(self, amount: float, t: float, entity: str) -> None:
+        """Money released into the stage's budget."""
+        self.balance += amount
+        self.world.record.money.append((self.stage_index, "released", t, t, amount))
+        self.world.record.event(t, "money_released", self.stage_name, entity, amount=amount)
+
+    def pay(self, amount: float, t: float) -> None:
+        """A payment that counts as committed and spent at once (machines, upfront shares)."""
+        self.balance -= amount
+        if self.balance < 1e-9 * max(1.0, amount):
+            self.balance = max(0.0, self.balance)
+        self.world.record.money.append((self.stage_index, "committed", t, t, amount))
+        self.world.record.money.append((self.stage_index, "spent", t, t, amount))
+
+    def refund(self, amount: float, t: float) -> None:
+        """Money returned (a blocked order): committed and spent fall back."""
+        self.balance += amount
+        self.world.record.money.append((self.stage_index, "committed", t, t, -amount))
+        self.world.record.money.append((self.stage_index, "spent", t, t, -amount))
+
+    def note_empty(self, t: float, empty: bool) -> None:
+        """Open or close an empty spell at time t (clipped to the stage's active period)."""
+        if empty and self._empty_since is None:
+            self._empty_since = t
+        elif not empty and self._empty_since is not None:
+            self._close_spell(t)
+
+    def _close_spell(self, t: float) -> None:
+        t0 = max(self._empty_since, self.start_day)  # type: ignore[type-var]
+        t1 = min(t, float(self.world.plan.n_days))
+        if t1 > t0:
+            self.world.record.empty_budget.append((self.stage_index, t0, t1))
+        self._empty_since = None
+
+    def close(self, end: float) -> None:
+        """End of run: close the open spell and report the money left unspent."""
+        if self._empty_since is not None:
+            self._close_spell(end)
+        self.world.record.unspent[self.stage_index] = self.balance

@@ -1,0 +1,242 @@
+"""Stage 2: order machines for lines that can make the parts (SPEC.md §4, Procurement).
+
+Reviews at the stage start and every `review_days` compare each component's projected
+shortfall at the target date with the pipeline and order one machine at a time, paid at the
+decision. Each machine is its own order: after `approval_days` it is placed with the
+supplier chosen by the `supplier_choice` policy, may be blocked (refunded, re-ordered after
+`reorder_delay_days`, lapsing without money), waits for one of the supplier's slots (a SimPy
+`Resource`), is built, shipped, installed and ramps up.
+Draws: `machines:<line>` (per machine: approval, installation, ramp) and `supplier:<id>`
+(per placement: block, re-order delay, lead time, shipping).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generator
+
+import simpy
+
+from simulator import policies
+from simulator.model.clock import MONEY, PROCUREMENT, after
+from simulator.model.money import Account, tranche_arrival
+from simulator.model.record import PROCUREMENT as STAGE
+from simulator.model.world import LinePlan, World
+
+EPS = 1e-9
+
+
+@dataclass
+class Supplier:
+    """A machine-tool supplier: its slots as a SimPy resource and its pending orders."""
+
+    index: int
+    spec: object
+    resource: simpy.Resource
+    pending: int = 0
+    mean_lead: float = 0.0
+    mean_shipping: float = 0.0
+
+
+@dataclass
+class ProcurementStage:
+    """Stage 2's state in one replication."""
+
+    world: World
+    spec: object
+    account: Account
+    suppliers: list[Supplier]
+    machines: list[int] = field(default_factory=list)  # per line: ordered, not lapsed
+    counts: list[int] = field(default_factory=list)  # per line: machines decided so far
+
+    def __post_init__(self) -> None:
+        n = len(self.world.plan.lines)
+        self.machines = [0] * n
+        self.counts = [0] * n
+        self.ordering = policies.get("ordering", self.spec.ordering)
+        self.choice = policies.get("supplier_choice", self.spec.supplier_choice)
+        offset = self.spec.target_offset_days
+        if offset is None:
+            offset = (
+                min(s.mean_lead + s.mean_shipping for s in self.suppliers)
+                + self.spec.approval_days.mean()
+                + self.spec.installation_days.mean()
+                + self.spec.ramp_up_days.mean()
+            )
+        self.target_offset = float(offset)
+
+    # --- money -------------------------------------------------------------------------
+
+    def has_room(self, line: LinePlan) -> bool:
+        return self.machines[line.index] < int(line.spec.max_machines)
+
+    def update_empty(self) -> None:
+        """The budget is empty when it cannot pay for a machine on any line with room."""
+        costs = [float(l.spec.machine_cost) for l in self.world.plan.lines if self.has_room(l)]
+        empty = bool(costs) and self.account.balance + EPS < min(costs)
+        self.account.note_empty(self.world.now, empty)
+
+    # --- the review --------------------------------------------------------------------
+
+    def projected_shortfall(self, component: int, target: float) -> float:
+        """Expected gap at the target minus the nameplate already in the pipeline."""
+        world = self.world
+        gap = world.plan.components[component].expected_gap(target)
+        return (gap - world.sharing_offers[component] - world.machines_ordered[component]
+                - world.projects_counted(component, target))
+
+    def review(self) -> None:
+        """One review: order machines, component by component, while money and room last."""
+        world = self.world
+        now = world.now
+        target = now + self.target_offset
+        comps = world.plan.components
+        shortfalls = [self.projected_shortfall(c.index, target) for c in comps]
+        order = sorted((c for c in comps if shortfalls[c.index] > EPS),
+                       key=lambda c: (-c.unit_value * shortfalls[c.index], c.index))
+        lines_of = self._lines_by_component()
+        for comp in order:
+            remaining = shortfalls[comp.index]
+            while remaining > EPS:
+                options = [
+                    policies.LineOption(l.index, l.id, float(l.spec.machine_cost),
+                                        float(l.spec.machine_capacity))
+                    for l in lines_of[comp.index]
+                    if self.has_room(l) and float(l.spec.machine_cost) <= self.account.balance + EPS
+                ]
+                chosen = self.ordering.choose(options)
+                if chosen is None:
+                    break
+                line = world.plan.lines[chosen.index]
+                self._decide_machine(line)
+                remaining -= float(line.spec.machine_capacity)
+        self.update_empty()
+
+    def _lines_by_component(self) -> list[list[LinePlan]]:
+        by: list[list[LinePlan]] = [[] for _ in self.world.plan.components]
+        for line in self.world.plan.lines:
+            if int(line.spec.max_machines) > 0 and float(line.spec.machine_capacity) > 0:
+                by[line.component].append(line)
+        return by
+
+    def _decide_machine(self, line: LinePlan) -> None:
+        world = self.world
+        cost = float(line.spec.machine_cost)
+        self.account.pay(cost, world.now)
+        self.machines[line.index] += 1
+        self.counts[line.index] += 1
+        world.machines_ordered[line.component] += float(line.spec.machine_capacity)
+        order_id = f"{line.id}/m{self.counts[line.index]}"
+        comp = world.plan.components[line.component].id
+        world.record.event(world.now, "order_decided", "procurement", order_id, comp, "", cost)
+        world.env.process(fulfil_order(world.env, self, line, order_id))
+
+    # --- placement ---------------------------------------------------------------------
+
+    def choose_supplier(self) -> Supplier:
+        options = [
+            policies.SupplierOption(s.index, s.spec.id, int(s.spec.slots), s.pending,
+                                    s.mean_lead, s.mean_shipping)
+            for s in self.suppliers
+        ]
+        return self.suppliers[self.choice.choose(options).index]
+
+
+def review_orders(env: simpy.Environment, stage: ProcurementStage) -> Generator:
+    """Reviews at the stage start and every `review_days` after."""
+    yield after(env, stage.world.plan.scenario.day(stage.spec.start), PROCUREMENT)
+    while True:
+        stage.review()
+        yield after(env, float(stage.spec.review_days), PROCUREMENT)
+
+
+def fund_procurement(env: simpy.Environment, stage: ProcurementStage) -> Generator:
+    """The stage budget at its start; tranche money waits in the account for the next review."""
+    arrivals = [(float(stage.world.plan.scenario.day(stage.spec.start)), "budget",
+                 float(stage.spec.budget))]
+    for tranche in stage.spec.tranches:
+        t = tranche_arrival(stage.world, "procurement", tranche)
+        if t is not None:
+            arrivals.append((t, tranche.id, float(tranche.amount)))
+    arrivals.sort(key=lambda a: a[0])
+    for t, entity, amount in arrivals:
+        yield after(env, max(0.0, t - env.now), MONEY)
+        if amount > 0:
+            stage.account.credit(amount, stage.world.now, entity)
+        stage.update_empty()
+
+
+def fulfil_order(env: simpy.Environment, stage: ProcurementStage, line: LinePlan,
+                 order_id: str) -> Generator:
+    """One machine from approval to installation, with blocking and re-orders."""
+    world, record = stage.world, stage.world.record
+    comp = world.plan.components[line.component].id
+    cost = float(line.spec.machine_cost)
+    draws = world.streams(f"machines:{line.id}")
+    approval = max(0.0, stage.spec.approval_days.sample(draws.next()))
+    installation = max(0.0, stage.spec.installation_days.sample(draws.next()))
+    ramp = max(0.0, stage.spec.ramp_up_days.sample(draws.next()))
+    if approval > 0:
+        yield after(env, approval, PROCUREMENT)
+    while True:
+        supplier = stage.choose_supplier()
+        s = supplier.spec
+        stream = world.streams(f"supplier:{s.id}")
+        u_block, u_reorder, u_lead, u_ship = (stream.next() for _ in range(4))
+        record.orders_placed += 1
+        record.supplier_orders[s.id] = record.supplier_orders.get(s.id, 0) + 1
+        record.event(world.now, "order_placed", "procurement", order_id, comp, s.id, cost)
+        if u_block >= float(s.block_probability):
+            break
+        record.orders_blocked += 1
+        record.supplier_blocked[s.id] = record.supplier_blocked.get(s.id, 0) + 1
+        stage.account.refund(cost, world.now)
+        stage.update_empty()
+        record.event(world.now, "order_blocked", "procurement", order_id, comp, s.id, cost)
+        yield after(env, max(0.0, s.reorder_delay_days.sample(u_reorder)), PROCUREMENT)
+        if stage.account.balance + EPS < cost:
+            stage.machines[line.index] -= 1
+            world.machines_ordered[line.component] -= float(line.spec.machine_capacity)
+            record.orders_lapsed += 1
+            record.event(world.now, "order_lapsed", "procurement", order_id, comp, s.id)
+            stage.update_empty()
+            return
+        stage.account.pay(cost, world.now)
+        stage.update_empty()
+        record.event(world.now, "order_reordered", "procurement", order_id, comp, "", cost)
+    supplier.pending += 1
+    placed = world.now
+    with supplier.resource.request() as slot:
+        yield slot
+        record.slot_waits.setdefault(s.id, []).append(world.now - placed)
+        record.event(world.now, "building_started", "procurement", order_id, comp, s.id)
+        yield after(env, max(0.0, s.lead_time_days.sample(u_lead)), PROCUREMENT)
+        supplier.pending -= 1
+    built = world.now
+    shipped = built + max(0.0, s.shipping_days.sample(u_ship))
+    installed = shipped + installation
+    record.event(built, "shipped", "procurement", order_id, comp, s.id)
+    record.event(shipped, "delivered", "procurement", order_id, comp, s.id)
+    record.event(installed, "installed", "procurement", order_id, comp, s.id,
+                 float(line.spec.machine_capacity))
+    record.sources.append((STAGE, line.component, line.index, installed, ramp,
+                           float(line.spec.machine_capacity)))
+
+
+def build_procurement(world: World, spec) -> ProcurementStage:
+    """Wire stage 2: suppliers as SimPy resources, the account and its processes."""
+    env = world.env
+    suppliers = [
+        Supplier(i, s, simpy.Resource(env, capacity=int(s.slots)),
+                 mean_lead=float(s.lead_time_days.mean()),
+                 mean_shipping=float(s.shipping_days.mean()))
+        for i, s in enumerate(spec.suppliers)
+    ]
+    start = float(world.plan.scenario.day(spec.start))
+    stage = ProcurementStage(world, spec, Account(world, STAGE, "procurement", start), suppliers)
+    env.process(fund_procurement(env, stage))
+    env.process(review_orders(env, stage))
+    return stage
+
+
+__all__ = ["ProcurementStage", "build_procurement", "review_orders", "fulfil_order"]

@@ -1,0 +1,57 @@
+"""What one replication leaves behind: rate changes, money flows and milestones.
+
+The model appends plain tuples here as events happen; `simulator.evaluate` turns them into
+the daily grid. Capacity is recorded as *sources* (a nameplate that becomes available at
+`t_ready` and ramps linearly over `ramp_days`) plus each line's downtime intervals, so the
+record is small and exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STAGES = ("sharing", "procurement", "investment")
+SHARING, PROCUREMENT, INVESTMENT = 0, 1, 2
+
+
+@dataclass
+class Record:
+    """The record of one replication (times in days from the scenario start)."""
+
+    replication: int
+    # (stage index, component index, line index or -1, t_ready, ramp_days, capacity/yr)
+    sources: list[tuple[int, int, int, float, float, float]] = field(default_factory=list)
+    # (line index, t_down, t_up)
+    downtime: list[tuple[int, float, float]] = field(default_factory=list)
+    # (stage index, kind, t0, t1, amount): kind is released | committed | spent; an amount
+    # with t1 > t0 is spread evenly over [t0, t1) (continuous drawing)
+    money: list[tuple[int, str, float, float, float]] = field(default_factory=list)
+    # (stage index, t0, t1): periods in which the stage's money could pay for nothing
+    empty_budget: list[tuple[int, float, float]] = field(default_factory=list)
+    # (time, kind, stage, entity, component or "", supplier or "", amount or nan)
+    events: list[tuple[float, str, str, str, str, str, float]] = field(default_factory=list)
+    demand_factors: list[float] = field(default_factory=list)  # per component, realised
+    committed: list[float] = field(default_factory=list)  # per line, realised
+    paused_build_days: float = 0.0
+    capex_before_start: float = 0.0
+    unspent: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    orders_placed: int = 0
+    orders_blocked: int = 0
+    orders_lapsed: int = 0
+    # supplier id -> list of slot waits (days) of its unblocked orders
+    slot_waits: dict[str, list[float]] = field(default_factory=dict)
+    supplier_orders: dict[str, int] = field(default_factory=dict)
+    supplier_blocked: dict[str, int] = field(default_factory=dict)
+
+    def event(
+        self,
+        time: float,
+        kind: str,
+        stage: str,
+        entity: str,
+        component: str = "",
+        supplier: str = "",
+        amount: float = float("nan"),
+    ) -> None:
+        """Log a decision or milestone."""
+        self.events.append((time, kind, stage, entity, component, supplier, amount))

@@ -1,0 +1,41 @@
+"""Stage 1: share existing spare capacity (SPEC.md §4, Sharing).
+
+At the stage start every line whose component has a positive expected gap at any time
+until the end offers `share` of its spare capacity (`capacity - committed`). Each offer
+becomes usable after its own qualification time and ramps linearly to full rate; offers are
+never withdrawn. Draws: `qualification:<line>` (qualification, then ramp).
+"""
+
+from __future__ import annotations
+
+from typing import Generator
+
+import simpy
+
+from simulator.model.clock import SHARING, after
+from simulator.model.record import SHARING as STAGE
+from simulator.model.world import World
+
+
+def offer_spare_capacity(env: simpy.Environment, world: World, stage) -> Generator:
+    """At the stage start, make every eligible line's offer and record when it is usable."""
+    plan = world.plan
+    start = plan.scenario.day(stage.start)
+    yield after(env, start, SHARING)
+    eligible = [c.max_expected_gap(start, float(plan.n_days)) > 0 for c in plan.components]
+    for line in plan.lines:
+        stream = world.streams(f"qualification:{line.id}")
+        component = plan.components[line.component]
+        qualification = component.qualification_days or stage.qualification_days
+        q_days = max(0.0, qualification.sample(stream.next()))
+        ramp_days = max(0.0, stage.ramp_up_days.sample(stream.next()))
+        if not eligible[line.component]:
+            continue
+        offer = float(stage.share) * (float(line.spec.capacity) - world.committed[line.index])
+        if offer <= 0:
+            continue
+        world.sharing_offers[line.component] += offer
+        world.record.sources.append((STAGE, line.component, line.index, start + q_days,
+                                     ramp_days, offer))
+        world.record.event(start, "offer_made", "sharing", line.id, component.id, "", offer)
+        world.record.event(start + q_days, "offer_qualified", "sharing", line.id, component.id)

@@ -1,0 +1,131 @@
+"""The shared state of one replication, and the scenario facts every process needs.
+
+`Plan` holds what follows from the scenario alone (component order, expected demand paths,
+flat line list, day numbers); it is built once and reused for every replication. `World`
+holds one replication's environment, streams, record and the pipeline counts that the
+stages' projections read (offers made, machines ordered, projects started).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from simulator.model.record import Record
+from simulator.model.streams import Streams
+
+if TYPE_CHECKING:
+    from simulator.scenario import Scenario
+
+
+def _points(scenario: "Scenario", points: dict) -> tuple[np.ndarray, np.ndarray]:
+    """A `{date: value}` mapping as sorted day numbers and values (empty -> zero)."""
+    if not points:
+        return np.array([0.0]), np.array([0.0])
+    items = sorted((scenario.day(d), float(v)) for d, v in points.items())
+    return np.array([x for x, _ in items]), np.array([y for _, y in items])
+
+
+@dataclass
+class ComponentPlan:
+    """A component group as the planners see it: expected demand path and supply."""
+
+    index: int
+    id: str
+    unit_value: float
+    units_per_vehicle: float | None
+    demand_x: np.ndarray
+    demand_y: np.ndarray
+    supply_x: np.ndarray
+    supply_y: np.ndarray
+    expected_factor: float
+    qualification_days: Any  # Distribution or None (the stage's applies)
+
+    def expected_gap(self, t: float) -> float:
+        """`max(0, demand(t) * E[factors] - domestic_supply(t))` (SPEC.md §3)."""
+        demand = float(np.interp(t, self.demand_x, self.demand_y)) * self.expected_factor
+        supply = float(np.interp(t, self.supply_x, self.supply_y))
+        return max(0.0, demand - supply)
+
+    def max_expected_gap(self, t0: float, t1: float) -> float:
+        """The largest expected gap on [t0, t1] (at the ends or a point in between)."""
+        knots = np.concatenate(([t0, t1], self.demand_x, self.supply_x))
+        knots = knots[(knots >= t0) & (knots <= t1)]
+        return max(self.expected_gap(float(t)) for t in knots)
+
+
+@dataclass
+class LinePlan:
+    """A plant line with its component and place in the file."""
+
+    index: int
+    id: str
+    plant_id: str
+    component: int
+    spec: Any  # the scenario's Line
+
+
+@dataclass
+class Plan:
+    """What the scenario alone decides; shared by all replications."""
+
+    scenario: "Scenario"
+    n_days: int
+    components: list[ComponentPlan]
+    lines: list[LinePlan]
+    component_index: dict[str, int]
+
+    @classmethod
+    def from_scenario(cls, scenario: "Scenario") -> "Plan":
+        meta = scenario.scenario
+        market = meta.demand_factor.mean() if meta.demand_factor is not None else 1.0
+        components = []
+        for i, c in enumerate(scenario.components):
+            own = c.demand_factor.mean() if c.demand_factor is not None else 1.0
+            dx, dy = _points(scenario, c.demand)
+            sx, sy = _points(scenario, c.domestic_supply)
+            components.append(
+                ComponentPlan(i, c.id, float(c.unit_value), c.units_per_vehicle, dx, dy, sx, sy,
+                              market * own, c.qualification_days)
+            )
+        index = {c.id: c.index for c in components}
+        lines = []
+        for plant in scenario.plants:
+            for line in plant.lines:
+                lines.append(LinePlan(len(lines), line.id, plant.id, index[line.component], line))
+        return cls(scenario, scenario.n_days, components, lines, index)
+
+
+@dataclass
+class World:
+    """One replication: environment, streams, record and the pipeline counts."""
+
+    plan: Plan
+    env: simpy.Environment
+    streams: Streams
+    record: Record
+    log_failures: bool = False
+    sharing_offers: list[float] = field(default_factory=list)  # nameplate per component
+    machines_ordered: list[float] = field(default_factory=list)  # nameplate, not lapsed
+    committed: list[float] = field(default_factory=list)  # per line, this replication
+    procurement: Any = None  # ProcurementStage when enabled
+    investment: Any = None  # InvestmentStage when enabled
+
+    def __post_init__(self) -> None:
+        n = len(self.plan.components)
+        self.sharing_offers = [0.0] * n
+        self.machines_ordered = [0.0] * n
+
+    @property
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def projects_counted(self, component: int, target: float | None) -> float:
+        """Nameplate of stage-3 projects for a component: all started (`target` None), or
+        those whose expected finish is on or before `target` (finished ones always)."""
+        if self.investment is None:
+            return 0.0
+        return self.investment.counted_capacity(component, target)

@@ -1,0 +1,209 @@
+"""One replication's rows of the result tables, as numpy columns.
+
+`replication_tables` turns a record and its daily grid into the columns of `kpis`,
+`series`, `yearly`, `events`, `suppliers` and `assembly` (docs/design/internal-contracts.md
+§3). Columns, not DataFrames: a batch concatenates thousands of replications cheaply and
+builds each DataFrame once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.evaluate import Daily, Grid
+from simulator.kpis import close_day, daily_money, days_in_spells, smoothed_ratio, stage_speed
+from simulator.model.record import STAGES, Record
+from simulator.model.world import Plan
+
+Columns = dict[str, np.ndarray | list]
+YEAR = 365.25
+
+
+def _per_period(values: np.ndarray, starts: np.ndarray, mean: bool) -> np.ndarray:
+    """Sums (or means) of the last axis over contiguous periods starting at `starts`."""
+    sums = np.add.reduceat(values, starts, axis=-1)
+    if not mean:
+        return sums
+    lengths = np.diff(np.r_[starts, values.shape[-1]])
+    return sums / lengths
+
+
+def kpi_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Columns:
+    """One row per component and one `all` row."""
+    meta = plan.scenario.scenario
+    names = [c.id for c in plan.components] + ["all"]
+    n_rows = len(names)
+    v = grid.unit_value[:, None]
+    cols: Columns = {"component": names}
+    short_v = (v * daily.shortfall).sum(axis=0)
+    demand_v = (v * daily.demand).sum(axis=0)
+    closed, day, reopened = [], [], []
+    threshold, hold = float(meta.close_threshold), int(meta.close_hold_days)
+    window = int(meta.close_smoothing_days)
+    pairs = [(daily.shortfall[c], daily.demand[c]) for c in range(len(plan.components))]
+    for short, demand in pairs + [(short_v, demand_v)]:
+        ok, d, again = close_day(smoothed_ratio(short, demand, window), threshold, hold)
+        closed.append(ok)
+        day.append(float(d) if ok else np.nan)
+        reopened.append(again)
+    cols["closed"], cols["close_day"], cols["reopened"] = closed, day, reopened
+    units = daily.shortfall.sum(axis=1) / YEAR
+    cols["cumulative_shortfall"] = np.r_[units, np.nan]
+    cols["cumulative_shortfall_value"] = np.r_[units * grid.unit_value, short_v.sum() / YEAR]
+    for k, stage in enumerate(STAGES):
+        per = [stage_speed(daily.served[k, c]) for c in range(len(plan.components))]
+        per.append(stage_speed((v * daily.served[k]).sum(axis=0)))
+        cols[f"t50_days_{stage}"] = [p[0] for p in per]
+        cols[f"t90_days_{stage}"] = [p[1] for p in per]
+    idle = (daily.available - daily.served).sum(axis=(0, 2)) / YEAR
+    cols["idle_capacity"] = np.r_[idle, np.nan]
+    cols["idle_capacity_value"] = np.r_[idle * grid.unit_value, (idle * grid.unit_value).sum()]
+    added = np.zeros((3, len(plan.components)))
+    for stage, comp, _line, t_ready, _ramp, capacity in record.sources:
+        if t_ready < grid.n_days:
+            added[stage, comp] += capacity
+    for k, stage in enumerate(STAGES):
+        cols[f"capacity_added_{stage}"] = np.r_[added[k], np.nan]
+    cols.update(_money_columns(plan, grid, record, daily, n_rows))
+    return cols
+
+
+def _only_all(value: float, n_rows: int) -> np.ndarray:
+    out = np.full(n_rows, np.nan)
+    out[-1] = value
+    return out
+
+
+def _money_columns(plan: Plan, grid: Grid, record: Record, daily: Daily, n_rows: int) -> Columns:
+    """Money and "what holds it back" figures, on the `all` row only."""
+    n = grid.n_days
+    cols: Columns = {}
+    spent_total = np.zeros(n)
+    for k, stage in enumerate(STAGES[1:], start=1):
+        committed = daily_money([(a, b, x) for s, kind, a, b, x in record.money
+                                 if s == k and kind == "committed"], n)
+        spent = daily_money([(a, b, x) for s, kind, a, b, x in record.money
+                             if s == k and kind == "spent"], n)
+        spent_total += spent
+        cols[f"capex_committed_{stage}"] = _only_all(committed.sum(), n_rows)
+        cols[f"capex_spent_{stage}"] = _only_all(spent.sum(), n_rows)
+        spells = [(a, b) for s, a, b in record.empty_budget if s == k]
+        cols[f"empty_budget_days_{stage}"] = _only_all(float(days_in_spells(spells, n)), n_rows)
+        cols[f"unspent_{stage}"] = _only_all(record.unspent[k], n_rows)
+    served_value = (grid.unit_value[:, None] * daily.served.sum(axis=0)).sum(axis=0) / YEAR
+    cols["served_value"] = _only_all(served_value.sum(), n_rows)
+    cols["npv"] = _only_all(float((grid.discount * (served_value - spent_total)).sum()), n_rows)
+    cols["capex_before_start"] = _only_all(record.capex_before_start, n_rows)
+    cols["paused_build_days"] = _only_all(record.paused_build_days, n_rows)
+    cols["orders_placed"] = _only_all(record.orders_placed, n_rows)
+    cols["orders_blocked"] = _only_all(record.orders_blocked, n_rows)
+    cols["orders_lapsed"] = _only_all(record.orders_lapsed, n_rows)
+    waits = [w for ws in record.slot_waits.values() for w in ws]
+    cols["slot_wait_mean_days"] = _only_all(float(np.mean(waits)) if waits else np.nan, n_rows)
+    cols["slot_wait_p90_days"] = _only_all(
+        float(np.quantile(waits, 0.9)) if waits else np.nan, n_rows)
+    return cols
+
+
+def series_columns(plan: Plan, grid: Grid, daily: Daily) -> Columns:
+    """Monthly means per component (units/year) and `all` (currency/year)."""
+    v = grid.unit_value[:, None]
+    blocks = {
+        "demand": daily.demand, "gap": daily.gap, "served_sharing": daily.served[0],
+        "served_procurement": daily.served[1], "served_investment": daily.served[2],
+        "shortfall": daily.shortfall,
+    }
+    months = len(grid.month_starts)
+    names = [c.id for c in plan.components] + ["all"]
+    cols: Columns = {
+        "month": np.tile(np.asarray(grid.month_labels, dtype=object), len(names)),
+        "component": np.repeat(np.asarray(names, dtype=object), months),
+    }
+    for name, values in blocks.items():
+        with_all = np.vstack([values, (v * values).sum(axis=0)])
+        cols[name] = _per_period(with_all, grid.month_starts, mean=True).ravel()
+    return cols
+
+
+def yearly_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Columns:
+    """Sums per calendar year (units, `all` in currency) and money per stage and year."""
+    v = grid.unit_value[:, None]
+    years = len(grid.year_starts)
+    names = [c.id for c in plan.components] + ["all"]
+    cols: Columns = {
+        "year": np.tile(np.asarray(grid.year_labels), len(names)),
+        "component": np.repeat(np.asarray(names, dtype=object), years),
+    }
+    blocks = {"gap": daily.gap, "served_sharing": daily.served[0],
+              "served_procurement": daily.served[1], "served_investment": daily.served[2],
+              "shortfall": daily.shortfall}
+    for name, values in blocks.items():
+        with_all = np.vstack([values, (v * values).sum(axis=0)])
+        cols[name] = (_per_period(with_all, grid.year_starts, mean=False) / YEAR).ravel()
+    n = grid.n_days
+    for k, stage in enumerate(STAGES[1:], start=1):
+        for kind, label in (("committed", "capex_committed"), ("spent", "capex_spent"),
+                            ("released", "released")):
+            per_day = daily_money([(a, b, x) for s, kd, a, b, x in record.money
+                                   if s == k and kd == kind], n)
+            per_year = _per_period(per_day, grid.year_starts, mean=False)
+            column = np.full(len(names) * years, np.nan)
+            column[-years:] = per_year
+            cols[f"{label}_{stage}"] = column
+    return cols
+
+
+def supplier_columns(plan: Plan, record: Record) -> Columns:
+    """Orders, blocks and slot waits per supplier."""
+    procurement = plan.scenario.stages.procurement
+    ids = [s.id for s in procurement.suppliers] if procurement is not None else []
+    waits = [record.slot_waits.get(s, []) for s in ids]
+    return {
+        "supplier": ids,
+        "orders": [record.supplier_orders.get(s, 0) for s in ids],
+        "blocked": [record.supplier_blocked.get(s, 0) for s in ids],
+        "slot_wait_mean_days": [float(np.mean(w)) if w else np.nan for w in waits],
+        "slot_wait_p90_days": [float(np.quantile(w, 0.9)) if w else np.nan for w in waits],
+    }
+
+
+def assembly_columns(plan: Plan, grid: Grid, daily: Daily) -> Columns | None:
+    """Vehicles supportable per month and the component that binds most days of it."""
+    linked = [c for c in plan.components if c.units_per_vehicle]
+    if not linked:
+        return None
+    idx = [c.index for c in linked]
+    per = np.array([c.units_per_vehicle for c in linked], dtype=float)[:, None]
+    vehicles = (grid.supply[idx] + daily.served[:, idx].sum(axis=0)) / per
+    binding = np.argmin(vehicles, axis=0)
+    months = len(grid.month_starts)
+    counts = np.zeros((months, len(idx)))
+    np.add.at(counts, (grid.month, binding), 1.0)
+    names = np.asarray([c.id for c in linked], dtype=object)
+    return {
+        "month": np.asarray(grid.month_labels, dtype=object),
+        "vehicles_per_year": _per_period(vehicles.min(axis=0), grid.month_starts, mean=True),
+        "binding_component": names[np.argmax(counts, axis=1)],
+    }
+
+
+def event_columns(grid: Grid, record: Record) -> Columns:
+    """The decisions and milestones within the run, in time order."""
+    rows = sorted((e for e in record.events if e[0] < grid.n_days), key=lambda e: e[0])
+    keys = ("time_days", "kind", "stage", "entity", "component", "supplier", "amount")
+    return {k: [r[i] for r in rows] for i, k in enumerate(keys)}
+
+
+def replication_tables(plan: Plan, grid: Grid, record: Record, daily: Daily) -> dict[str, Columns]:
+    """All tables' columns for one replication (without the replication column)."""
+    tables = {
+        "kpis": kpi_columns(plan, grid, record, daily),
+        "series": series_columns(plan, grid, daily),
+        "yearly": yearly_columns(plan, grid, record, daily),
+        "events": event_columns(grid, record),
+        "suppliers": supplier_columns(plan, record),
+    }
+    assembly = assembly_columns(plan, grid, daily)
+    if assembly is not None:
+        tables["assembly"] = assembly
+    return tables
