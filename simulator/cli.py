@@ -1,0 +1,164 @@
+"""The `capsim` command: thin subcommands that each call one library function.
+
+Exit status: 0 success, 2 refused input (a bad scenario or bad arguments), 1 anything
+else. Errors are one clear message; a traceback only with `--debug`. Heavy modules are
+imported inside the subcommands so that `capsim validate` answers quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+DEFAULT_SCENARIO = "scenarios/baseline.yaml"
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+
+
+class Refused(Exception):
+    """Input the command cannot accept (exit status 2)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="capsim",
+        description="Simulate how fast sharing, machine procurement and new plants close a "
+                    "component shortfall.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a scenario's replications and write a results folder")
+    run.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
+                     help=f"scenario file (default: {DEFAULT_SCENARIO})")
+    run.add_argument("--replications", "-n", type=int, help="number of replications")
+    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    run.add_argument("--out", type=Path, help="results folder (default: "
+                     "results/<scenario-name>/<timestamp>/)")
+    run.add_argument("--stages", help="comma-separated stages to enable, e.g. "
+                     "sharing,procurement (default: as in the scenario)")
+    run.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    run.add_argument("--events", choices=("milestones", "all"), default="milestones",
+                     help="'all' also logs line failures and repairs (large)")
+    run.add_argument("--no-charts", action="store_true", help="skip drawing charts")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help=argparse.SUPPRESS)
+
+    validate = sub.add_parser("validate", help="check a scenario file and summarise it")
+    validate.add_argument("scenario", help="scenario file")
+    validate.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help=argparse.SUPPRESS)
+    return parser
+
+
+def _load(path: str):
+    from simulator.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as err:
+        raise Refused(str(err)) from None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """`capsim validate PATH`: say the file is valid and summarise it, or what is wrong."""
+    from simulator.scenario.summary import describe
+
+    scenario = _load(args.scenario)
+    print(f"{args.scenario}: valid.")
+    print(describe(scenario))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """`capsim run [PATH]`: run, write the results folder, print a short summary."""
+    scenario = _load(args.scenario)
+    stages = None
+    if args.stages is not None:
+        stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    if args.replications is not None and args.replications < 1:
+        raise Refused("--replications must be at least 1")
+    if args.workers is not None and args.workers < 1:
+        raise Refused("--workers must be at least 1")
+    from simulator.experiments.runner import configure, run
+    from simulator.results import write_results
+
+    try:
+        scenario = configure(scenario, replications=args.replications, seed=args.seed,
+                             stages=stages)
+    except ValueError as err:
+        raise Refused(str(err)) from None
+    out = args.out or default_out_dir(scenario.scenario.name)
+    if out.exists() and any(out.iterdir()):
+        raise Refused(f"--out {out}: folder exists and is not empty")
+    started = time.perf_counter()
+    result = run(scenario, workers=args.workers, events=args.events,
+                 progress=not args.no_progress and sys.stderr.isatty())
+    folder = write_results(result, out, charts=not args.no_charts)
+    elapsed = time.perf_counter() - started
+    print_summary(result, folder, elapsed)
+    return EXIT_OK
+
+
+def default_out_dir(name: str) -> Path:
+    """results/<scenario-name>/<timestamp>/ (a suffix is added if that exists already)."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "scenario"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = Path("results") / safe / stamp
+    k = 2
+    while out.exists():
+        out = Path("results") / safe / f"{stamp}-{k}"
+        k += 1
+    return out
+
+
+def print_summary(result, folder: Path, elapsed: float) -> None:
+    """Where the results went and the short summary table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from simulator.summary import summary_table
+
+    meta = result.meta
+    console = Console(highlight=False)
+    console.print(f"{meta['replications']} replications of '{meta['scenario']}' "
+                  f"(seed {meta['seed']}, stages: {', '.join(meta['stages']) or 'none'}) "
+                  f"in {elapsed:.1f} s")
+    console.print(f"results: {folder}")
+    frame = summary_table(result.summary)
+    table = Table(show_lines=False)
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
+    for warning in result.summary.get("warnings", []):
+        console.print(f"warning: {warning}")
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except Refused as err:
+        print(f"capsim: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("capsim: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as err:  # noqa: BLE001 - the one place that turns errors into messages
+        if args.debug:
+            traceback.print_exc()
+        print(f"capsim: error: {type(err).__name__}: {err}"
+              + ("" if args.debug else " (run with --debug for details)"), file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

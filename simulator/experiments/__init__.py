@@ -1,0 +1,1 @@
+"""Running replications: chunks of replications in local processes, gathered in order."""
