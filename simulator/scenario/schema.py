@@ -1,0 +1,579 @@
+"""The scenario schema: one pydantic model per mapping of a scenario file.
+
+Field names are SPEC.md's (see docs/design/internal-contracts.md §2); each field's
+description gives its unit, and `docs/reference/scenario-schema.md` is generated from
+them (`python -m simulator.scenario.reference`). Unknown fields are refused everywhere.
+Defaults that depend on other fields are filled in here too: line ids (`<plant>#<n>`),
+tranche ids (the date, `#2`, `#3` for repeats), stage `start` (= `scenario.start`), and a
+stage with `enabled: false` becomes None. Checks that relate several fields live in
+`checks.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Iterable, Literal, Union, get_args, get_origin
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    PrivateAttr,
+    TypeAdapter,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from simulator import policies
+from simulator.distributions import Distribution, DistributionError, fixed, parse_distribution
+
+STAGE_NAMES = ("sharing", "procurement", "investment")
+DEFAULT_END = dt.date(2030, 12, 31)
+NOTE_KEYS = ("source", "confidence")
+
+# --------------------------------------------------------------------------- value types
+
+
+def _error(message: str) -> PydanticCustomError:
+    """A validation error whose message is `message`, verbatim."""
+    return PydanticCustomError("scenario", "{message}", {"message": message})
+
+
+def to_date(value: Any) -> dt.date:
+    """A `datetime.date` from a YAML date or an ISO `YYYY-MM-DD` string."""
+    if isinstance(value, dt.datetime):
+        raise _error(f"expected a date (YYYY-MM-DD) without a time, got {value}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", value):
+        try:
+            year, month, day = (int(x) for x in value.strip().split("-"))
+            return dt.date(year, month, day)
+        except ValueError as err:
+            raise _error(f"{value!r} is not a valid date ({err})") from None
+    raise _error(f"expected a date (YYYY-MM-DD), got {value!r}")
+
+
+def id_text(value: Any) -> Any:
+    """An id as text: numbers and dates written as ids are taken as their text."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, dt.date)):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(to_date)]
+Id = Annotated[str, BeforeValidator(id_text), Field(min_length=1)]
+Amount = Annotated[float, Field(ge=0, strict=True)]
+Fraction = Annotated[float, Field(ge=0, le=1, strict=True)]
+
+
+@dataclass(frozen=True)
+class DistributionSpec:
+    """Marks a field that takes a distribution; `unit` is what its samples measure."""
+
+    unit: str
+    nonnegative: bool = True
+
+
+def _validate_distribution(spec: DistributionSpec):  # type: ignore[no-untyped-def]
+    def validate(raw: Any) -> Distribution:
+        if isinstance(raw, dict):
+            _check_notes(raw)
+        try:
+            dist = parse_distribution(raw)
+        except DistributionError as err:
+            raise _error(str(err)) from None
+        if spec.nonnegative:
+            form = dist.to_dict()
+            if isinstance(form, (int, float)) and form < 0:
+                raise _error(f"must be >= 0, got {form:g}")
+            if dist.mean() < 0:
+                raise _error(f"cannot be negative on average (mean {dist.mean():g} {spec.unit})")
+        return dist
+
+    return validate
+
+
+def _check_notes(raw: dict[str, Any]) -> None:
+    if "source" in raw and raw["source"] is not None and not isinstance(raw["source"], str):
+        raise _error(f"source must be text, got {raw['source']!r}")
+    if raw.get("confidence") not in (None, "H", "M", "L"):
+        raise _error(f"confidence must be one of 'H', 'M', 'L', got {raw['confidence']!r}")
+
+
+def _dump_distribution(dist: Any) -> Any:
+    return None if dist is None else dist.to_dict()
+
+
+def _distribution(unit: str, nonnegative: bool = True) -> Any:
+    spec = DistributionSpec(unit, nonnegative)
+    return Annotated[
+        Any,
+        spec,
+        PlainValidator(_validate_distribution(spec)),
+        PlainSerializer(_dump_distribution),
+    ]
+
+
+Days = _distribution("days")
+PerYear = _distribution("units/year")
+Factor = _distribution("factor")
+
+
+def _policy(kind: str) -> AfterValidator:
+    def check(name: str) -> str:
+        known = policies.registered(kind)
+        if name not in known:
+            what = kind.replace("_", " ") + ("" if kind.endswith("policy") else " policy")
+            raise _error(f"unknown {what} {name!r}; registered: {', '.join(known)}")
+        return name
+
+    return AfterValidator(check)
+
+
+# --------------------------------------------------------------------------- base model
+
+
+class Node(BaseModel):
+    """A mapping of a scenario file: unknown fields refused, `source`/`confidence` allowed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    source: str | None = Field(None, description="Where the figures come from (free text; "
+                               "shown in reports' assumption tables)")
+    confidence: Literal["H", "M", "L"] | None = Field(
+        None, description="Confidence in the figures: H (high), M (medium) or L (low)")
+    # source/confidence written inside distribution mappings, by field name
+    _notes: dict[str, dict[str, str]] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_distribution_notes(cls, data: Any, handler: Any) -> Any:
+        model = handler(data)
+        if isinstance(data, dict):
+            notes = {
+                name: {k: data[name][k] for k in NOTE_KEYS if data[name].get(k) is not None}
+                for name in distribution_fields(cls)
+                if isinstance(data.get(name), dict)
+            }
+            model._notes = {k: v for k, v in notes.items() if v}
+        return model
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: Any) -> Any:
+        out = handler(self)
+        for name, notes in self._notes.items():
+            form = out.get(name)
+            if isinstance(form, dict):
+                out[name] = {**form, **notes}
+            elif isinstance(form, (int, float)):
+                out[name] = {"dist": "fixed", "value": form, **notes}
+        for key in NOTE_KEYS:  # notes read best after the figures
+            if key in out:
+                out[key] = out.pop(key)
+        return out
+
+
+def distribution_fields(model: type[BaseModel]) -> list[str]:
+    """Names of the fields of `model` that take a distribution."""
+    return [name for name, info in model.model_fields.items() if distribution_spec(info) is not None]
+
+
+def distribution_spec(info: Any) -> DistributionSpec | None:
+    """The DistributionSpec of a field (FieldInfo), if it takes a distribution."""
+    for meta in info.metadata:
+        if isinstance(meta, DistributionSpec):
+            return meta
+    for arg in get_args(info.annotation):  # X | None
+        for meta in getattr(arg, "__metadata__", ()):
+            if isinstance(meta, DistributionSpec):
+                return meta
+    return None
+
+
+# --------------------------------------------------------------------------- the models
+
+
+class Meta(Node):
+    """`scenario:` — the run as a whole."""
+
+    name: str = Field(description="Scenario name (used for the results folder)")
+    description: str | None = Field(None, description="Free text about the scenario")
+    start: Day = Field(description="First day of the run, t = 0 (date)")
+    end: Day = Field(DEFAULT_END, description="Last day of the run, inclusive (date; after start)")
+    seed: int = Field(0, ge=0, strict=True, description="Seed of all random draws")
+    replications: int = Field(100, ge=1, strict=True,
+                              description="Number of Monte Carlo replications")
+    currency: str = Field("", description="Currency label of all money fields (e.g. RUB)")
+    price_year: int | None = Field(None, strict=True,
+                                   description="Year whose prices the money fields are in")
+    close_threshold: float = Field(0.05, ge=0, lt=1, strict=True, description=(
+        "A component is closed while its shortfall ratio is at most this (share of demand)"))
+    close_hold_days: int = Field(90, ge=1, strict=True,
+                                 description="Days the ratio must stay closed to count (days)")
+    close_smoothing_days: int = Field(1, ge=1, strict=True, description=(
+        "Trailing window over which the shortfall ratio is smoothed (days; 1 = daily)"))
+    discount_rate: float = Field(0.0, gt=-1, strict=True,
+                                 description="Discount rate for NPV (per year; 0 = undiscounted)")
+    demand_factor: Factor | None = Field(None, description=(
+        "Market-wide demand multiplier, one draw per replication shared by all components "
+        "(distribution; factor)"))
+
+
+class Component(Node):
+    """`components[]` — a group of components with its demand and domestic supply."""
+
+    id: Id = Field(description="Unique component id")
+    name: str = Field(description="Display name")
+    unit: str = Field("units", description="Unit the component is counted in (e.g. pcs)")
+    unit_value: Amount = Field(description="Value of one unit (currency/unit)")
+    units_per_vehicle: float | None = Field(None, gt=0, strict=True, description=(
+        "Units per vehicle; links the component to vehicle output (units/vehicle)"))
+    demand: dict[Day, Amount] = Field(min_length=1, description=(
+        "Demand as {date: value} points, interpolated linearly, flat outside (units/year)"))
+    domestic_supply: dict[Day, Amount] = Field(default_factory=dict, description=(
+        "Domestic supply already reaching buyers, {date: value} points (units/year)"))
+    demand_factor: Factor | None = Field(None, description=(
+        "Demand multiplier for this component, one draw per replication (distribution; factor)"))
+    qualification_days: Days | None = Field(None, description=(
+        "Overrides the sharing stage's qualification_days for this component "
+        "(distribution; days)"))
+
+
+class Line(Node):
+    """`plants[].lines[]` — a production line making one component."""
+
+    id: Id = Field(description="Unique line id (default: <plant id>#<index from 0>)")
+    component: str = Field(description="Id of the component the line makes")
+    capacity: Amount = Field(description="Output at full availability (units/year)")
+    committed: PerYear = Field(default_factory=lambda: fixed(0.0), description=(
+        "Output already sold to existing customers, drawn once per replication and capped "
+        "at capacity (distribution; units/year)"))
+    mtbf_days: float | None = Field(None, gt=0, strict=True, description=(
+        "Mean up-time between failures, exponential; omitted = never fails (days)"))
+    repair_days: Days = Field(default_factory=lambda: fixed(0.0),
+                              description="Time to repair after a failure (distribution; days)")
+    machine_capacity: Amount = Field(0.0, description=(
+        "Capacity one added machine gives (units/year; > 0 when max_machines > 0)"))
+    machine_cost: Amount = Field(0.0, description="Cost of one added machine (currency)")
+    max_machines: int = Field(0, ge=0, strict=True,
+                              description="Machines that can be added in stage 2 (count)")
+
+
+class Plant(Node):
+    """`plants[]` — a plant and its lines."""
+
+    id: Id = Field(description="Unique plant id")
+    name: str = Field(description="Display name")
+    country: str = Field("", description="Country code (e.g. BY, RU)")
+    lines: list[Line] = Field(default_factory=list, description="The plant's lines")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_line_ids(cls, data: Any) -> Any:
+        return default_line_ids(data)
+
+
+class Tranche(Node):
+    """`stages.*.tranches[]` — money released into a stage's budget."""
+
+    id: Id = Field(description="Unique tranche id in its stage (default: the date; "
+                   "repeats get #2, #3)")
+    date: Day = Field(description="Date the tranche is due (date; not after scenario.end)")
+    amount: Amount = Field(description="Money released (currency)")
+    delay_days: Days = Field(default_factory=lambda: fixed(0.0),
+                             description="Delay of payment after date (distribution; days)")
+    probability: Fraction = Field(1.0, description="Probability that it is paid at all (0-1)")
+
+
+class Supplier(Node):
+    """`stages.procurement.suppliers[]` — a machine-tool supplier."""
+
+    id: Id = Field(description="Unique supplier id")
+    name: str | None = Field(None, description="Display name")
+    slots: int = Field(ge=1, strict=True, description="Orders built at the same time (count)")
+    lead_time_days: Days = Field(description="Time to build one machine (distribution; days)")
+    shipping_days: Days = Field(default_factory=lambda: fixed(0.0),
+                                description="Time to ship a built machine (distribution; days)")
+    block_probability: float = Field(0.0, ge=0, lt=1, strict=True, description=(
+        "Probability that an order is blocked at placement, e.g. export controls (0-1, < 1)"))
+    reorder_delay_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
+        "Delay before a blocked order is placed again (distribution; days)"))
+
+
+class Project(Node):
+    """`stages.investment.projects[]` — a candidate new line or plant."""
+
+    id: Id = Field(description="Unique project id")
+    name: str | None = Field(None, description="Display name")
+    component: str = Field(description="Id of the component the project makes")
+    capacity: float = Field(gt=0, strict=True, description="Nameplate capacity (units/year)")
+    capex: Amount = Field(description="Total investment (currency)")
+    upfront_share: Fraction = Field(0.0, description="Share of capex paid at the start (0-1)")
+    preparation_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
+        "Design and permits before building; no money drawn (distribution; days)"))
+    build_days: Days = Field(description="Building time, clipped at 1 (distribution; days)")
+    ramp_up_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
+        "Linear ramp to capacity after building (distribution; days)"))
+    earliest_start: Day | None = Field(None, description=(
+        "No start before this (date within the run; default the stage start)"))
+    progress_at_start: Fraction = Field(0.0, description=(
+        "Share of the build (and capex) done before the run; > 0 starts at t = 0 (0-1)"))
+
+
+class Sharing(Node):
+    """`stages.sharing` — stage 1: pool existing spare capacity."""
+
+    enabled: bool = Field(True, exclude=True, description=(
+        "false: the stage does nothing (its fields are still checked for unknown names)"))
+    start: Day = Field(description="Stage start (date within the run; default scenario.start)")
+    share: Fraction = Field(description="Share of each line's spare capacity offered (0-1)")
+    qualification_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
+        "Time until an offer is usable, per line (distribution; days)"))
+    ramp_up_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
+        "Linear ramp of an offer to full rate, per line (distribution; days)"))
+
+
+class Procurement(Node):
+    """`stages.procurement` — stage 2: order machines for lines with room to expand."""
+
+    enabled: bool = Field(True, exclude=True, description=(
+        "false: the stage does nothing (its fields are still checked for unknown names)"))
+    start: Day = Field(description="Stage start (date within the run; default scenario.start)")
+    budget: Amount = Field(0.0, description="Money available at the stage start (currency)")
+    tranches: list[Tranche] = Field(default_factory=list,
+                                    description="Further money, e.g. yearly credit lines")
+    review_days: float = Field(90.0, gt=0, strict=True,
+                               description="Time between order reviews (days; > 0)")
+    approval_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
+        "Delay from a review's decision to the order's placement (distribution; days)"))
+    installation_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
+        "Installation after delivery (distribution; days)"))
+    ramp_up_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
+        "Linear ramp of an installed machine to machine_capacity (distribution; days)"))
+    target_offset_days: float | None = Field(None, ge=0, strict=True, description=(
+        "Review target = review time + this; default the mean total lead time (days)"))
+    suppliers: list[Supplier] = Field(min_length=1, description="Machine-tool suppliers (>= 1)")
+    ordering: Annotated[str, _policy("ordering")] = Field(
+        "lowest_cost_per_capacity", description="Rule choosing the line that gets the next "
+        "machine (registered ordering policy)")
+    supplier_choice: Annotated[str, _policy("supplier_choice")] = Field(
+        "earliest_delivery", description="Rule choosing an order's supplier "
+        "(registered supplier_choice policy)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_tranche_ids(cls, data: Any) -> Any:
+        return default_tranche_ids(data)
+
+
+class Investment(Node):
+    """`stages.investment` — stage 3: a programme of new lines and plants paid by tranches."""
+
+    enabled: bool = Field(True, exclude=True, description=(
+        "false: the stage does nothing (its fields are still checked for unknown names)"))
+    start: Day = Field(description="Stage start (date within the run; default scenario.start)")
+    budget: Amount = Field(0.0, description="Money available at the stage start (currency)")
+    tranches: list[Tranche] = Field(default_factory=list,
+                                    description="Money released into the programme")
+    review_days: float = Field(90.0, gt=0, strict=True,
+                               description="Time between start decisions (days; > 0)")
+    policy: Annotated[str, _policy("project_policy")] = Field(
+        "largest_gap_first", description="Order in which candidates are started "
+        "(registered project_policy)")
+    projects: list[Project] = Field(default_factory=list, description="Candidate projects")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_tranche_ids(cls, data: Any) -> Any:
+        return default_tranche_ids(data)
+
+
+STAGE_MODELS: dict[str, type[Node]] = {
+    "sharing": Sharing, "procurement": Procurement, "investment": Investment}
+
+
+class Stages(Node):
+    """`stages:` — each stage optional; omitted or `enabled: false` means None."""
+
+    sharing: Sharing | None = Field(None, description="Stage 1 (optional)")
+    procurement: Procurement | None = Field(None, description="Stage 2 (optional)")
+    investment: Investment | None = Field(None, description="Stage 3 (optional)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_disabled(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {k: None if k in STAGE_NAMES and is_disabled(v) else v for k, v in data.items()}
+
+
+class Scenario(Node):
+    """A whole scenario file, resolved (`extends` applied, defaults filled in)."""
+
+    scenario: Meta = Field(description="The run as a whole")
+    components: list[Component] = Field(min_length=1, description="Component groups (>= 1)")
+    plants: list[Plant] = Field(default_factory=list, description="Plants and their lines")
+    stages: Stages = Field(default_factory=Stages, description="The three stages")
+
+    _source_file: str | None = PrivateAttr(None)
+    _source_hash: str = PrivateAttr("")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_stage_starts(cls, data: Any) -> Any:
+        return default_stage_starts(data)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal content; where it was read from does not matter."""
+        return type(other) is type(self) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def source_file(self) -> str | None:
+        """The file it was loaded from (None when loaded from text)."""
+        return self._source_file
+
+    @property
+    def source_hash(self) -> str:
+        """sha256 (hex) of the bytes of every file read, `extends` chain included, in order."""
+        return self._source_hash
+
+    @property
+    def n_days(self) -> int:
+        """Days in the run, `end` included."""
+        return (self.scenario.end - self.scenario.start).days + 1
+
+    def day(self, d: dt.date) -> float:
+        """Days from `scenario.start` to `d`."""
+        return float((d - self.scenario.start).days)
+
+    def with_stages(self, names: Iterable[str]) -> Scenario:
+        """The same scenario with only the named stages (as configured) enabled."""
+        names = set(names)
+        unknown = names - set(STAGE_NAMES)
+        if unknown:
+            raise ValueError(f"unknown stage(s) {', '.join(sorted(unknown))}; "
+                             f"stages are {', '.join(STAGE_NAMES)}")
+        update = {n: getattr(self.stages, n) if n in names else None for n in STAGE_NAMES}
+        return self.model_copy(update={"stages": self.stages.model_copy(update=update)})
+
+    def resolved_dict(self) -> dict[str, Any]:
+        """Plain YAML-able dict of the resolved scenario (dates as ISO text)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+_BOOL = TypeAdapter(bool)
+
+
+def is_disabled(raw: Any) -> bool:
+    """Whether a stage's raw value means "off": omitted, null or `enabled: false`."""
+    if raw is None:
+        return True
+    if isinstance(raw, dict) and "enabled" in raw:
+        try:
+            return not _BOOL.validate_python(raw["enabled"])
+        except ValueError:
+            return False  # not a boolean: the schema says so
+    return False
+
+
+def default_line_ids(plant: Any) -> Any:
+    """`plant` with each line lacking an `id` given `<plant id>#<index>`."""
+    if not isinstance(plant, dict) or not isinstance(plant.get("lines"), list):
+        return plant
+    pid = id_text(plant.get("id"))
+    lines = [
+        {**line, "id": f"{pid}#{i}"} if isinstance(line, dict) and line.get("id") is None else line
+        for i, line in enumerate(plant["lines"])
+    ]
+    return {**plant, "lines": lines}
+
+
+def default_tranche_ids(stage: Any) -> Any:
+    """`stage` with each tranche lacking an `id` named by its date (`#2`, `#3` for repeats)."""
+    if not isinstance(stage, dict) or not isinstance(stage.get("tranches"), list):
+        return stage
+    seen: dict[str, int] = {}
+    tranches = []
+    for i, tranche in enumerate(stage["tranches"]):
+        if isinstance(tranche, dict) and tranche.get("id") is None:
+            date = tranche.get("date")
+            base = id_text(date) if isinstance(date, (str, dt.date)) else f"#{i}"
+            seen[base] = seen.get(base, 0) + 1
+            tranche = {**tranche, "id": base if seen[base] == 1 else f"{base}#{seen[base]}"}
+        tranches.append(tranche)
+    return {**stage, "tranches": tranches}
+
+
+def default_stage_starts(root: Any) -> Any:
+    """`root` with each enabled stage lacking `start` given `scenario.start`."""
+    if not isinstance(root, dict) or not isinstance(root.get("stages"), dict):
+        return root
+    meta = root.get("scenario")
+    start = meta.get("start") if isinstance(meta, dict) else None
+    stages = dict(root["stages"])
+    for name in STAGE_NAMES:
+        stage = stages.get(name)
+        if isinstance(stage, dict) and stage.get("start") is None and start is not None:
+            stages[name] = {**stage, "start": start}
+    return {**root, "stages": stages}
+
+
+def fill_defaults(root: Any) -> Any:
+    """The raw scenario with every context default applied (as validation applies them)."""
+    root = default_stage_starts(root)
+    if not isinstance(root, dict):
+        return root
+    out = dict(root)
+    if isinstance(out.get("plants"), list):
+        out["plants"] = [default_line_ids(p) for p in out["plants"]]
+    if isinstance(out.get("stages"), dict):
+        stages = {k: None if k in STAGE_NAMES and is_disabled(v) else v
+                  for k, v in out["stages"].items()}
+        for name in ("procurement", "investment"):
+            stages[name] = default_tranche_ids(stages.get(name))
+        out["stages"] = stages
+    return out
+
+
+# --------------------------------------------------------------------------- introspection
+
+
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside an annotation such as `list[Line]` or `Sharing | None`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (list, Union) or type(annotation).__name__ == "UnionType":
+        for arg in get_args(annotation):
+            found = model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def fields_at(loc: tuple[Any, ...], model: type[BaseModel] | None = None) -> list[str]:
+    """Field names allowed in the mapping at `loc` (list indices skipped); [] if unknown."""
+    model = model or Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(str(part))
+        found = model_in(info.annotation) if info is not None else None
+        if found is None:
+            return []
+        model = found
+    return list(model.model_fields)
