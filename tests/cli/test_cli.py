@@ -1,0 +1,81 @@
+"""Smoke tests of the command line: exit codes, messages, the results folder."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+
+MINIMAL = "tests/scenario/good/minimal.yaml"
+
+
+def test_validate_accepts_a_good_file_and_summarises_it(capsys):
+    assert main(["validate", MINIMAL]) == 0
+    out = capsys.readouterr().out
+    assert "valid" in out and "1 component" in out.replace("components", "component")
+
+
+def test_validate_refuses_a_broken_file_with_file_line_and_path(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    text = Path(MINIMAL).read_text().replace("capacity: 400000", "capacity: -5")
+    bad.write_text(text)
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml:" in err and "capacity" in err and "Traceback" not in err
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "capacity: -5" in l)
+    assert f":{line}" in err
+
+
+def test_run_writes_the_results_folder_and_prints_a_summary(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["run", MINIMAL, "--replications", "4", "--seed", "3", "--out", str(out),
+                 "--workers", "1", "--no-progress"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert str(out) in printed and "ecu" in printed
+    for name in ("kpis.parquet", "series.parquet", "events.parquet", "summary.json",
+                 "scenario.yaml", "assembly.parquet"):
+        assert (out / name).stat().st_size > 0, name
+    assert list((out / "charts").glob("*.png")) and list((out / "charts").glob("*.svg"))
+
+
+def test_run_with_only_some_stages(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", MINIMAL, "-n", "2", "--stages", "sharing,procurement", "--out",
+                 str(out), "--workers", "1", "--no-progress", "--no-charts"]) == 0
+    import pandas as pd
+
+    kpis = pd.read_parquet(out / "kpis.parquet")
+    assert kpis["capacity_added_investment"].fillna(0).eq(0).all()
+
+
+@pytest.mark.parametrize("args", [["--stages", "sharing,magic"], ["--replications", "0"]])
+def test_bad_arguments_are_refused_with_status_2(tmp_path, args, capsys):
+    out = tmp_path / "run"
+    assert main(["run", MINIMAL, "--out", str(out), "--no-progress", *args]) == 2
+    assert not out.exists()
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_failed_run_leaves_nothing_behind(tmp_path, monkeypatch, capsys):
+    import simulator.charts as charts
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("chart failed")
+
+    monkeypatch.setattr(charts, "draw_run_charts", broken)
+    out = tmp_path / "run"
+    code = main(["run", MINIMAL, "-n", "2", "--out", str(out), "--workers", "1",
+                 "--no-progress"])
+    assert code == 1
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert "chart failed" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs_as_a_process():
+    done = subprocess.run([sys.executable, "-m", "simulator", "validate", "no/such.yaml"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "no/such.yaml" in done.stderr and "Traceback" not in done.stderr
