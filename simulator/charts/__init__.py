@@ -1,0 +1,79 @@
+"""Charts of a run: one function per chart, each returning a matplotlib `Figure`.
+
+Chart functions take prepared tables (and draw nothing they have to compute beyond light
+reshaping; the aggregation lives in `simulator.summary`), and their docstrings state the
+question each answers. `save_figure` writes a PNG and an SVG; `draw_run_charts` writes the
+standard set for a `RunResult`. Figures are built without pyplot; the Agg backend is
+selected here unless pyplot was already imported (an interactive session keeps its own).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+if "matplotlib.pyplot" not in sys.modules:
+    matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402
+
+from simulator.charts.close_dates import close_date_distribution  # noqa: E402
+from simulator.charts.shortfall import (  # noqa: E402
+    shortfall_by_stage,
+    shortfall_small_multiples,
+)
+from simulator.charts.style import chart_style  # noqa: E402
+
+if TYPE_CHECKING:
+    from simulator.results import RunResult
+
+__all__ = [
+    "close_date_distribution",
+    "draw_run_charts",
+    "save_figure",
+    "shortfall_by_stage",
+    "shortfall_small_multiples",
+]
+
+PNG_DPI = 150
+RUN_CHARTS = ("shortfall_overall", "shortfall_by_component", "close_dates")
+
+
+def save_figure(fig: Figure, folder: Path | str, stem: str) -> list[Path]:
+    """Write `fig` as ``<folder>/<stem>.png`` (150 dpi) and ``.svg``; return both paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    png, svg = folder / f"{stem}.png", folder / f"{stem}.svg"
+    with chart_style():
+        fig.savefig(png, dpi=PNG_DPI)
+        fig.savefig(svg, metadata={"Date": None})  # no timestamp: same chart, same file
+    return [png, svg]
+
+
+def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
+    """Write the standard charts of a run to `folder`: ``shortfall_overall``,
+    ``shortfall_by_component`` and ``close_dates`` (PNG and SVG each); return the paths."""
+    from simulator.summary import ALL, component_labels, component_order, horizon
+
+    start, end = horizon(result)
+    names, units = component_labels(result)
+    in_series = set(result.series["component"].unique())
+    components = [c for c in component_order(result) if c != ALL and c in in_series]
+    drawers = {
+        "shortfall_overall": lambda: shortfall_by_stage(
+            result.series, component=ALL, unit=units.get(ALL)
+        ),
+        "shortfall_by_component": lambda: shortfall_small_multiples(
+            result.series, components, names=names, units=units
+        ),
+        "close_dates": lambda: close_date_distribution(
+            result.kpis, end_date=end, start_date=start, names=names
+        ),
+    }
+    paths: list[Path] = []
+    for stem in RUN_CHARTS:
+        paths += save_figure(drawers[stem](), folder, stem)
+    return paths
