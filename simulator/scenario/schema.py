@@ -226,7 +226,7 @@ class Meta(Node):
                                  description="Discount rate for NPV (per year; 0 = undiscounted)")
     demand_factor: Factor | None = Field(None, description=(
         "Market-wide demand multiplier, one draw per replication shared by all components "
-        "(distribution; factor)"))
+        "(factor)"))
 
 
 class Component(Node):
@@ -243,25 +243,26 @@ class Component(Node):
     domestic_supply: dict[Day, Amount] = Field(default_factory=dict, description=(
         "Domestic supply already reaching buyers, {date: value} points (units/year)"))
     demand_factor: Factor | None = Field(None, description=(
-        "Demand multiplier for this component, one draw per replication (distribution; factor)"))
+        "Demand multiplier for this component, one draw per replication (factor)"))
     qualification_days: Days | None = Field(None, description=(
         "Overrides the sharing stage's qualification_days for this component "
-        "(distribution; days)"))
+        "(days)"))
 
 
 class Line(Node):
     """`plants[].lines[]` — a production line making one component."""
 
-    id: Id = Field(description="Unique line id (default: <plant id>#<index from 0>)")
+    id: Id = Field(description="Unique line id in the scenario", json_schema_extra={
+        "default_text": "`<plant id>#<index>` (index from 0 within the plant)"})
     component: str = Field(description="Id of the component the line makes")
     capacity: Amount = Field(description="Output at full availability (units/year)")
     committed: PerYear = Field(default_factory=lambda: fixed(0.0), description=(
         "Output already sold to existing customers, drawn once per replication and capped "
-        "at capacity (distribution; units/year)"))
+        "at capacity (units/year)"))
     mtbf_days: float | None = Field(None, gt=0, strict=True, description=(
         "Mean up-time between failures, exponential; omitted = never fails (days)"))
     repair_days: Days = Field(default_factory=lambda: fixed(0.0),
-                              description="Time to repair after a failure (distribution; days)")
+                              description="Time to repair after a failure (days)")
     machine_capacity: Amount = Field(0.0, description=(
         "Capacity one added machine gives (units/year; > 0 when max_machines > 0)"))
     machine_cost: Amount = Field(0.0, description="Cost of one added machine (currency)")
@@ -286,12 +287,12 @@ class Plant(Node):
 class Tranche(Node):
     """`stages.*.tranches[]` — money released into a stage's budget."""
 
-    id: Id = Field(description="Unique tranche id in its stage (default: the date; "
-                   "repeats get #2, #3)")
+    id: Id = Field(description="Unique tranche id in its stage", json_schema_extra={
+        "default_text": "the date; repeats get `#2`, `#3`"})
     date: Day = Field(description="Date the tranche is due (date; not after scenario.end)")
     amount: Amount = Field(description="Money released (currency)")
     delay_days: Days = Field(default_factory=lambda: fixed(0.0),
-                             description="Delay of payment after date (distribution; days)")
+                             description="Delay of payment after date (days)")
     probability: Fraction = Field(1.0, description="Probability that it is paid at all (0-1)")
 
 
@@ -301,13 +302,13 @@ class Supplier(Node):
     id: Id = Field(description="Unique supplier id")
     name: str | None = Field(None, description="Display name")
     slots: int = Field(ge=1, strict=True, description="Orders built at the same time (count)")
-    lead_time_days: Days = Field(description="Time to build one machine (distribution; days)")
+    lead_time_days: Days = Field(description="Time to build one machine (days)")
     shipping_days: Days = Field(default_factory=lambda: fixed(0.0),
-                                description="Time to ship a built machine (distribution; days)")
+                                description="Time to ship a built machine (days)")
     block_probability: float = Field(0.0, ge=0, lt=1, strict=True, description=(
         "Probability that an order is blocked at placement, e.g. export controls (0-1, < 1)"))
     reorder_delay_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
-        "Delay before a blocked order is placed again (distribution; days)"))
+        "Delay before a blocked order is placed again (days)"))
 
 
 class Project(Node):
@@ -320,10 +321,10 @@ class Project(Node):
     capex: Amount = Field(description="Total investment (currency)")
     upfront_share: Fraction = Field(0.0, description="Share of capex paid at the start (0-1)")
     preparation_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
-        "Design and permits before building; no money drawn (distribution; days)"))
-    build_days: Days = Field(description="Building time, clipped at 1 (distribution; days)")
+        "Design and permits before building; no money drawn (days)"))
+    build_days: Days = Field(description="Building time, clipped at 1 (days)")
     ramp_up_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
-        "Linear ramp to capacity after building (distribution; days)"))
+        "Linear ramp to capacity after building (days)"))
     earliest_start: Day | None = Field(None, description=(
         "No start before this (date within the run; default the stage start)"))
     progress_at_start: Fraction = Field(0.0, description=(
@@ -335,12 +336,13 @@ class Sharing(Node):
 
     enabled: bool = Field(True, exclude=True, description=(
         "false: the stage does nothing (its fields are still checked for unknown names)"))
-    start: Day = Field(description="Stage start (date within the run; default scenario.start)")
+    start: Day = Field(description="Stage start (date within the run)",
+                       json_schema_extra={"default_text": "`scenario.start`"})
     share: Fraction = Field(description="Share of each line's spare capacity offered (0-1)")
     qualification_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
-        "Time until an offer is usable, per line (distribution; days)"))
+        "Time until an offer is usable, per line (days)"))
     ramp_up_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
-        "Linear ramp of an offer to full rate, per line (distribution; days)"))
+        "Linear ramp of an offer to full rate, per line (days)"))
 
 
 class Procurement(Node):
@@ -348,18 +350,19 @@ class Procurement(Node):
 
     enabled: bool = Field(True, exclude=True, description=(
         "false: the stage does nothing (its fields are still checked for unknown names)"))
-    start: Day = Field(description="Stage start (date within the run; default scenario.start)")
+    start: Day = Field(description="Stage start (date within the run)",
+                       json_schema_extra={"default_text": "`scenario.start`"})
     budget: Amount = Field(0.0, description="Money available at the stage start (currency)")
     tranches: list[Tranche] = Field(default_factory=list,
                                     description="Further money, e.g. yearly credit lines")
     review_days: float = Field(90.0, gt=0, strict=True,
                                description="Time between order reviews (days; > 0)")
     approval_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
-        "Delay from a review's decision to the order's placement (distribution; days)"))
+        "Delay from a review's decision to the order's placement (days)"))
     installation_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
-        "Installation after delivery (distribution; days)"))
+        "Installation after delivery (days)"))
     ramp_up_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
-        "Linear ramp of an installed machine to machine_capacity (distribution; days)"))
+        "Linear ramp of an installed machine to machine_capacity (days)"))
     target_offset_days: float | None = Field(None, ge=0, strict=True, description=(
         "Review target = review time + this; default the mean total lead time (days)"))
     suppliers: list[Supplier] = Field(min_length=1, description="Machine-tool suppliers (>= 1)")
@@ -381,7 +384,8 @@ class Investment(Node):
 
     enabled: bool = Field(True, exclude=True, description=(
         "false: the stage does nothing (its fields are still checked for unknown names)"))
-    start: Day = Field(description="Stage start (date within the run; default scenario.start)")
+    start: Day = Field(description="Stage start (date within the run)",
+                       json_schema_extra={"default_text": "`scenario.start`"})
     budget: Amount = Field(0.0, description="Money available at the stage start (currency)")
     tranches: list[Tranche] = Field(default_factory=list,
                                     description="Money released into the programme")

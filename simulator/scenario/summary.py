@@ -1,0 +1,60 @@
+"""A one-paragraph plain summary of a loaded scenario, as `capsim validate` prints it.
+
+It counts what the file describes (components, plants, lines, stages enabled), the money
+each stage can spend, and the run's period, seed and replications, so a reader can see at a
+glance that the file says what they meant.
+"""
+
+from __future__ import annotations
+
+from simulator.scenario.schema import STAGE_NAMES, Scenario
+
+
+def describe(scenario: Scenario) -> str:
+    """One paragraph: counts, money per stage, run period, replications."""
+    meta = scenario.scenario
+    cur = meta.currency
+    lines = sum(len(p.lines) for p in scenario.plants)
+    enabled = [n for n in STAGE_NAMES if getattr(scenario.stages, n) is not None]
+    parts = [
+        f"Scenario '{meta.name}': {_count(len(scenario.components), 'component')}, "
+        f"{_count(len(scenario.plants), 'plant')} with {_count(lines, 'line')}; "
+        f"stages enabled: {', '.join(enabled) if enabled else 'none'}."
+    ]
+    procurement = scenario.stages.procurement
+    if procurement is not None:
+        tranches = sum(t.amount for t in procurement.tranches)
+        parts.append(
+            f"Procurement: budget {_money(procurement.budget, cur)} plus "
+            f"{_count(len(procurement.tranches), 'tranche')} totalling {_money(tranches, cur)}, "
+            f"{_count(len(procurement.suppliers), 'supplier')}."
+        )
+    investment = scenario.stages.investment
+    if investment is not None:
+        tranches = sum(t.amount for t in investment.tranches)
+        parts.append(
+            f"Investment: budget {_money(investment.budget, cur)} plus "
+            f"{_count(len(investment.tranches), 'tranche')} totalling {_money(tranches, cur)}, "
+            f"{_count(len(investment.projects), 'project')}."
+        )
+    prices = f" at {meta.price_year} prices" if meta.price_year is not None else ""
+    parts.append(
+        f"Money in {cur or '(no currency given)'}{prices}. "
+        f"Run {meta.start.isoformat()} to {meta.end.isoformat()} ({scenario.n_days} days), "
+        f"{_count(meta.replications, 'replication')}, seed {meta.seed}."
+    )
+    return " ".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _money(amount: float, currency: str) -> str:
+    for scale, suffix in ((1e9, " bn"), (1e6, " m"), (1e3, " k")):
+        if abs(amount) >= scale:
+            text = f"{amount / scale:,.3g}{suffix}"
+            break
+    else:
+        text = f"{amount:,.0f}"
+    return f"{text} {currency}".rstrip()
