@@ -140,7 +140,7 @@ def _translate(err: ValidationError, prefix: tuple[Any, ...], with_kind: bool = 
 
 
 def _under(path: str, parent: str) -> bool:
-    return path == parent or path.startswith(parent + ".") or path.startswith(parent + "[")
+    return path == parent or path.startswith((parent + ".", parent + "["))
 
 
 def tree_line(tree: Any) -> int | None:

@@ -10,7 +10,8 @@ are not of the right type are skipped here: the schema reports those. Each check
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from simulator.scenario.errors import format_path
 from simulator.scenario.schema import DEFAULT_END, fill_defaults, id_text, to_date

@@ -16,11 +16,11 @@ def describe(scenario: Scenario) -> str:
     cur = meta.currency
     lines = sum(len(p.lines) for p in scenario.plants)
     enabled = [n for n in STAGE_NAMES if getattr(scenario.stages, n) is not None]
-    parts = [
+    parts = [(
         f"Scenario '{meta.name}': {_count(len(scenario.components), 'component')}, "
         f"{_count(len(scenario.plants), 'plant')} with {_count(lines, 'line')}; "
         f"stages enabled: {', '.join(enabled) if enabled else 'none'}."
-    ]
+    )]
     procurement = scenario.stages.procurement
     if procurement is not None:
         tranches = sum(t.amount for t in procurement.tranches)

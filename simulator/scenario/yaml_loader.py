@@ -12,7 +12,7 @@ the only booleans (so `country: NO` stays the text "NO"); duplicate keys are ref
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -31,7 +31,7 @@ _FLOAT = re.compile(
     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""",
-    re.X,
+    re.VERBOSE,
 )
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
@@ -64,7 +64,7 @@ class LList(list):  # type: ignore[type-arg]
 class ScenarioLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2-style floats (`60e6`) and booleans (`true`/`false` only)."""
 
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {
         first: [
             (tag, _FLOAT if tag == _TAG + "float" else _BOOL if tag == _TAG + "bool" else rx)
             for tag, rx in resolvers
@@ -153,7 +153,6 @@ class _Builder:
     def bad_tag(self, node: Node, loc: tuple[Any, ...]) -> None:
         tag = node.tag.replace(_TAG, "!!", 1) if node.tag.startswith(_TAG) else node.tag
         self.refuse(node, loc, f"YAML tag {tag} is not allowed (scenario files hold plain data)")
-        return None
 
     def build_map(self, node: MappingNode, loc: tuple[Any, ...]) -> LMap:
         out = LMap(self.mark(node))
