@@ -150,10 +150,10 @@ def check_machine_room(raw: dict[str, Any]) -> list[Issue]:
     """A line with `max_machines` > 0 needs `machine_capacity` > 0."""
     issues = []
     for loc, line in _lines(raw):
-        room, capacity = _number(line.get("max_machines")), _number(line.get("machine_capacity", 0))
-        if room is not None and room > 0 and capacity is not None and capacity <= 0:
+        room, capacity = line.get("max_machines"), _number(line.get("machine_capacity", 0))
+        if type(room) is int and room > 0 and capacity is not None and capacity <= 0:
             issues.append((loc + ("machine_capacity",),
-                           f"must be > 0 when max_machines > 0 (max_machines: {room:g})"))
+                           f"must be > 0 when max_machines > 0 (max_machines: {room})"))
     return issues
 
 

@@ -10,7 +10,7 @@ used; the file and line then say where the value was written).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,7 @@ def describe_value(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def pydantic_message(error: dict[str, Any], allowed: Sequence[str] = ()) -> str:
+def pydantic_message(error: Mapping[str, Any], allowed: Sequence[str] = ()) -> str:
     """Plain words for one pydantic error (`ValidationError.errors()` item).
 
     `allowed` lists the field names accepted where an unknown field was found, to suggest

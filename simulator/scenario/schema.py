@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -85,7 +85,7 @@ class DistributionSpec:
     nonnegative: bool = True
 
 
-def _validate_distribution(spec: DistributionSpec):  # type: ignore[no-untyped-def]
+def _validate_distribution(spec: DistributionSpec) -> Callable[[Any], Distribution]:
     def validate(raw: Any) -> Distribution:
         if isinstance(raw, dict):
             _check_notes(raw)
@@ -115,19 +115,15 @@ def _dump_distribution(dist: Any) -> Any:
     return None if dist is None else dist.to_dict()
 
 
-def _distribution(unit: str, nonnegative: bool = True) -> Any:
-    spec = DistributionSpec(unit, nonnegative)
-    return Annotated[
-        Any,
-        spec,
-        PlainValidator(_validate_distribution(spec)),
-        PlainSerializer(_dump_distribution),
-    ]
-
-
-Days = _distribution("days")
-PerYear = _distribution("units/year")
-Factor = _distribution("factor")
+_DAYS = DistributionSpec("days")
+_PER_YEAR = DistributionSpec("units/year")
+_FACTOR = DistributionSpec("factor")
+Days = Annotated[Distribution, _DAYS, PlainValidator(_validate_distribution(_DAYS)),
+                 PlainSerializer(_dump_distribution)]
+PerYear = Annotated[Distribution, _PER_YEAR, PlainValidator(_validate_distribution(_PER_YEAR)),
+                    PlainSerializer(_dump_distribution)]
+Factor = Annotated[Distribution, _FACTOR, PlainValidator(_validate_distribution(_FACTOR)),
+                   PlainSerializer(_dump_distribution)]
 
 
 def _policy(kind: str) -> AfterValidator:
@@ -428,7 +424,7 @@ class Scenario(Node):
     scenario: Meta = Field(description="The run as a whole")
     components: list[Component] = Field(min_length=1, description="Component groups (>= 1)")
     plants: list[Plant] = Field(default_factory=list, description="Plants and their lines")
-    stages: Stages = Field(default_factory=Stages, description="The three stages")
+    stages: Stages = Field(default_factory=lambda: Stages.model_validate({}), description="The three stages")
 
     _source_file: str | None = PrivateAttr(None)
     _source_hash: str = PrivateAttr("")

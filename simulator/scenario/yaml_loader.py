@@ -12,7 +12,7 @@ the only booleans (so `country: NO` stays the text "NO"); duplicate keys are ref
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -64,7 +64,7 @@ class LList(list):  # type: ignore[type-arg]
 class ScenarioLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2-style floats (`60e6`) and booleans (`true`/`false` only)."""
 
-    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {
+    yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's own class attribute)
         first: [
             (tag, _FLOAT if tag == _TAG + "float" else _BOOL if tag == _TAG + "bool" else rx)
             for tag, rx in resolvers
@@ -137,7 +137,7 @@ class _Builder:
                 out.append(self.build(item, loc + (i,)))
                 out.item_marks.append(self.mark(item))
             return out
-        if node.tag not in _SCALAR_TAGS:
+        if node.tag not in _SCALAR_TAGS or not isinstance(node, ScalarNode):
             return self.bad_tag(node, loc)
         return self.scalar(node)
 
