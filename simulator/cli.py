@@ -152,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("capsim: interrupted; nothing was written", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:
+        # the reader of our output went away (`capsim validate x | head -1`): not an error
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as err:  # noqa: BLE001 - the one place that turns errors into messages
         if args.debug:
             traceback.print_exc()

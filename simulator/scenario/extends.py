@@ -5,7 +5,9 @@ are refused, naming the chain). Merging (SPEC.md §8, §10): mappings merge deep
 merges by `id` only if every item in both lists is a mapping with an `id` (a new id is
 appended, an item with `remove: true` drops the parent's item, and removing an id the
 parent lacks is refused); any other list, an empty one included, replaces the parent's
-whole. Every merged value keeps the mark of the file and line it came from.
+whole. A child mapping with a `dist` key is a whole distribution and replaces the
+parent's value (one without `dist` merges, to change a single parameter). Every merged
+value keeps the mark of the file and line it came from.
 """
 
 from __future__ import annotations
@@ -96,6 +98,10 @@ def resolve_extends(
 def merge(parent: Any, child: Any, loc: tuple[Any, ...], reader: FileReader) -> Any:
     """The child value laid over the parent value (see module docstring)."""
     if isinstance(parent, LMap) and isinstance(child, LMap):
+        if "dist" in child:
+            # a distribution is one value: a child that names its form replaces the parent's
+            # whole, so a variant can turn a lognormal into a triangular
+            return child
         out = _copy_map(parent, child.mark)
         for key, value in child.items():
             out[key] = merge(parent[key], value, loc + (key,), reader) if key in parent else value

@@ -175,3 +175,24 @@ def test_missing_or_bad_parent(base):
     assert "expected a file name" in refused(base / "c2.yaml").problems[0].message
     (p,) = refused(base / "c3.yaml").problems
     assert Path(p.file).name == "broken.yaml" and "YAML syntax error" in p.message
+
+
+def test_a_distribution_with_dist_replaces_the_parents_whole(tmp_path):
+    shutil.copy(GOOD / "minimal.yaml", tmp_path / "minimal.yaml")
+    (tmp_path / "tri.yaml").write_text(
+        "extends: minimal.yaml\n"
+        "stages:\n"
+        "  procurement:\n"
+        "    suppliers:\n"
+        "      - {id: cn_cnc, lead_time_days: {dist: triangular, min: 90, mode: 200, max: 400}}\n")
+    s = load_scenario(tmp_path / "tri.yaml")
+    assert s.stages.procurement.suppliers[0].lead_time_days.to_dict() == {
+        "dist": "triangular", "min": 90.0, "mode": 200.0, "max": 400.0}
+    (tmp_path / "median.yaml").write_text(
+        "extends: minimal.yaml\n"
+        "stages:\n"
+        "  procurement:\n"
+        "    suppliers:\n"
+        "      - {id: cn_cnc, lead_time_days: {median: 200}}\n")
+    merged = load_scenario(tmp_path / "median.yaml").stages.procurement.suppliers[0]
+    assert merged.lead_time_days.to_dict() == {"dist": "lognormal", "median": 200.0, "p90": 365.0}
