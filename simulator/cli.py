@@ -8,6 +8,7 @@ imported inside the subcommands so that `capsim validate` answers quickly.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -153,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         print("capsim: interrupted; nothing was written", file=sys.stderr)
         return EXIT_FAILED
     except BrokenPipeError:
-        # the reader of our output went away (`capsim validate x | head -1`): not an error
-        sys.stderr.close()
+        # the reader of our output went away (`capsim validate x | head -1`): not an error;
+        # point stdout at devnull so the interpreter's final flush stays quiet
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     except Exception as err:  # noqa: BLE001 - the one place that turns errors into messages
         if args.debug:

@@ -285,7 +285,7 @@ def summary_table(summary: dict) -> pd.DataFrame:
         se = entry["share_closed_by_end_se"]
         closed = "—" if share is None else f"{100 * share:.0f}% ± {100 * (se or 0):.1f} pp"
         value = (entry["cumulative_shortfall_value"] or {}).get("mean")
-        shortfall = "—" if value is None else f"{value:,.0f} {currency}".strip()
+        shortfall = "—" if value is None else f"{short_amount(value)} {currency}".strip()
         rows.append(
             {
                 "component": component,
@@ -296,6 +296,14 @@ def summary_table(summary: dict) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def short_amount(value: float) -> str:
+    """1.18e12 -> '1.18 tn', 2.24e11 -> '224 bn', 5300 -> '5,300' (for terminal tables)."""
+    for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
+        if abs(value) >= size:
+            return f"{value / size:.3g} {suffix}"
+    return f"{value:,.0f}"
 
 
 # ------------------------------------------------------------- tables for the charts

@@ -16,9 +16,10 @@ from typing import Any
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -105,9 +106,14 @@ def plain_date_axis(ax: Axes, *, axis: str = "x") -> None:
     target = ax.xaxis if axis == "x" else ax.yaxis
     low, high = (mdates.num2date(v) for v in sorted(target.get_view_interval()))
     if (high - low).days >= 3 * 365:
-        target.set_major_locator(mdates.YearLocator())
+        # fixed tick positions: matplotlib's rrule-based locators cost seconds per figure
+        first = np.datetime64(low.date(), "Y")
+        years = np.arange(first, np.datetime64(high.date(), "Y") + 1)
+        quarters = np.arange(first.astype("datetime64[M]"),
+                             (years[-1] + 1).astype("datetime64[M]"), 3)
+        target.set_major_locator(FixedLocator(mdates.date2num(years.astype("datetime64[D]"))))
         target.set_major_formatter(mdates.DateFormatter("%Y"))
-        target.set_minor_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        target.set_minor_locator(FixedLocator(mdates.date2num(quarters.astype("datetime64[D]"))))
     else:
         locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
         target.set_major_locator(locator)
