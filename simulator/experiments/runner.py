@@ -109,10 +109,6 @@ def assemble(scenario, chunk_results: list[dict]) -> RunResult:
         events.insert(2, "date", _dates(start, np.floor(events["time_days"].astype(float))))
     else:
         events["date"] = pd.Series(dtype="datetime64[s]")
-    for name, df in tables.items():
-        for col in df.columns:
-            if df[col].dtype == object and col not in ("close_date", "date"):
-                df[col] = df[col].astype(str) if name != "events" or col != "amount" else df[col]
     return RunResult(
         kpis=kpis, series=tables["series"], yearly=tables["yearly"], events=events,
         suppliers=tables["suppliers"], assembly=tables.get("assembly"),
