@@ -35,7 +35,7 @@ class Grid:
     n_lines: int
 
     @classmethod
-    def from_plan(cls, plan: Plan) -> "Grid":
+    def from_plan(cls, plan: Plan) -> Grid:
         scenario = plan.scenario
         n = plan.n_days
         mid = np.arange(n) + 0.5

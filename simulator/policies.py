@@ -10,8 +10,9 @@ without SimPy. Implementations register under the name a scenario file uses
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence, TypeVar
+from typing import Protocol, TypeVar
 
 KINDS = ("ordering", "supplier_choice", "project_policy")
 _REGISTRY: dict[str, dict[str, object]] = {kind: {} for kind in KINDS}

@@ -11,8 +11,8 @@ when money arrives. Draws: `build:<project>` (preparation, build, ramp).
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Generator
 
 import simpy
 

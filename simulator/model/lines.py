@@ -9,7 +9,7 @@ down its sharing offer and its added machines produce nothing (applied after the
 from __future__ import annotations
 
 import math
-from typing import Generator
+from collections.abc import Generator
 
 import simpy
 

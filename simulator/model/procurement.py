@@ -12,8 +12,8 @@ Draws: `machines:<line>` (per machine: approval, installation, ramp) and `suppli
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Generator
 
 import simpy
 

@@ -8,7 +8,7 @@ never withdrawn. Draws: `qualification:<line>` (qualification, then ramp).
 
 from __future__ import annotations
 
-from typing import Generator
+from collections.abc import Generator
 
 import simpy
 

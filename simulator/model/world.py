@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from simulator.scenario import Scenario
 
 
-def _points(scenario: "Scenario", points: dict) -> tuple[np.ndarray, np.ndarray]:
+def _points(scenario: Scenario, points: dict) -> tuple[np.ndarray, np.ndarray]:
     """A `{date: value}` mapping as sorted day numbers and values (empty -> zero)."""
     if not points:
         return np.array([0.0]), np.array([0.0])
@@ -72,14 +72,14 @@ class LinePlan:
 class Plan:
     """What the scenario alone decides; shared by all replications."""
 
-    scenario: "Scenario"
+    scenario: Scenario
     n_days: int
     components: list[ComponentPlan]
     lines: list[LinePlan]
     component_index: dict[str, int]
 
     @classmethod
-    def from_scenario(cls, scenario: "Scenario") -> "Plan":
+    def from_scenario(cls, scenario: Scenario) -> Plan:
         meta = scenario.scenario
         market = meta.demand_factor.mean() if meta.demand_factor is not None else 1.0
         components = []
