@@ -496,7 +496,7 @@ class Mixture:
                 f"mixture needs one weight per part and at least one part "
                 f"(got {len(weights)} weights, {len(parts)} parts)"
             )
-        for i, (w, part) in enumerate(zip(weights, parts)):
+        for i, (w, part) in enumerate(zip(weights, parts, strict=True)):
             if w < 0:
                 raise DistributionError(f"mixture: parts[{i}].weight must be >= 0, got {_fmt(w)}")
             if not isinstance(part, Distribution):
@@ -530,12 +530,14 @@ class Mixture:
 
     def mean(self) -> float:
         total = math.fsum(self.weights)
-        return math.fsum(w * p.mean() for w, p in zip(self.weights, self.parts)) / total
+        pairs = zip(self.weights, self.parts, strict=True)
+        return math.fsum(w * p.mean() for w, p in pairs) / total
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "dist": "mixture",
-            "parts": [{"weight": w, **_as_mapping(p)} for w, p in zip(self.weights, self.parts)],
+            "parts": [{"weight": w, **_as_mapping(p)}
+                      for w, p in zip(self.weights, self.parts, strict=True)],
         }
 
 

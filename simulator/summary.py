@@ -114,7 +114,7 @@ def _close_summary(frame: pd.DataFrame, year_ends: list[dt.date]) -> dict:
         "share_closed_by_end_se": _binomial_se(share, n),
         "closed_by_year_end": [
             {"year": d.year, "date": d, "probability": p, "se": _binomial_se(p, n)}
-            for d, p in zip(year_ends, by_year)
+            for d, p in zip(year_ends, by_year, strict=True)
         ],
         "median_close_date": _day_to_date(median),
     }

@@ -56,9 +56,11 @@ def test_default_rules_follow_the_spec():
     assert policies.get("supplier_choice", "earliest_delivery").choose([idle, busy]) is busy
     small = policies.ProjectOption(0, "s", 10.0, 1.0, 100.0, 1.0)
     large = policies.ProjectOption(1, "l", 100.0, 50.0, 300.0, 1.0)
-    assert policies.get("project_policy", "largest_gap_first").order([small, large]) == [large, small]
+    largest_gap = policies.get("project_policy", "largest_gap_first")
+    assert largest_gap.order([small, large]) == [large, small]
     assert policies.get("project_policy", "listed_order").order([large, small]) == [small, large]
-    assert policies.get("project_policy", "lowest_cost_per_unit").order([small, large]) == [large, small]
+    cheapest = policies.get("project_policy", "lowest_cost_per_unit")
+    assert cheapest.order([small, large]) == [large, small]
 
 
 def test_unknown_policy_name_is_a_clear_error():

@@ -16,7 +16,8 @@ def random_scenario(d: dict) -> str:
 scenario: {{name: prop, start: 2024-01-01, end: 2027-12-31, seed: {d['seed']},
            close_smoothing_days: {d['window']}}}
 components:
-  - {{id: a, name: A, unit_value: 3, demand: {{2024-01-01: {d['demand_a']}, 2027-01-01: {d['demand_a2']}}},
+  - {{id: a, name: A, unit_value: 3,
+     demand: {{2024-01-01: {d['demand_a']}, 2027-01-01: {d['demand_a2']}}},
      domestic_supply: {{2024-01-01: {d['supply_a']}}},
      demand_factor: {{dist: uniform, min: 0.8, max: 1.2}}}}
   - {{id: b, name: B, unit_value: 1, demand: {{2024-01-01: {d['demand_b']}}}}}
@@ -24,13 +25,15 @@ plants:
   - id: p
     name: P
     lines:
-      - {{id: la, component: a, capacity: {d['cap_a']}, committed: {{dist: uniform, min: 0, max: {d['cap_a']}}},
+      - {{id: la, component: a, capacity: {d['cap_a']},
+         committed: {{dist: uniform, min: 0, max: {d['cap_a']}}},
          mtbf_days: {d['mtbf']}, repair_days: {{dist: lognormal, median: 3, p90: 9}},
          machine_capacity: {d['mcap']}, machine_cost: {d['mcost']}, max_machines: {d['maxm']}}}
       - {{id: lb, component: b, capacity: 500, committed: 200, machine_capacity: 50,
          machine_cost: 2, max_machines: 5}}
 stages:
-  sharing: {{share: {d['share']}, qualification_days: {{dist: uniform, min: 0, max: 200}}, ramp_up_days: 30}}
+  sharing: {{share: {d['share']}, qualification_days: {{dist: uniform, min: 0, max: 200}},
+            ramp_up_days: 30}}
   procurement:
     budget: {d['budget']}
     tranches: [{{id: p1, date: 2025-01-01, amount: {d['ptranche']}, probability: 0.5}}]
@@ -45,12 +48,15 @@ stages:
   investment:
     tranches:
       - {{id: i1, date: 2024-01-01, amount: {d['itr1']}}}
-      - {{id: i2, date: 2025-06-01, amount: {d['itr2']}, delay_days: {{dist: exponential, mean: 90}}, probability: 0.7}}
+      - {{id: i2, date: 2025-06-01, amount: {d['itr2']},
+         delay_days: {{dist: exponential, mean: 90}}, probability: 0.7}}
     policy: {d['policy']}
     projects:
-      - {{id: pa, component: a, capacity: {d['pcap']}, capex: {d['capex']}, upfront_share: {d['upfront']},
-         preparation_days: 30, build_days: {{dist: pert, min: 100, mode: 300, max: 600}}, ramp_up_days: 90}}
-      - {{id: pb, component: b, capacity: 300, capex: 40, build_days: 200, progress_at_start: {d['progress']}}}
+      - {{id: pa, component: a, capacity: {d['pcap']}, capex: {d['capex']},
+         upfront_share: {d['upfront']}, preparation_days: 30,
+         build_days: {{dist: pert, min: 100, mode: 300, max: 600}}, ramp_up_days: 90}}
+      - {{id: pb, component: b, capacity: 300, capex: 40, build_days: 200,
+         progress_at_start: {d['progress']}}}
 """
 
 
@@ -91,13 +97,15 @@ def test_invariants_hold_on_random_scenarios(d):
     assert np.allclose(daily.served.sum(axis=0) + daily.shortfall, daily.gap, atol=tol * 10)
     assert (daily.shortfall >= 0).all()
     for stage in (1, 2):
-        released = [(t0, t1, x) for s, k, t0, t1, x in record.money if s == stage and k == "released"]
+        released = [(t0, t1, x) for s, k, t0, t1, x in record.money
+                    if s == stage and k == "released"]
         spent = [(t0, t1, x) for s, k, t0, t1, x in record.money if s == stage and k == "spent"]
         total_released = sum(x for *_, x in released)
         total_spent = sum(x for *_, x in spent)
         assert total_spent <= total_released * (1 + 1e-9) + 1e-9
         assert record.unspent[stage] >= -1e-9
-        assert abs(total_released - total_spent - record.unspent[stage]) <= 1e-6 * max(1, total_released)
+        imbalance = total_released - total_spent - record.unspent[stage]
+        assert abs(imbalance) <= 1e-6 * max(1, total_released)
         # at every moment money spent so far is covered by money released so far
         t_rel, c_rel = cumulative_by_time(released)
         t_sp, c_sp = cumulative_by_time(spent)

@@ -21,7 +21,7 @@ def test_scenario_validates_and_runs(path):
 
 def test_baseline_has_the_promised_size():
     scenario = load_scenario(ROOT / "benchmarks/baseline_frozen.yaml")
-    failing = [l for p in scenario.plants for l in p.lines if l.mtbf_days is not None]
+    failing = [line for p in scenario.plants for line in p.lines if line.mtbf_days is not None]
     assert len(failing) >= 30
     assert len(scenario.stages.investment.projects) >= 10
     assert len(scenario.components) >= 8 and len(scenario.plants) >= 12

@@ -63,7 +63,7 @@ def close_date_distribution(
     with chart_style():
         fig = Figure(figsize=(9.0, 1.15 * len(overview) + 1.4), layout="constrained")
         axes = fig.subplots(len(overview), 1, sharex=True, squeeze=False)[:, 0]
-        for ax, row in zip(axes, overview.itertuples(index=False)):
+        for ax, row in zip(axes, overview.itertuples(index=False), strict=True):
             points = ecdf[ecdf["component"] == row.component]
             dates = [start, *points["close_date"].dt.to_pydatetime(), end]
             last = points["share_closed"].iloc[-1] if len(points) else 0.0

@@ -96,7 +96,7 @@ def shortfall_small_multiples(
         fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows + 1.2), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         n = 0
-        for ax, component in zip(axes, panels):
+        for ax, component in zip(axes, panels, strict=False):
             bands = stage_medians_by_month(series, component)
             n = bands.attrs["n_replications"]
             draw_stage_stack(ax, bands)
@@ -120,7 +120,7 @@ def draw_stage_stack(ax: Axes, bands: pd.DataFrame) -> None:
     `simulator.summary.stage_medians_by_month` output into `ax`."""
     x = bands.index.to_pydatetime()
     base = pd.Series(0.0, index=bands.index)
-    for stage, column in zip(STACK_STAGES, STACK):
+    for stage, column in zip(STACK_STAGES, STACK, strict=True):
         top = base + bands[column]
         ax.fill_between(x, base.to_numpy(), top.to_numpy(), **stage_fill(stage))
         base = top

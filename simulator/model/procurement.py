@@ -72,7 +72,8 @@ class ProcurementStage:
 
     def update_empty(self) -> None:
         """The budget is empty when it cannot pay for a machine on any line with room."""
-        costs = [float(l.spec.machine_cost) for l in self.world.plan.lines if self.has_room(l)]
+        costs = [float(line.spec.machine_cost) for line in self.world.plan.lines
+                 if self.has_room(line)]
         empty = bool(costs) and self.account.balance + EPS < min(costs)
         self.account.note_empty(self.world.now, empty)
 
@@ -99,10 +100,11 @@ class ProcurementStage:
             remaining = shortfalls[comp.index]
             while remaining > EPS:
                 options = [
-                    policies.LineOption(l.index, l.id, float(l.spec.machine_cost),
-                                        float(l.spec.machine_capacity))
-                    for l in lines_of[comp.index]
-                    if self.has_room(l) and float(l.spec.machine_cost) <= self.account.balance + EPS
+                    policies.LineOption(line.index, line.id, float(line.spec.machine_cost),
+                                        float(line.spec.machine_capacity))
+                    for line in lines_of[comp.index]
+                    if self.has_room(line)
+                    and float(line.spec.machine_cost) <= self.account.balance + EPS
                 ]
                 chosen = self.ordering.choose(options)
                 if chosen is None:

@@ -122,8 +122,8 @@ def merge(parent: Any, child: Any, loc: tuple[Any, ...], reader: FileReader) -> 
 
 def _merge_by_id(parent: LList, child: LList, loc: tuple[Any, ...], reader: FileReader) -> LList:
     out = LList(child.mark)
-    items = list(zip(parent, parent.item_marks))
-    for index, (item, mark) in enumerate(zip(child, child.item_marks)):
+    items = list(zip(parent, parent.item_marks, strict=True))
+    for index, (item, mark) in enumerate(zip(child, child.item_marks, strict=True)):
         key = id_key(item["id"])
         found = next((i for i, (p, _) in enumerate(items) if id_key(p["id"]) == key), None)
         if item.get("remove") is True:

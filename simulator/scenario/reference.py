@@ -54,7 +54,9 @@ id (`remove: true` drops an item); other lists are replaced whole.
 _BOUNDS = (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
 
 
-def sections(model: type[BaseModel] = Scenario, path: str = "") -> Iterator[tuple[str, type[BaseModel]]]:
+def sections(
+    model: type[BaseModel] = Scenario, path: str = ""
+) -> Iterator[tuple[str, type[BaseModel]]]:
     """(path, model) for every mapping of the file, in reading order."""
     if path:
         yield path, model
@@ -84,7 +86,9 @@ def _annotation_label(annotation: Any) -> str:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if args and type(None) in args:
         rest = [a for a in args if a is not type(None)]
-        return _annotation_label(rest[0]) if len(rest) == 1 else " or ".join(map(_annotation_label, rest))
+        if len(rest) == 1:
+            return _annotation_label(rest[0])
+        return " or ".join(map(_annotation_label, rest))
     if origin is typing.Annotated:
         return _annotation_label(args[0])
     if origin is typing.Literal:

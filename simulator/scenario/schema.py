@@ -182,7 +182,8 @@ class Node(BaseModel):
 
 def distribution_fields(model: type[BaseModel]) -> list[str]:
     """Names of the fields of `model` that take a distribution."""
-    return [name for name, info in model.model_fields.items() if distribution_spec(info) is not None]
+    return [name for name, info in model.model_fields.items()
+            if distribution_spec(info) is not None]
 
 
 def distribution_spec(info: Any) -> DistributionSpec | None:
@@ -424,7 +425,8 @@ class Scenario(Node):
     scenario: Meta = Field(description="The run as a whole")
     components: list[Component] = Field(min_length=1, description="Component groups (>= 1)")
     plants: list[Plant] = Field(default_factory=list, description="Plants and their lines")
-    stages: Stages = Field(default_factory=lambda: Stages.model_validate({}), description="The three stages")
+    stages: Stages = Field(default_factory=lambda: Stages.model_validate({}),
+                           description="The three stages")
 
     _source_file: str | None = PrivateAttr(None)
     _source_hash: str = PrivateAttr("")

@@ -167,7 +167,8 @@ class _Builder:
             key = self.scalar(key_node)
             if key in out:
                 first = out.key_marks[key].line
-                self.refuse(key_node, loc + (key,), f"duplicate key {key!r} (first at line {first})")
+                self.refuse(key_node, loc + (key,),
+                            f"duplicate key {key!r} (first at line {first})")
                 continue
             out[key] = self.build(value_node, loc + (key,))
             out.key_marks[key] = self.mark(key_node)

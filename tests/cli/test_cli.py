@@ -24,7 +24,8 @@ def test_validate_refuses_a_broken_file_with_file_line_and_path(tmp_path, capsys
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml:" in err and "capacity" in err and "Traceback" not in err
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "capacity: -5" in l)
+    line = next(i for i, text_line in enumerate(text.splitlines(), 1)
+                if "capacity: -5" in text_line)
     assert f":{line}" in err
 
 
