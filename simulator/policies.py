@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar, overload
 
 KINDS = ("ordering", "supplier_choice", "project_policy")
 _REGISTRY: dict[str, dict[str, object]] = {kind: {} for kind in KINDS}
@@ -35,6 +35,16 @@ def register(kind: str, name: str) -> Callable[[T], T]:
 def registered(kind: str) -> list[str]:
     """Names registered for a kind of decision, in registration order."""
     return list(_REGISTRY[kind])
+
+
+@overload
+def get(kind: Literal["ordering"], name: str) -> OrderingRule: ...
+@overload
+def get(kind: Literal["supplier_choice"], name: str) -> SupplierChoice: ...
+@overload
+def get(kind: Literal["project_policy"], name: str) -> ProjectPolicy: ...
+@overload
+def get(kind: str, name: str) -> object: ...
 
 
 def get(kind: str, name: str) -> object:
