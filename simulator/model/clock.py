@@ -7,6 +7,9 @@ integer priority and then by scheduling order; `after` schedules a plain event w
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import TypeAlias
+
 import simpy
 
 MONEY = 10
@@ -15,6 +18,9 @@ FAILURE = 20
 SHARING = 30
 PROCUREMENT = 40
 INVESTMENT = 50
+
+# What a process function returns: a generator of the events it waits for (values unused).
+ProcessGenerator: TypeAlias = Generator[simpy.Event, object, None]
 
 
 def after(env: simpy.Environment, delay: float, priority: int) -> simpy.Event:

@@ -11,16 +11,20 @@ when money arrives. Draws: `build:<project>` (preparation, build, ramp).
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import simpy
 
 from simulator import policies
-from simulator.model.clock import BUDGET_DRY, INVESTMENT, MONEY, after
+from simulator.model.clock import BUDGET_DRY, INVESTMENT, MONEY, ProcessGenerator, after
 from simulator.model.money import Account, tranche_arrival
 from simulator.model.record import INVESTMENT as STAGE
 from simulator.model.world import World
+
+if TYPE_CHECKING:
+    from simulator.scenario import Investment
+    from simulator.scenario import Project as ProjectSpec
 
 
 @dataclass
@@ -28,7 +32,7 @@ class Project:
     """One candidate project and its progress in this replication."""
 
     index: int
-    spec: object
+    spec: ProjectSpec
     component: int
     preparation: float
     build: float
@@ -59,7 +63,7 @@ class Project:
 class InvestmentStage:
     """Stage 3's state in one replication: budget with continuous draws and the projects."""
 
-    def __init__(self, world: World, spec, projects: list[Project]) -> None:
+    def __init__(self, world: World, spec: Investment, projects: list[Project]) -> None:
         self.world = world
         self.spec = spec
         self.projects = projects
@@ -287,13 +291,13 @@ class InvestmentStage:
         self.account.close(now)
 
 
-def prepare(env: simpy.Environment, stage: InvestmentStage, project: Project) -> Generator:
+def prepare(env: simpy.Environment, stage: InvestmentStage, project: Project) -> ProcessGenerator:
     """Design and permits (no money drawn), then building begins."""
     yield after(env, project.preparation, INVESTMENT)
     stage.begin_building(project)
 
 
-def fund_programme(env: simpy.Environment, stage: InvestmentStage) -> Generator:
+def fund_programme(env: simpy.Environment, stage: InvestmentStage) -> ProcessGenerator:
     """Credit the stage budget and each tranche as it arrives; each triggers a decision."""
     arrivals = [(stage.start_day, "budget", float(stage.spec.budget))]
     for tranche in stage.spec.tranches:
@@ -308,7 +312,7 @@ def fund_programme(env: simpy.Environment, stage: InvestmentStage) -> Generator:
             stage.decide_soon()
 
 
-def review_projects(env: simpy.Environment, stage: InvestmentStage) -> Generator:
+def review_projects(env: simpy.Environment, stage: InvestmentStage) -> ProcessGenerator:
     """Start decisions at the stage start and every `review_days` after."""
     yield after(env, stage.start_day, INVESTMENT)
     while True:
@@ -316,14 +320,14 @@ def review_projects(env: simpy.Environment, stage: InvestmentStage) -> Generator
         yield after(env, float(stage.spec.review_days), INVESTMENT)
 
 
-def open_at_earliest_starts(env: simpy.Environment, stage: InvestmentStage) -> Generator:
+def open_at_earliest_starts(env: simpy.Environment, stage: InvestmentStage) -> ProcessGenerator:
     """A decision at each `earliest_start` after the stage start."""
     for day in sorted({p.earliest_day for p in stage.projects if p.earliest_day > stage.start_day}):
         yield after(env, day - env.now, INVESTMENT)
         stage.decide()
 
 
-def start_projects_under_way(env: simpy.Environment, stage: InvestmentStage) -> Generator:
+def start_projects_under_way(env: simpy.Environment, stage: InvestmentStage) -> ProcessGenerator:
     """Projects with `progress_at_start` > 0 start at t = 0, whatever the stage start."""
     yield after(env, 0.0, INVESTMENT)
     for project in stage.projects:
@@ -331,7 +335,7 @@ def start_projects_under_way(env: simpy.Environment, stage: InvestmentStage) -> 
             stage.start_underway(project)
 
 
-def build_investment(world: World, spec) -> InvestmentStage:
+def build_investment(world: World, spec: Investment) -> InvestmentStage:
     """Wire stage 3: draw each project's durations, the budget and the processes."""
     scenario = world.plan.scenario
     start_day = float(scenario.day(spec.start))

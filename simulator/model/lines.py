@@ -9,17 +9,18 @@ down its sharing offer and its added machines produce nothing (applied after the
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 
 import simpy
 
-from simulator.model.clock import FAILURE, after
+from simulator.model.clock import FAILURE, ProcessGenerator, after
 from simulator.model.world import LinePlan, World
 
 
-def operate_line(env: simpy.Environment, world: World, line: LinePlan) -> Generator:
+def operate_line(env: simpy.Environment, world: World, line: LinePlan) -> ProcessGenerator:
     """Alternate up and down for the whole run, recording each down interval."""
-    mtbf = float(line.spec.mtbf_days)
+    mtbf_days = line.spec.mtbf_days
+    assert mtbf_days is not None  # build_world starts this only for lines with an MTBF
+    mtbf = float(mtbf_days)
     repair = line.spec.repair_days
     stream = world.streams(f"failures:{line.id}")
     record = world.record

@@ -7,10 +7,15 @@ credited at t = 0 when that falls before the run and never when it falls after t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from simulator.model.world import World
 
+if TYPE_CHECKING:
+    from simulator.scenario import Tranche
 
-def tranche_arrival(world: World, stage_name: str, tranche) -> float | None:
+
+def tranche_arrival(world: World, stage_name: str, tranche: Tranche) -> float | None:
     """When this tranche's money arrives in this replication, or None if it never does."""
     stream = world.streams(f"tranche:{stage_name}:{tranche.id}")
     delay = max(0.0, tranche.delay_days.sample(stream.next()))
@@ -24,7 +29,8 @@ def tranche_arrival(world: World, stage_name: str, tranche) -> float | None:
 class Account:
     """The balance of one stage, with money flows and empty spells written to the record."""
 
-    def __init__(self, world: World, stage_index: int, stage_name: str, start_day: float):
+    def __init__(self, world: World, stage_index: int, stage_name: str,
+                 start_day: float) -> None:
         self.world = world
         self.stage_index = stage_index
         self.stage_name = stage_name
@@ -60,7 +66,9 @@ class Account:
             self._close_spell(t)
 
     def _close_spell(self, t: float) -> None:
-        t0 = max(self._empty_since, self.start_day)  # type: ignore[type-var]
+        since = self._empty_since
+        assert since is not None  # callers close only an open spell
+        t0 = max(since, self.start_day)
         t1 = min(t, float(self.world.plan.n_days))
         if t1 > t0:
             self.world.record.empty_budget.append((self.stage_index, t0, t1))

@@ -12,16 +12,20 @@ Draws: `machines:<line>` (per machine: approval, installation, ramp) and `suppli
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import simpy
 
 from simulator import policies
-from simulator.model.clock import MONEY, PROCUREMENT, after
+from simulator.model.clock import MONEY, PROCUREMENT, ProcessGenerator, after
 from simulator.model.money import Account, tranche_arrival
 from simulator.model.record import PROCUREMENT as STAGE
 from simulator.model.world import LinePlan, World
+
+if TYPE_CHECKING:
+    from simulator.scenario import Procurement
+    from simulator.scenario import Supplier as SupplierSpec
 
 EPS = 1e-9
 
@@ -31,7 +35,7 @@ class Supplier:
     """A machine-tool supplier: its slots as a SimPy resource and its pending orders."""
 
     index: int
-    spec: object
+    spec: SupplierSpec
     resource: simpy.Resource
     pending: int = 0
     mean_lead: float = 0.0
@@ -43,7 +47,7 @@ class ProcurementStage:
     """Stage 2's state in one replication."""
 
     world: World
-    spec: object
+    spec: Procurement
     account: Account
     suppliers: list[Supplier]
     machines: list[int] = field(default_factory=list)  # per line: ordered, not lapsed
@@ -144,7 +148,7 @@ class ProcurementStage:
         return self.suppliers[self.choice.choose(options).index]
 
 
-def review_orders(env: simpy.Environment, stage: ProcurementStage) -> Generator:
+def review_orders(env: simpy.Environment, stage: ProcurementStage) -> ProcessGenerator:
     """Reviews at the stage start and every `review_days` after."""
     yield after(env, stage.world.plan.scenario.day(stage.spec.start), PROCUREMENT)
     while True:
@@ -152,7 +156,7 @@ def review_orders(env: simpy.Environment, stage: ProcurementStage) -> Generator:
         yield after(env, float(stage.spec.review_days), PROCUREMENT)
 
 
-def fund_procurement(env: simpy.Environment, stage: ProcurementStage) -> Generator:
+def fund_procurement(env: simpy.Environment, stage: ProcurementStage) -> ProcessGenerator:
     """The stage budget at its start; tranche money waits in the account for the next review."""
     arrivals = [(float(stage.world.plan.scenario.day(stage.spec.start)), "budget",
                  float(stage.spec.budget))]
@@ -169,7 +173,7 @@ def fund_procurement(env: simpy.Environment, stage: ProcurementStage) -> Generat
 
 
 def fulfil_order(env: simpy.Environment, stage: ProcurementStage, line: LinePlan,
-                 order_id: str) -> Generator:
+                 order_id: str) -> ProcessGenerator:
     """One machine from approval to installation, with blocking and re-orders."""
     world, record = stage.world, stage.world.record
     comp = world.plan.components[line.component].id
@@ -225,7 +229,7 @@ def fulfil_order(env: simpy.Environment, stage: ProcurementStage, line: LinePlan
                            float(line.spec.machine_capacity)))
 
 
-def build_procurement(world: World, spec) -> ProcurementStage:
+def build_procurement(world: World, spec: Procurement) -> ProcurementStage:
     """Wire stage 2: suppliers as SimPy resources, the account and its processes."""
     env = world.env
     suppliers = [

@@ -8,16 +8,19 @@ never withdrawn. Draws: `qualification:<line>` (qualification, then ramp).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 import simpy
 
-from simulator.model.clock import SHARING, after
+from simulator.model.clock import SHARING, ProcessGenerator, after
 from simulator.model.record import SHARING as STAGE
 from simulator.model.world import World
 
+if TYPE_CHECKING:
+    from simulator.scenario import Sharing
 
-def offer_spare_capacity(env: simpy.Environment, world: World, stage) -> Generator:
+
+def offer_spare_capacity(env: simpy.Environment, world: World, stage: Sharing) -> ProcessGenerator:
     """At the stage start, make every eligible line's offer and record when it is usable."""
     plan = world.plan
     start = plan.scenario.day(stage.start)

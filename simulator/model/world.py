@@ -8,8 +8,9 @@ stages' projections read (offers made, machines ordered, projects started).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -18,10 +19,13 @@ from simulator.model.record import Record
 from simulator.model.streams import Streams
 
 if TYPE_CHECKING:
-    from simulator.scenario import Scenario
+    from simulator.distributions import Distribution
+    from simulator.model.investment import InvestmentStage
+    from simulator.model.procurement import ProcurementStage
+    from simulator.scenario import Line, Scenario
 
 
-def _points(scenario: Scenario, points: dict) -> tuple[np.ndarray, np.ndarray]:
+def _points(scenario: Scenario, points: dict[dt.date, float]) -> tuple[np.ndarray, np.ndarray]:
     """A `{date: value}` mapping as sorted day numbers and values (empty -> zero)."""
     if not points:
         return np.array([0.0]), np.array([0.0])
@@ -42,7 +46,7 @@ class ComponentPlan:
     supply_x: np.ndarray
     supply_y: np.ndarray
     expected_factor: float
-    qualification_days: Any  # Distribution or None (the stage's applies)
+    qualification_days: Distribution | None  # None: the stage's applies
 
     def expected_gap(self, t: float) -> float:
         """`max(0, demand(t) * E[factors] - domestic_supply(t))` (SPEC.md §3)."""
@@ -65,7 +69,7 @@ class LinePlan:
     id: str
     plant_id: str
     component: int
-    spec: Any  # the scenario's Line
+    spec: Line
 
 
 @dataclass
@@ -82,7 +86,7 @@ class Plan:
     def from_scenario(cls, scenario: Scenario) -> Plan:
         meta = scenario.scenario
         market = meta.demand_factor.mean() if meta.demand_factor is not None else 1.0
-        components = []
+        components: list[ComponentPlan] = []
         for i, c in enumerate(scenario.components):
             own = c.demand_factor.mean() if c.demand_factor is not None else 1.0
             dx, dy = _points(scenario, c.demand)
@@ -92,7 +96,7 @@ class Plan:
                               market * own, c.qualification_days)
             )
         index = {c.id: c.index for c in components}
-        lines = []
+        lines: list[LinePlan] = []
         for plant in scenario.plants:
             for line in plant.lines:
                 lines.append(LinePlan(len(lines), line.id, plant.id, index[line.component], line))
@@ -111,8 +115,8 @@ class World:
     sharing_offers: list[float] = field(default_factory=list)  # nameplate per component
     machines_ordered: list[float] = field(default_factory=list)  # nameplate, not lapsed
     committed: list[float] = field(default_factory=list)  # per line, this replication
-    procurement: Any = None  # ProcurementStage when enabled
-    investment: Any = None  # InvestmentStage when enabled
+    procurement: ProcurementStage | None = None  # when enabled
+    investment: InvestmentStage | None = None  # when enabled
 
     def __post_init__(self) -> None:
         n = len(self.plan.components)
