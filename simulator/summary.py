@@ -16,7 +16,7 @@ import datetime as dt
 import math
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -64,8 +64,9 @@ def summarise(result: RunResult) -> dict:
     ].mean()
     speed = _stage_speed(kpis)
 
-    components = {}
-    for component, frame in kpis.groupby("component", sort=False):
+    components: dict[str, dict[str, Any]] = {}
+    for key, frame in kpis.groupby("component", sort=False):
+        component = cast(str, key)  # component ids are text
         entry = {"name": names.get(component), "unit": units.get(component)}
         entry |= _close_summary(frame, year_ends)
         entry["cumulative_shortfall"] = means.get((component, "cumulative_shortfall"))
@@ -163,7 +164,9 @@ def _stage_speed(kpis: pd.DataFrame) -> dict[str, dict]:
     for component in medians.index:
         stages: dict[str, dict] = {}
         for column in columns:
-            k, stage = re.match(r"t(\d+)_days_(\w+)", column).groups()
+            match = re.match(r"t(\d+)_days_(\w+)", column)
+            assert match is not None  # `columns` was built in this form above
+            k, stage = match.groups()
             stages.setdefault(stage, {})[f"t{k}_days_median"] = medians.at[component, column]
             stages[stage][f"t{k}_n"] = counts.at[component, column]
         out[component] = stages
@@ -181,7 +184,8 @@ def _gap_shares(yearly: pd.DataFrame) -> dict[str, list[dict]]:
     shares.columns = [c.removeprefix("served_") for c in parts]
     shares.insert(0, "gap_mean", sums["gap"] / grouped["replication"].nunique())
     out: dict[str, list[dict]] = {}
-    for (component, year), row in shares.sort_index(level="year", sort_remaining=False).iterrows():
+    for key, row in shares.sort_index(level="year", sort_remaining=False).iterrows():
+        component, year = cast(tuple[str, int], key)  # the (component, year) index
         out.setdefault(component, []).append({"year": year, **row.to_dict()})
     return out
 
@@ -195,7 +199,8 @@ def _money(all_rows: pd.DataFrame, result: RunResult) -> dict:
     for kind in ("committed", "spent"):
         prefix = f"capex_{kind}_"
         money[f"capex_{kind}"] = {
-            c.removeprefix(prefix): all_rows[c].mean() for c in all_rows if c.startswith(prefix)
+            c.removeprefix(prefix): all_rows[c].mean()
+            for c in all_rows.columns if c.startswith(prefix)
         }
     if "capex_before_start" in all_rows:
         money["capex_before_start"] = all_rows["capex_before_start"].mean()
@@ -203,7 +208,7 @@ def _money(all_rows: pd.DataFrame, result: RunResult) -> dict:
         if column in all_rows:
             money[column] = _mean_ci(all_rows[column].to_numpy(float))
     yearly = result.yearly
-    capex = [c for c in yearly if re.match(r"^(capex_(committed|spent)|released)_\w+$", c)]
+    capex = [c for c in yearly.columns if re.match(r"^(capex_(committed|spent)|released)_\w+$", c)]
     if capex:
         by_year = yearly[yearly["component"] == ALL].groupby("year")[capex].mean()
         money["by_year"] = [{"year": y, **row.to_dict()} for y, row in by_year.iterrows()]
@@ -212,7 +217,7 @@ def _money(all_rows: pd.DataFrame, result: RunResult) -> dict:
 
 def _held_back(all_rows: pd.DataFrame) -> dict:
     """Means over replications of what holds the stages back (budget, slots, orders)."""
-    return {c: all_rows[c].mean() for c in all_rows if _HELD_BACK.match(c)}
+    return {c: all_rows[c].mean() for c in all_rows.columns if _HELD_BACK.match(c)}
 
 
 def _warnings(components: dict[str, dict]) -> list[str]:
@@ -230,9 +235,10 @@ def _warnings(components: dict[str, dict]) -> list[str]:
                 f"up to ±{100 * max_se:.1f} percentage points"
             )
         else:
+            se_half = cast(float, _binomial_se(0.5, n))  # not None while n > 0
             warnings.append(
                 f"only {n} replications: a probability near 50% would carry a Monte Carlo "
-                f"standard error of ±{100 * _binomial_se(0.5, n):.1f} percentage points"
+                f"standard error of ±{100 * se_half:.1f} percentage points"
             )
     for component, entry in components.items():
         large = [se for se in _reported_se(entry) if se is not None and se > LARGE_SE]
@@ -382,11 +388,12 @@ def _group_mean_ci(kpis: pd.DataFrame, columns: list[str]) -> dict[tuple[str, st
     present = [c for c in columns if c in kpis]
     grouped = kpis.groupby("component", sort=False)[present]
     mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
-    half = Z95 * sd / np.sqrt(n.where(n > 0))
+    half = cast(pd.DataFrame, Z95 * sd / np.sqrt(n.where(n > 0)))  # stubs: np.sqrt -> ndarray
     out = {}
     for component in mean.index:
         for column in present:
-            m, h = mean.at[component, column], half.at[component, column]
+            m = cast(float, mean.at[component, column])
+            h = cast(float, half.at[component, column])
             out[(component, column)] = {
                 "mean": m, "ci95_low": m - h, "ci95_high": m + h, "n": n.at[component, column]
             }
@@ -410,6 +417,14 @@ def _binomial_se(p: float, n: int) -> float | None:
 def _year_ends(start: dt.date, end: dt.date) -> list[dt.date]:
     """31 December of each year of the run; the end itself for a run ending mid-year."""
     return [min(dt.date(year, 12, 31), end) for year in range(start.year, end.year + 1)]
+
+
+@overload
+def _day_to_date(day: float) -> dt.date: ...
+@overload
+def _day_to_date(day: None) -> None: ...
+@overload
+def _day_to_date(day: float | None) -> dt.date | None: ...
 
 
 def _day_to_date(day: float | None) -> dt.date | None:
