@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import cast
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -64,7 +65,8 @@ def close_date_distribution(
         fig = Figure(figsize=(9.0, 1.15 * len(overview) + 1.4), layout="constrained")
         axes = fig.subplots(len(overview), 1, sharex=True, squeeze=False)[:, 0]
         for ax, row in zip(axes, overview.itertuples(index=False), strict=True):
-            points = ecdf[ecdf["component"] == row.component]
+            component, share_closed = cast(str, row.component), cast(float, row.share_closed)
+            points = ecdf[ecdf["component"] == component]
             dates = [start, *points["close_date"].dt.to_pydatetime(), end]
             last = points["share_closed"].iloc[-1] if len(points) else 0.0
             shares = [0.0, *points["share_closed"], last]
@@ -72,13 +74,12 @@ def close_date_distribution(
             ax.fill_between(dates, shares, step="post", color=LINE_COLOUR, alpha=0.12)
             ax.axvline(end, color=END_COLOUR, linestyle="--", linewidth=1.0)
             ax.text(
-                1.01, 0.5, f"not closed\nby end: {100 * (1 - row.share_closed):.0f}%",
+                1.01, 0.5, f"not closed\nby end: {100 * (1 - share_closed):.0f}%",
                 transform=ax.transAxes, va="center", ha="left", fontsize=8,
             )
-            label = names.get(row.component) or (OVERALL_NAME if row.component == ALL
-                                                  else row.component)
+            label = names.get(component) or (OVERALL_NAME if component == ALL else component)
             ax.set_title(label, loc="left", fontsize=9,
-                         fontweight="bold" if row.component == ALL else "normal")
+                         fontweight="bold" if component == ALL else "normal")
             ax.set_ylim(0, 1.02)
             ax.set_yticks([0, 0.5, 1])
             share_axis(ax)

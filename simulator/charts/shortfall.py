@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -118,7 +119,7 @@ def shortfall_small_multiples(
 def draw_stage_stack(ax: Axes, bands: pd.DataFrame) -> None:
     """Draw the stacked medians, the shortfall band and the gap line from
     `simulator.summary.stage_medians_by_month` output into `ax`."""
-    x = bands.index.to_pydatetime()
+    x = cast(pd.DatetimeIndex, bands.index).to_pydatetime()  # indexed by month start
     base = pd.Series(0.0, index=bands.index)
     for stage, column in zip(STACK_STAGES, STACK, strict=True):
         top = base + bands[column]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -20,6 +20,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, PercentFormatter
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -50,7 +53,7 @@ GAP_LABEL = "Gap to close (median)"
 BAND_LABEL = "Still missing: 10–90% of simulated futures"
 END_COLOUR = "#555555"
 
-RC: dict[str, Any] = {
+RC: dict[RcKeyType, Any] = {
     "font.size": 9,
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
@@ -91,9 +94,9 @@ def figure_and_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figu
     """The figure of `ax`, or a new figure with one axes when `ax` is None."""
     if ax is not None:
         try:
-            return ax.get_figure(root=True), ax
+            return cast(Figure, ax.get_figure(root=True)), ax  # stubs allow None (detached)
         except TypeError:  # matplotlib < 3.10: get_figure() is already the root figure
-            return ax.get_figure(), ax
+            return cast(Figure, ax.get_figure()), ax
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
 
