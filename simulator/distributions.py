@@ -257,7 +257,8 @@ class Pert:
             return self.min
         x = float(special.betaincinv(self._alpha, self._beta, u))
         if x != x:  # betaincinv gives NaN for u below ~1e-100: use I_x(a, b) ~ x^a / (a B(a, b))
-            x = (u * self._alpha * special.beta(self._alpha, self._beta)) ** (1.0 / self._alpha)
+            scale = u * self._alpha * special.beta(self._alpha, self._beta)
+            x = float(scale ** (1.0 / self._alpha))
         return self.min + self._width * x
 
     def sample_many(self, u: np.ndarray) -> np.ndarray:

@@ -59,9 +59,9 @@ def kpi_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Columns
     cols["idle_capacity"] = np.r_[idle, np.nan]
     cols["idle_capacity_value"] = np.r_[idle * grid.unit_value, (idle * grid.unit_value).sum()]
     added = np.zeros((3, len(plan.components)))
-    for stage, comp, _line, t_ready, _ramp, capacity in record.sources:
+    for stage_index, comp, _line, t_ready, _ramp, capacity in record.sources:
         if t_ready < grid.n_days:
-            added[stage, comp] += capacity
+            added[stage_index, comp] += capacity
     for k, stage in enumerate(STAGES):
         cols[f"capacity_added_{stage}"] = np.r_[added[k], np.nan]
     cols.update(_money_columns(plan, grid, record, daily, n_rows))

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import nullcontext
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -106,7 +107,8 @@ def assemble(scenario, chunk_results: list[dict]) -> RunResult:
     kpis.insert(3, "close_date", _dates(start, kpis["close_day"]))
     events = tables["events"]
     if len(events):
-        events.insert(2, "date", _dates(start, np.floor(events["time_days"].astype(float))))
+        days = cast(pd.Series, np.floor(events["time_days"].astype(float)))  # a Series at runtime
+        events.insert(2, "date", _dates(start, days))
     else:
         events["date"] = pd.Series(dtype="datetime64[s]")
     return RunResult(
