@@ -13,6 +13,11 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulator.results import RunResult
+    from simulator.scenario import Scenario
 
 DEFAULT_SCENARIO = "scenarios/baseline.yaml"
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
@@ -54,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(path: str):
+def _load(path: str) -> Scenario:
     from simulator.scenario import ScenarioError, load_scenario
 
     try:
@@ -115,7 +120,7 @@ def default_out_dir(name: str) -> Path:
     return out
 
 
-def print_summary(result, folder: Path, elapsed: float) -> None:
+def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
     """Where the results went and the short summary table."""
     from rich.console import Console
     from rich.table import Table

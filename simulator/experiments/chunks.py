@@ -6,6 +6,8 @@ the seed and its index, so the result is the same whichever process runs the chu
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from simulator.evaluate import Grid, evaluate
@@ -13,8 +15,12 @@ from simulator.model import simulate
 from simulator.model.world import Plan
 from simulator.tables import Columns, replication_tables
 
+if TYPE_CHECKING:
+    from simulator.scenario import Scenario
 
-def run_chunk(scenario, replications: list[int], log_failures: bool = False) -> dict[str, Columns]:
+
+def run_chunk(scenario: Scenario, replications: list[int],
+              log_failures: bool = False) -> dict[str, Columns]:
     """Columns of every table for the given replications, in their order."""
     plan = Plan.from_scenario(scenario)
     grid = Grid.from_plan(plan)
@@ -40,7 +46,7 @@ def concat_columns(chunks: list[Columns]) -> Columns:
     return out
 
 
-def _is_text(values) -> bool:
+def _is_text(values: np.ndarray | list) -> bool:
     if isinstance(values, np.ndarray):
         return values.dtype == object
     return bool(values) and isinstance(values[0], str)

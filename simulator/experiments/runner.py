@@ -11,11 +11,12 @@ import math
 import os
 import platform
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import cast
+from types import TracebackType
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -24,11 +25,14 @@ from simulator.experiments.chunks import concat_columns, run_chunk
 from simulator.model.record import STAGES
 from simulator.results import RunResult
 
+if TYPE_CHECKING:
+    from simulator.scenario import Scenario
+
 STAGE_NAMES = set(STAGES)
 
 
-def configure(scenario, *, replications: int | None = None, seed: int | None = None,
-              stages: Iterable[str] | None = None):
+def configure(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
+              stages: Iterable[str] | None = None) -> Scenario:
     """The scenario with command-line overrides applied (seed, replications, stages)."""
     meta_update = {}
     if replications is not None:
@@ -54,7 +58,7 @@ def chunk_ranges(n: int, workers: int) -> list[list[int]]:
     return [list(range(i, min(n, i + size))) for i in range(0, n, size)]
 
 
-def run(scenario, *, replications: int | None = None, seed: int | None = None,
+def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
         stages: Iterable[str] | None = None, workers: int | None = None,
         events: str = "milestones", progress: bool = False) -> RunResult:
     """Simulate the scenario's replications and return the result tables.
@@ -97,7 +101,7 @@ def run(scenario, *, replications: int | None = None, seed: int | None = None,
     return assemble(scenario, ordered)
 
 
-def assemble(scenario, chunk_results: list[dict]) -> RunResult:
+def assemble(scenario: Scenario, chunk_results: list[dict]) -> RunResult:
     """Concatenate chunk columns into the result's DataFrames."""
     names = {name for chunk in chunk_results for name in chunk}
     tables = {name: pd.DataFrame(concat_columns([c[name] for c in chunk_results if name in c]))
@@ -124,7 +128,7 @@ def _dates(start: pd.Timestamp, days: pd.Series) -> pd.Series:
     return pd.Series(out, index=days.index).dt.normalize()
 
 
-def run_meta(scenario) -> dict:
+def run_meta(scenario: Scenario) -> dict:
     """What is needed to reproduce the run."""
     import pydantic
     import scipy
@@ -163,7 +167,7 @@ def git_commit(folder: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def _progress_bar(show: bool, total: int):
+def _progress_bar(show: bool, total: int) -> AbstractContextManager[Callable[[int], object]]:
     if not show:
         return nullcontext(lambda k: None)
     return _RichProgress(total)
@@ -175,7 +179,7 @@ class _RichProgress:
     def __init__(self, total: int) -> None:
         self.total = total
 
-    def __enter__(self):
+    def __enter__(self) -> Callable[[int], None]:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -191,5 +195,6 @@ class _RichProgress:
         self.task = self.progress.add_task("run", total=self.total)
         return lambda k: self.progress.advance(self.task, k)
 
-    def __exit__(self, *exc) -> None:
-        self.progress.__exit__(*exc)
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.progress.__exit__(exc_type, exc, tb)
