@@ -37,7 +37,8 @@ _HELD_BACK = re.compile(
     r"^(empty_budget_days_\w+|paused_build_days|unspent_\w+|orders_(placed|blocked|lapsed)"
     r"|slot_wait_(mean|p90)_days)$"
 )
-_COMPONENT_MEANS = re.compile(r"^(idle_capacity|idle_capacity_value|capacity_added_\w+)$")
+_COMPONENT_MEANS = re.compile(
+    r"^(idle_capacity|idle_capacity_value|capacity_added_\w+|capex_(committed|spent)_\w+)$")
 
 
 # --------------------------------------------------------------------------- summarise
@@ -73,6 +74,7 @@ def summarise(result: RunResult) -> dict:
         entry["cumulative_shortfall_value"] = means.get((component, "cumulative_shortfall_value"))
         entry["means"] = extra_means.loc[component].to_dict() if len(extra_means.columns) else {}
         entry["stage_speed"] = speed.get(component, {})
+        entry["cost_per_unit_added"] = _cost_per_unit(frame)
         entry["gap_share_by_year"] = gap_shares.get(component, [])
         components[component] = entry
     components = {c: components[c] for c in order if c in components}
@@ -187,6 +189,19 @@ def _gap_shares(yearly: pd.DataFrame) -> dict[str, list[dict]]:
     for key, row in shares.sort_index(level="year", sort_remaining=False).iterrows():
         component, year = cast(tuple[str, int], key)  # the (component, year) index
         out.setdefault(component, []).append({"year": year, **row.to_dict()})
+    return out
+
+
+def _cost_per_unit(frame: pd.DataFrame) -> dict[str, float | None]:
+    """Per paying stage: capex spent / nameplate capacity added by the end (units/year),
+    as a ratio of totals over replications; None where nothing was added."""
+    out: dict[str, float | None] = {}
+    for stage in ("procurement", "investment"):
+        spent, added = f"capex_spent_{stage}", f"capacity_added_{stage}"
+        if spent not in frame or added not in frame:
+            continue
+        capacity = float(frame[added].sum())
+        out[stage] = float(frame[spent].sum()) / capacity if capacity > 0 else None
     return out
 
 

@@ -75,18 +75,22 @@ def _only_all(value: float, n_rows: int) -> np.ndarray:
 
 
 def _money_columns(plan: Plan, grid: Grid, record: Record, daily: Daily, n_rows: int) -> Columns:
-    """Money and "what holds it back" figures, on the `all` row only."""
+    """Money and "what holds it back" figures: capex per component and in all, the rest on
+    the `all` row only."""
     n = grid.n_days
     cols: Columns = {}
     spent_total = np.zeros(n)
+    n_components = len(plan.components)
     for k, stage in enumerate(STAGES[1:], start=1):
-        committed = daily_money([(a, b, x) for s, kind, a, b, x in record.money
-                                 if s == k and kind == "committed"], n)
-        spent = daily_money([(a, b, x) for s, kind, a, b, x in record.money
+        spent = daily_money([(a, b, x) for s, kind, a, b, x, _c in record.money
                              if s == k and kind == "spent"], n)
         spent_total += spent
-        cols[f"capex_committed_{stage}"] = _only_all(committed.sum(), n_rows)
-        cols[f"capex_spent_{stage}"] = _only_all(spent.sum(), n_rows)
+        for kind in ("committed", "spent"):
+            by_component = np.zeros(n_components)
+            for s, kd, a, _b, x, c in record.money:
+                if s == k and kd == kind and a < n and c >= 0:
+                    by_component[c] += x
+            cols[f"capex_{kind}_{stage}"] = np.r_[by_component, by_component.sum()]
         spells = [(a, b) for s, a, b in record.empty_budget if s == k]
         cols[f"empty_budget_days_{stage}"] = _only_all(float(days_in_spells(spells, n)), n_rows)
         cols[f"unspent_{stage}"] = _only_all(record.unspent[k], n_rows)
@@ -144,7 +148,7 @@ def yearly_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Colu
     for k, stage in enumerate(STAGES[1:], start=1):
         for kind, label in (("committed", "capex_committed"), ("spent", "capex_spent"),
                             ("released", "released")):
-            per_day = daily_money([(a, b, x) for s, kd, a, b, x in record.money
+            per_day = daily_money([(a, b, x) for s, kd, a, b, x, _c in record.money
                                    if s == k and kd == kind], n)
             per_year = _per_period(per_day, grid.year_starts, mean=False)
             column = np.full(len(names) * years, np.nan)

@@ -97,9 +97,9 @@ def test_invariants_hold_on_random_scenarios(d):
     assert np.allclose(daily.served.sum(axis=0) + daily.shortfall, daily.gap, atol=tol * 10)
     assert (daily.shortfall >= 0).all()
     for stage in (1, 2):
-        released = [(t0, t1, x) for s, k, t0, t1, x in record.money
+        released = [(t0, t1, x) for s, k, t0, t1, x, _c in record.money
                     if s == stage and k == "released"]
-        spent = [(t0, t1, x) for s, k, t0, t1, x in record.money if s == stage and k == "spent"]
+        spent = [(t0, t1, x) for s, k, t0, t1, x, _c in record.money if s == stage and k == "spent"]
         total_released = sum(x for *_, x in released)
         total_spent = sum(x for *_, x in spent)
         assert total_spent <= total_released * (1 + 1e-9) + 1e-9

@@ -18,7 +18,7 @@ import simpy
 
 from simulator import policies
 from simulator.model.clock import BUDGET_DRY, INVESTMENT, MONEY, ProcessGenerator, after
-from simulator.model.money import Account, tranche_arrival
+from simulator.model.money import Account, money_schedule
 from simulator.model.record import INVESTMENT as STAGE
 from simulator.model.world import World
 
@@ -86,7 +86,10 @@ class InvestmentStage:
         if now > self.last and rate > 0:
             spent = min(rate * (now - self.last), self.account.balance)
             self.account.balance -= spent
-            self.world.record.money.append((STAGE, "spent", self.last, now, spent))
+            money = self.world.record.money
+            for p in self.drawing:  # each build's share, so money can be told by component
+                share = spent * p.rate / rate
+                money.append((STAGE, "spent", self.last, now, share, p.component))
         self.last = now
 
     def reschedule_dry(self) -> None:
@@ -202,8 +205,8 @@ class InvestmentStage:
         upfront = capex * float(project.spec.upfront_share)
         self.account.balance = max(0.0, self.account.balance - upfront)
         money = self.world.record.money
-        money.append((STAGE, "committed", now, now, capex))
-        money.append((STAGE, "spent", now, now, upfront))
+        money.append((STAGE, "committed", now, now, capex, project.component))
+        money.append((STAGE, "spent", now, now, upfront, project.component))
         project.state = "preparing"
         project.started_at = now
         project.remaining = project.build
@@ -218,7 +221,8 @@ class InvestmentStage:
         p = float(project.spec.progress_at_start)
         capex = float(project.spec.capex)
         self.world.record.capex_before_start += p * capex
-        self.world.record.money.append((STAGE, "committed", 0.0, 0.0, (1 - p) * capex))
+        self.world.record.money.append((STAGE, "committed", 0.0, 0.0, (1 - p) * capex,
+                                        project.component))
         project.started_at = 0.0
         project.remaining = (1 - p) * project.build
         self._event("project_started", project, capex)
@@ -299,12 +303,8 @@ def prepare(env: simpy.Environment, stage: InvestmentStage, project: Project) ->
 
 def fund_programme(env: simpy.Environment, stage: InvestmentStage) -> ProcessGenerator:
     """Credit the stage budget and each tranche as it arrives; each triggers a decision."""
-    arrivals = [(stage.start_day, "budget", float(stage.spec.budget))]
-    for tranche in stage.spec.tranches:
-        t = tranche_arrival(stage.world, "investment", tranche)
-        if t is not None:
-            arrivals.append((t, tranche.id, float(tranche.amount)))
-    arrivals.sort(key=lambda a: a[0])
+    arrivals = money_schedule(stage.world, "investment", stage.start_day, stage.spec.budget,
+                              stage.spec.tranches)
     for t, entity, amount in arrivals:
         yield after(env, max(0.0, t - env.now), MONEY)
         if amount > 0:

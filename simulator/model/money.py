@@ -7,12 +7,26 @@ credited at t = 0 when that falls before the run and never when it falls after t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from simulator.model.world import World
 
 if TYPE_CHECKING:
     from simulator.scenario import Tranche
+
+
+def money_schedule(world: World, stage_name: str, start_day: float, budget: float,
+                   tranches: Iterable[Tranche]) -> list[tuple[float, str, float]]:
+    """`(time, entity, amount)` of the stage budget (at the stage start) and of each tranche
+    that arrives in this replication, in time order (the budget first on a tie)."""
+    arrivals = [(start_day, "budget", float(budget))]
+    for tranche in tranches:
+        t = tranche_arrival(world, stage_name, tranche)
+        if t is not None:
+            arrivals.append((t, tranche.id, float(tranche.amount)))
+    arrivals.sort(key=lambda a: a[0])
+    return arrivals
 
 
 def tranche_arrival(world: World, stage_name: str, tranche: Tranche) -> float | None:
@@ -41,22 +55,23 @@ class Account:
     def credit(self, amount: float, t: float, entity: str) -> None:
         """Money released into the stage's budget."""
         self.balance += amount
-        self.world.record.money.append((self.stage_index, "released", t, t, amount))
+        self.world.record.money.append((self.stage_index, "released", t, t, amount, -1))
         self.world.record.event(t, "money_released", self.stage_name, entity, amount=amount)
 
-    def pay(self, amount: float, t: float) -> None:
-        """A payment that counts as committed and spent at once (machines, upfront shares)."""
+    def pay(self, amount: float, t: float, component: int) -> None:
+        """A payment for a component that counts as committed and spent at once (machines)."""
         self.balance -= amount
         if self.balance < 1e-9 * max(1.0, amount):
             self.balance = max(0.0, self.balance)
-        self.world.record.money.append((self.stage_index, "committed", t, t, amount))
-        self.world.record.money.append((self.stage_index, "spent", t, t, amount))
+        self.world.record.money.append((self.stage_index, "committed", t, t, amount, component))
+        self.world.record.money.append((self.stage_index, "spent", t, t, amount, component))
 
-    def refund(self, amount: float, t: float) -> None:
+    def refund(self, amount: float, t: float, component: int) -> None:
         """Money returned (a blocked order): committed and spent fall back."""
         self.balance += amount
-        self.world.record.money.append((self.stage_index, "committed", t, t, -amount))
-        self.world.record.money.append((self.stage_index, "spent", t, t, -amount))
+        money = self.world.record.money
+        money.append((self.stage_index, "committed", t, t, -amount, component))
+        money.append((self.stage_index, "spent", t, t, -amount, component))
 
     def note_empty(self, t: float, empty: bool) -> None:
         """Open or close an empty spell at time t (clipped to the stage's active period)."""

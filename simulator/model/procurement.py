@@ -19,7 +19,7 @@ import simpy
 
 from simulator import policies
 from simulator.model.clock import MONEY, PROCUREMENT, ProcessGenerator, after
-from simulator.model.money import Account, tranche_arrival
+from simulator.model.money import Account, money_schedule
 from simulator.model.record import PROCUREMENT as STAGE
 from simulator.model.world import LinePlan, World
 
@@ -128,7 +128,7 @@ class ProcurementStage:
     def _decide_machine(self, line: LinePlan) -> None:
         world = self.world
         cost = float(line.spec.machine_cost)
-        self.account.pay(cost, world.now)
+        self.account.pay(cost, world.now, line.component)
         self.machines[line.index] += 1
         self.counts[line.index] += 1
         world.machines_ordered[line.component] += float(line.spec.machine_capacity)
@@ -158,13 +158,9 @@ def review_orders(env: simpy.Environment, stage: ProcurementStage) -> ProcessGen
 
 def fund_procurement(env: simpy.Environment, stage: ProcurementStage) -> ProcessGenerator:
     """The stage budget at its start; tranche money waits in the account for the next review."""
-    arrivals = [(float(stage.world.plan.scenario.day(stage.spec.start)), "budget",
-                 float(stage.spec.budget))]
-    for tranche in stage.spec.tranches:
-        t = tranche_arrival(stage.world, "procurement", tranche)
-        if t is not None:
-            arrivals.append((t, tranche.id, float(tranche.amount)))
-    arrivals.sort(key=lambda a: a[0])
+    spec = stage.spec
+    arrivals = money_schedule(stage.world, "procurement", stage.account.start_day,
+                              spec.budget, spec.tranches)
     for t, entity, amount in arrivals:
         yield after(env, max(0.0, t - env.now), MONEY)
         if amount > 0:
@@ -196,7 +192,7 @@ def fulfil_order(env: simpy.Environment, stage: ProcurementStage, line: LinePlan
             break
         record.orders_blocked += 1
         record.supplier_blocked[s.id] = record.supplier_blocked.get(s.id, 0) + 1
-        stage.account.refund(cost, world.now)
+        stage.account.refund(cost, world.now, line.component)
         stage.update_empty()
         record.event(world.now, "order_blocked", "procurement", order_id, comp, s.id, cost)
         yield after(env, max(0.0, s.reorder_delay_days.sample(u_reorder)), PROCUREMENT)
@@ -207,7 +203,7 @@ def fulfil_order(env: simpy.Environment, stage: ProcurementStage, line: LinePlan
             record.event(world.now, "order_lapsed", "procurement", order_id, comp, s.id)
             stage.update_empty()
             return
-        stage.account.pay(cost, world.now)
+        stage.account.pay(cost, world.now, line.component)
         stage.update_empty()
         record.event(world.now, "order_reordered", "procurement", order_id, comp, "", cost)
     supplier.pending += 1

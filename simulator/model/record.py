@@ -23,9 +23,9 @@ class Record:
     sources: list[tuple[int, int, int, float, float, float]] = field(default_factory=list)
     # (line index, t_down, t_up)
     downtime: list[tuple[int, float, float]] = field(default_factory=list)
-    # (stage index, kind, t0, t1, amount): kind is released | committed | spent; an amount
-    # with t1 > t0 is spread evenly over [t0, t1) (continuous drawing)
-    money: list[tuple[int, str, float, float, float]] = field(default_factory=list)
+    # (stage index, kind, t0, t1, amount, component index or -1): kind is released |
+    # committed | spent; an amount with t1 > t0 is spread evenly over [t0, t1) (drawing)
+    money: list[tuple[int, str, float, float, float, int]] = field(default_factory=list)
     # (stage index, t0, t1): periods in which the stage's money could pay for nothing
     empty_budget: list[tuple[int, float, float]] = field(default_factory=list)
     # (time, kind, stage, entity, component or "", supplier or "", amount or nan)
