@@ -64,7 +64,11 @@ def stage_speed(served: np.ndarray) -> tuple[float, float]:
 
 def daily_money(flows: list[tuple[float, float, float]], n_days: int) -> np.ndarray:
     """Amounts per day from flows `(t0, t1, amount)`: lumps on day floor(t0), spreads over
-    [t0, t1) in proportion to overlap. Flows at or after the end are dropped."""
+    [t0, t1) in proportion to overlap. Flows at or after the end are dropped.
+
+    Spreads are summed as a piecewise-linear cumulative amount evaluated at the day edges:
+    O(flows + days), whatever the number of flows.
+    """
     out = np.zeros(n_days)
     if not flows:
         return out
@@ -73,13 +77,20 @@ def daily_money(flows: list[tuple[float, float, float]], n_days: int) -> np.ndar
     lumps = arr[lump]
     lumps = lumps[lumps[:, 0] < n_days]
     if len(lumps):
-        np.add.at(out, np.clip(np.floor(lumps[:, 0]).astype(int), 0, n_days - 1), lumps[:, 2])
+        days = np.clip(np.floor(lumps[:, 0]).astype(int), 0, n_days - 1)
+        out += np.bincount(days, weights=lumps[:, 2], minlength=n_days)
     spreads = arr[~lump]
     if len(spreads):
+        rate = spreads[:, 2] / (spreads[:, 1] - spreads[:, 0])
+        points = np.concatenate((spreads[:, 0], spreads[:, 1]))
+        order = np.argsort(points, kind="stable")
+        points = points[order]
+        rates = np.concatenate((rate, -rate))[order]
+        # cumulative amount at each breakpoint: integral of the running rate before it
+        running = np.concatenate(([0.0], np.cumsum(rates)[:-1]))
+        cumulative = np.concatenate(([0.0], np.cumsum(running[1:] * np.diff(points))))
         edges = np.arange(n_days + 1, dtype=float)
-        t0, t1, amount = spreads[:, 0:1], spreads[:, 1:2], spreads[:, 2:3]
-        cumulative = amount * np.clip((edges - t0) / (t1 - t0), 0.0, 1.0)
-        out += np.diff(cumulative.sum(axis=0))
+        out += np.diff(np.interp(edges, points, cumulative))
     return out
 
 

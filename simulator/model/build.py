@@ -10,7 +10,7 @@ from __future__ import annotations
 import simpy
 
 from simulator.model.investment import build_investment
-from simulator.model.lines import operate_line
+from simulator.model.lines import draw_downtime
 from simulator.model.procurement import build_procurement
 from simulator.model.record import Record
 from simulator.model.sharing import offer_spare_capacity
@@ -49,7 +49,7 @@ def build_world(plan: Plan, replication: int, *, log_failures: bool = False) -> 
     _draw_committed(world)
     for line in plan.lines:
         if line.spec.mtbf_days is not None:
-            env.process(operate_line(env, world, line))
+            draw_downtime(world, line)
     stages = scenario.stages
     if stages.sharing is not None:
         env.process(offer_spare_capacity(env, world, stages.sharing))

@@ -8,6 +8,7 @@ stages' projections read (offers made, machines ordered, projects started).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -33,6 +34,19 @@ def _points(scenario: Scenario, points: dict[dt.date, float]) -> tuple[np.ndarra
     return np.array([x for x, _ in items]), np.array([y for _, y in items])
 
 
+def interpolate(t: float, xs: np.ndarray, ys: np.ndarray) -> float:
+    """`numpy.interp` for one point (linear, flat outside), without numpy's call overhead:
+    the planners call it tens of thousands of times per batch."""
+    n = len(xs)
+    if t <= xs[0]:
+        return float(ys[0])
+    if t >= xs[n - 1]:
+        return float(ys[n - 1])
+    i = bisect.bisect_right(xs, t)
+    x0, x1 = xs[i - 1], xs[i]
+    return float(ys[i - 1] + (ys[i] - ys[i - 1]) * (t - x0) / (x1 - x0))
+
+
 @dataclass
 class ComponentPlan:
     """A component group as the planners see it: expected demand path and supply."""
@@ -50,8 +64,8 @@ class ComponentPlan:
 
     def expected_gap(self, t: float) -> float:
         """`max(0, demand(t) * E[factors] - domestic_supply(t))` (SPEC.md §3)."""
-        demand = float(np.interp(t, self.demand_x, self.demand_y)) * self.expected_factor
-        supply = float(np.interp(t, self.supply_x, self.supply_y))
+        demand = interpolate(t, self.demand_x, self.demand_y) * self.expected_factor
+        supply = interpolate(t, self.supply_x, self.supply_y)
         return max(0.0, demand - supply)
 
     def max_expected_gap(self, t0: float, t1: float) -> float:
