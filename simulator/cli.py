@@ -48,15 +48,49 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--events", choices=("milestones", "all"), default="milestones",
                      help="'all' also logs line failures and repairs (large)")
     run.add_argument("--no-charts", action="store_true", help="skip drawing charts")
+    _add_plugin_option(run)
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                      help=argparse.SUPPRESS)
 
     validate = sub.add_parser("validate", help="check a scenario file and summarise it")
     validate.add_argument("scenario", help="scenario file")
+    _add_plugin_option(validate)
     validate.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                           help=argparse.SUPPRESS)
     return parser
+
+
+def _add_plugin_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import a Python module or .py file first (e.g. one that "
+                             "registers your own policy); repeatable")
+
+
+def import_plugins(names: list[str]) -> None:
+    """Import the user's modules (dotted names or .py files) so their policies register."""
+    import importlib
+    import importlib.util
+
+    for name in names:
+        try:
+            if name.endswith(".py"):
+                path = Path(name)
+                if not path.is_file():
+                    raise Refused(f"--plugin {name}: no such file")
+                spec = importlib.util.spec_from_file_location(path.stem, path)
+                assert spec is not None and spec.loader is not None
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[path.stem] = module
+                spec.loader.exec_module(module)
+            else:
+                if "" not in sys.path:
+                    sys.path.insert(0, "")
+                importlib.import_module(name)
+        except Refused:
+            raise
+        except Exception as err:  # noqa: BLE001 - the user's module: say what went wrong
+            raise Refused(f"--plugin {name}: {type(err).__name__}: {err}") from None
 
 
 def _load(path: str) -> Scenario:
@@ -72,6 +106,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """`capsim validate PATH`: say the file is valid and summarise it, or what is wrong."""
     from simulator.scenario.summary import describe
 
+    import_plugins(args.plugin)
     scenario = _load(args.scenario)
     print(f"{args.scenario}: valid.")
     print(describe(scenario))
@@ -80,6 +115,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """`capsim run [PATH]`: run, write the results folder, print a short summary."""
+    import_plugins(args.plugin)
     scenario = _load(args.scenario)
     stages = None
     if args.stages is not None:

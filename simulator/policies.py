@@ -26,6 +26,11 @@ def register(kind: str, name: str) -> Callable[[T], T]:
         raise ValueError(f"unknown policy kind {kind!r}; kinds are {', '.join(KINDS)}")
 
     def add(cls: T) -> T:
+        known = _REGISTRY[kind].get(name)
+        if known is not None and getattr(known, "__qualname__", None) != getattr(
+                cls, "__qualname__", None):
+            raise ValueError(f"a {kind} named {name!r} is registered already "
+                             f"({known!r}); choose another name")
         _REGISTRY[kind][name] = cls
         return cls
 

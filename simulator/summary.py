@@ -255,17 +255,16 @@ def _warnings(components: dict[str, dict]) -> list[str]:
                 f"only {n} replications: a probability near 50% would carry a Monte Carlo "
                 f"standard error of ±{100 * se_half:.1f} percentage points"
             )
-    for component, entry in components.items():
-        large = [se for se in _reported_se(entry) if se is not None and se > LARGE_SE]
-        if large:
-            some = "1 reported probability has" if len(large) == 1 else (
-                f"{len(large)} reported probabilities have"
-            )
-            warnings.append(
-                f"{_label(component)}: {some} a Monte Carlo standard error above "
-                f"{100 * LARGE_SE:.0f} percentage points (up to ±{100 * max(large):.1f}); "
-                "read them as rough"
-            )
+    rough = {component: max(large) for component, entry in components.items()
+             if (large := [se for se in _reported_se(entry) if se is not None and se > LARGE_SE])}
+    if rough:
+        worst = max(rough.values())
+        names = ", ".join(_label(c) for c in rough)
+        warnings.append(
+            f"some probabilities carry a Monte Carlo standard error above "
+            f"{100 * LARGE_SE:.0f} percentage points (up to ±{100 * worst:.1f}), for: {names}; "
+            "read them as rough or run more replications"
+        )
     return warnings
 
 

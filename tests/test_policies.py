@@ -66,3 +66,11 @@ def test_default_rules_follow_the_spec():
 def test_unknown_policy_name_is_a_clear_error():
     with pytest.raises(ValueError, match="registered: lowest_cost_per_capacity"):
         policies.get("ordering", "nope")
+
+
+def test_a_name_cannot_be_taken_twice():
+    with pytest.raises(ValueError, match="registered already"):
+        @policies.register("project_policy", "largest_gap_first")
+        class Impostor:
+            def order(self, options):
+                return list(options)

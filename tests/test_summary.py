@@ -117,7 +117,9 @@ def test_warnings_for_few_replications_and_large_standard_errors():
         "only 4 replications: probabilities carry a Monte Carlo standard error up to "
         "±25.0 percentage points"
     )
-    assert any(w.startswith("ecu: 2 reported probabilities have") for w in warnings)
+    assert len(warnings) == 2  # one line for all components with rough probabilities
+    assert warnings[1].startswith("some probabilities carry a Monte Carlo standard error above")
+    assert warnings[1].endswith("for: ecu; read them as rough or run more replications")
 
 
 def test_no_warnings_with_many_replications_and_certain_outcomes():

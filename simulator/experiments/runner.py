@@ -34,7 +34,11 @@ STAGE_NAMES = set(STAGES)
 def configure(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
               stages: Iterable[str] | None = None) -> Scenario:
     """The scenario with command-line overrides applied (seed, replications, stages)."""
-    meta_update = {}
+    meta_update: dict[str, int] = {}
+    if replications is not None and int(replications) < 1:
+        raise ValueError("replications must be at least 1")
+    if seed is not None and int(seed) < 0:
+        raise ValueError(f"the seed must be a whole number >= 0, not {seed}")
     if replications is not None:
         meta_update["replications"] = int(replications)
     if seed is not None:
@@ -48,6 +52,13 @@ def configure(scenario: Scenario, *, replications: int | None = None, seed: int 
         if unknown:
             raise ValueError(f"unknown stage(s) {', '.join(sorted(unknown))}; "
                              f"stages are {', '.join(STAGES)}")
+        if not stages:
+            raise ValueError("no stage named: give at least one of "
+                             f"{', '.join(STAGES)}")
+        missing = sorted(s for s in stages if getattr(scenario.stages, s) is None)
+        if missing:
+            raise ValueError(f"stage(s) {', '.join(missing)} not set up in this scenario "
+                             "(omitted or enabled: false), so they cannot be enabled")
         scenario = scenario.with_stages(stages)
     return scenario
 
@@ -158,13 +169,19 @@ def run_meta(scenario: Scenario) -> dict:
 
 
 def git_commit(folder: Path) -> str | None:
-    """The commit of the repository holding `folder`, if there is one."""
+    """The commit of the repository holding `folder`, if there is one; "+dirty" is added
+    when the working tree has uncommitted changes (the results may not match the commit)."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True,
-                             text=True, timeout=5)
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True,
+                              text=True, timeout=5)
+        if head.returncode != 0 or not head.stdout.strip():
+            return None
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                cwd=folder, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    dirty = status.returncode == 0 and bool(status.stdout.strip())
+    return head.stdout.strip() + ("+dirty" if dirty else "")
 
 
 def _progress_bar(show: bool, total: int) -> AbstractContextManager[Callable[[int], object]]:

@@ -123,8 +123,14 @@ def merge(parent: Any, child: Any, loc: tuple[Any, ...], reader: FileReader) -> 
 def _merge_by_id(parent: LList, child: LList, loc: tuple[Any, ...], reader: FileReader) -> LList:
     out = LList(child.mark)
     items = list(zip(parent, parent.item_marks, strict=True))
+    seen: set[str] = set()
     for index, (item, mark) in enumerate(zip(child, child.item_marks, strict=True)):
         key = id_key(item["id"])
+        if key in seen:
+            _refuse(reader, mark, format_path(loc + (index, "id")),
+                    f"duplicate id {key!r} in this list", fatal=False)
+            continue
+        seen.add(key)
         found = next((i for i, (p, _) in enumerate(items) if id_key(p["id"]) == key), None)
         if item.get("remove") is True:
             if found is None:

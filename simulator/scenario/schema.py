@@ -26,7 +26,6 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     PrivateAttr,
-    TypeAdapter,
     model_serializer,
     model_validator,
 )
@@ -332,7 +331,7 @@ class Project(Node):
 class Sharing(Node):
     """`stages.sharing` — stage 1: pool existing spare capacity."""
 
-    enabled: bool = Field(True, exclude=True, description=(
+    enabled: bool = Field(True, exclude=True, strict=True, description=(
         "false: the stage does nothing (its fields are still checked for unknown names)"))
     start: Day = Field(description="Stage start (date within the run)",
                        json_schema_extra={"default_text": "`scenario.start`"})
@@ -346,7 +345,7 @@ class Sharing(Node):
 class Procurement(Node):
     """`stages.procurement` — stage 2: order machines for lines with room to expand."""
 
-    enabled: bool = Field(True, exclude=True, description=(
+    enabled: bool = Field(True, exclude=True, strict=True, description=(
         "false: the stage does nothing (its fields are still checked for unknown names)"))
     start: Day = Field(description="Stage start (date within the run)",
                        json_schema_extra={"default_text": "`scenario.start`"})
@@ -380,7 +379,7 @@ class Procurement(Node):
 class Investment(Node):
     """`stages.investment` — stage 3: a programme of new lines and plants paid by tranches."""
 
-    enabled: bool = Field(True, exclude=True, description=(
+    enabled: bool = Field(True, exclude=True, strict=True, description=(
         "false: the stage does nothing (its fields are still checked for unknown names)"))
     start: Day = Field(description="Stage start (date within the run)",
                        json_schema_extra={"default_text": "`scenario.start`"})
@@ -479,18 +478,13 @@ class Scenario(Node):
 # --------------------------------------------------------------------------- defaults
 
 
-_BOOL = TypeAdapter(bool)
-
-
 def is_disabled(raw: Any) -> bool:
     """Whether a stage's raw value means "off": omitted, null or `enabled: false`."""
     if raw is None:
         return True
     if isinstance(raw, dict) and "enabled" in raw:
-        try:
-            return not _BOOL.validate_python(raw["enabled"])
-        except ValueError:
-            return False  # not a boolean: the schema says so
+        # only a real boolean counts; anything else is left to the schema, which refuses it
+        return raw["enabled"] is False
     return False
 
 

@@ -23,18 +23,14 @@ def describe(scenario: Scenario) -> str:
     )]
     procurement = scenario.stages.procurement
     if procurement is not None:
-        tranches = sum(t.amount for t in procurement.tranches)
         parts.append(
-            f"Procurement: budget {_money(procurement.budget, cur)} plus "
-            f"{_count(len(procurement.tranches), 'tranche')} totalling {_money(tranches, cur)}, "
+            f"Procurement: {_funding(procurement.budget, procurement.tranches, cur)}, "
             f"{_count(len(procurement.suppliers), 'supplier')}."
         )
     investment = scenario.stages.investment
     if investment is not None:
-        tranches = sum(t.amount for t in investment.tranches)
         parts.append(
-            f"Investment: budget {_money(investment.budget, cur)} plus "
-            f"{_count(len(investment.tranches), 'tranche')} totalling {_money(tranches, cur)}, "
+            f"Investment: {_funding(investment.budget, investment.tranches, cur)}, "
             f"{_count(len(investment.projects), 'project')}."
         )
     prices = f" at {meta.price_year} prices" if meta.price_year is not None else ""
@@ -44,6 +40,15 @@ def describe(scenario: Scenario) -> str:
         f"{_count(meta.replications, 'replication')}, seed {meta.seed}."
     )
     return " ".join(parts)
+
+
+def _funding(budget: float, tranches: list, currency: str) -> str:
+    """"budget X plus N tranches totalling Y", leaving out the parts that are zero."""
+    said = [f"budget {_money(budget, currency)}"] if budget or not tranches else []
+    if tranches:
+        total = sum(t.amount for t in tranches)
+        said.append(f"{_count(len(tranches), 'tranche')} totalling {_money(total, currency)}")
+    return " plus ".join(said)
 
 
 def _count(n: int, noun: str) -> str:

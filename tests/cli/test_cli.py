@@ -80,3 +80,34 @@ def test_module_entry_point_runs_as_a_process():
                           capture_output=True, text=True)
     assert done.returncode == 2
     assert "no/such.yaml" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_plugin_registers_a_policy_before_the_scenario_is_checked(tmp_path, capsys):
+    plugin = tmp_path / "my_policy.py"
+    plugin.write_text(
+        "from simulator import policies\n\n"
+        "@policies.register('project_policy', 'cheapest_first_cli_test')\n"
+        "class CheapestFirst:\n"
+        "    def order(self, options):\n"
+        "        return sorted(options, key=lambda o: (o.capex, o.index))\n")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(Path(MINIMAL).read_text().replace(
+        "policy: largest_gap_first", "policy: cheapest_first_cli_test"))
+    assert main(["validate", str(scenario)]) == 2
+    assert "cheapest_first_cli_test" in capsys.readouterr().err
+    assert main(["validate", str(scenario), "--plugin", str(plugin)]) == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seed", "-1"], "seed must be a whole number >= 0"),
+    (["--stages", ""], "no stage named"),
+])
+def test_more_bad_arguments(tmp_path, args, message, capsys):
+    assert main(["run", MINIMAL, "--out", str(tmp_path / "o"), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_enabling_a_stage_the_scenario_lacks_is_refused(tmp_path, capsys):
+    assert main(["run", "scenarios/no_investment.yaml", "--stages", "investment",
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "not set up in this scenario" in capsys.readouterr().err

@@ -15,7 +15,7 @@ def test_describe_minimal():
     assert "\n" not in text
     for part in ("'minimal'", "1 component,", "1 plant with 1 line",
                  "stages enabled: sharing, procurement, investment",
-                 "budget 60 m USD plus 0 tranches totalling 0 USD, 1 supplier",
+                 "Procurement: budget 60 m USD, 1 supplier",
                  "2 tranches totalling 500 m USD, 1 project",
                  "Money in USD at 2024 prices", "Run 2024-01-01 to 2030-12-31 (2557 days)",
                  "100 replications", "seed 42"):
