@@ -12,12 +12,17 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from simulator.experiments.backends import Backend
     from simulator.results import RunResult
     from simulator.scenario import Scenario
+
+T = TypeVar("T")
 
 DEFAULT_SCENARIO = "scenarios/baseline.yaml"
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
@@ -44,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
                      "results/<scenario-name>/<timestamp>/)")
     run.add_argument("--stages", help="comma-separated stages to enable, e.g. "
                      "sharing,procurement (default: as in the scenario)")
-    run.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    _add_execution_options(run)
     run.add_argument("--events", choices=("milestones", "all"), default="milestones",
                      help="'all' also logs line failures and repairs (large)")
     run.add_argument("--no-charts", action="store_true", help="skip drawing charts")
@@ -59,6 +64,19 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                           help=argparse.SUPPRESS)
     return parser
+
+
+def _add_execution_options(parser: argparse.ArgumentParser) -> None:
+    """Where and how a batch runs: local processes or Dask, and resuming."""
+    parser.add_argument("--workers", type=int, help="local processes (default: all cores); "
+                        "with --dask local, the cluster's workers")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="run on an existing Dask cluster")
+    parser.add_argument("--dask", choices=("local",),
+                        help="start a local Dask cluster for this run")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run from the chunks kept in "
+                             "<out>.partial/ (same command and --out)")
 
 
 def _add_plugin_option(parser: argparse.ArgumentParser) -> None:
@@ -125,23 +143,67 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise Refused("--workers must be at least 1")
     from simulator.experiments.runner import configure, run
-    from simulator.results import write_results
 
     try:
         scenario = configure(scenario, replications=args.replications, seed=args.seed,
                              stages=stages)
     except ValueError as err:
         raise Refused(str(err)) from None
-    out = args.out or default_out_dir(scenario.scenario.name)
+    out = _out_dir(args, scenario.scenario.name)
+    started = time.perf_counter()
+    with _backend(args) as backend:
+        result = _interruptible(lambda: run(
+            scenario, backend=backend, events=args.events, out=out, resume=args.resume,
+            charts=not args.no_charts, progress=not args.no_progress and sys.stderr.isatty()))
+    elapsed = time.perf_counter() - started
+    print_summary(result, out, elapsed)
+    return EXIT_OK
+
+
+def _out_dir(args: argparse.Namespace, name: str) -> Path:
+    """The results folder: --out or results/<name>/<timestamp>/; never one with results."""
+    if args.resume and args.out is None:
+        raise Refused("--resume needs the --out folder of the interrupted run")
+    out: Path = args.out or default_out_dir(name)
     if out.exists() and any(out.iterdir()):
         raise Refused(f"--out {out}: folder exists and is not empty")
-    started = time.perf_counter()
-    result = run(scenario, workers=args.workers, events=args.events,
-                 progress=not args.no_progress and sys.stderr.isatty())
-    folder = write_results(result, out, charts=not args.no_charts)
-    elapsed = time.perf_counter() - started
-    print_summary(result, folder, elapsed)
-    return EXIT_OK
+    partial = Path(f"{out}.partial")
+    if partial.exists() and not args.resume:
+        raise Refused(f"{partial} holds an interrupted run: add --resume to continue it, "
+                      "or remove that folder to start again")
+    return out
+
+
+@contextmanager
+def _backend(args: argparse.Namespace) -> Iterator[Backend]:
+    """The execution backend the options ask for, closed at the end."""
+    from simulator.experiments.backends import make_backend
+
+    if args.workers is not None and args.workers < 1:
+        raise Refused("--workers must be at least 1")
+    try:
+        backend = make_backend(args.workers, scheduler=args.scheduler,
+                               dask_local=args.dask == "local")
+    except (OSError, TimeoutError, ConnectionError) as err:
+        raise Refused(f"cannot reach the Dask scheduler: {err}") from None
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+def _interruptible(work: Callable[[], T]) -> T:
+    """Run a batch; Ctrl-C or SIGTERM stop it cleanly (finished chunks are kept)."""
+    from simulator.experiments.batch import BatchInterrupted
+    from simulator.experiments.store import StoreMismatch
+
+    try:
+        return work()
+    except BatchInterrupted as err:
+        print(f"capsim: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_FAILED) from None
+    except StoreMismatch as err:
+        raise Refused(str(err)) from None
 
 
 def default_out_dir(name: str) -> Path:

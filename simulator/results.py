@@ -14,11 +14,16 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 TABLES = ("kpis", "series", "yearly", "events", "suppliers", "assembly")
 OPTIONAL_TABLES = ("assembly",)
@@ -45,17 +50,51 @@ class RunResult:
         The fully resolved scenario as a plain YAML-able dict.
     out_dir
         The results folder, once written (or when read back); None before.
+    table_dir
+        Where the Parquet tables are when a large batch leaves some of them on disk (None
+        in memory): `read` loads what is asked for, a component or a variant at a time.
     """
 
     kpis: pd.DataFrame
-    series: pd.DataFrame
-    yearly: pd.DataFrame
-    events: pd.DataFrame
-    suppliers: pd.DataFrame
+    series: pd.DataFrame | None
+    yearly: pd.DataFrame | None
+    events: pd.DataFrame | None
+    suppliers: pd.DataFrame | None
     assembly: pd.DataFrame | None = None
     meta: dict = field(default_factory=dict)
     scenario_dict: dict = field(default_factory=dict)
     out_dir: Path | None = None
+    table_dir: Path | None = None
+
+    def has(self, name: str) -> bool:
+        """Whether the table exists, in memory or on disk."""
+        if getattr(self, name) is not None:
+            return True
+        return self.table_dir is not None and (self.table_dir / f"{name}.parquet").is_file()
+
+    def read(self, name: str, columns: list[str] | None = None,
+             where: Mapping[str, str] | None = None, **equal: str) -> pd.DataFrame:
+        """A table, or the rows whose columns equal the given values (e.g.
+        `read("series", component="all", variant="sharing")`), from memory or from disk."""
+        equal = {**(where or {}), **equal}
+        df = getattr(self, name)
+        if df is None:
+            if self.table_dir is None:
+                raise ValueError(f"no {name} table in this result")
+            filters = [(k, "=", v) for k, v in equal.items()] or None
+            return read_table(self.table_dir / f"{name}.parquet", columns=columns,
+                              filters=filters)
+        for key, value in equal.items():
+            if key not in df:
+                return df.iloc[0:0]
+            df = df[df[key] == value]
+        return df[columns] if columns is not None else df
+
+    def variants(self) -> list[str]:
+        """The batch's variant names, in order (one for a plain run)."""
+        if "variant" not in self.kpis:
+            return []
+        return list(dict.fromkeys(self.kpis["variant"].astype(str)))
 
     @cached_property
     def summary(self) -> dict:
@@ -106,26 +145,33 @@ def write_results(result: RunResult, out_dir: Path | str, *, charts: bool = True
     return out_dir
 
 
-def read_results(path: Path | str) -> RunResult:
+def read_results(path: Path | str, *, load_limit: int = 2_000_000) -> RunResult:
     """Load a results folder written by `write_results`.
 
     The tables equal those written; the summary is taken from ``summary.json`` (and `meta`
-    from its ``meta`` entry), not recomputed.
+    from its ``meta`` entry), not recomputed. Tables of more than `load_limit` rows stay on
+    disk (the attribute is None) and are read in parts with `RunResult.read`.
     """
     import yaml
 
     folder = Path(path)
     if not (folder / "kpis.parquet").is_file():
         raise ValueError(f"{folder} is not a results folder (no kpis.parquet)")
-    tables = {
-        name: _read_table(folder / f"{name}.parquet")
-        for name in TABLES
-        if name not in OPTIONAL_TABLES or (folder / f"{name}.parquet").is_file()
-    }
+    import pyarrow.parquet as pq
+
+    tables: dict[str, pd.DataFrame | None] = {}
+    for name in TABLES:
+        path = folder / f"{name}.parquet"
+        small = path.is_file() and pq.ParquetFile(path).metadata.num_rows <= load_limit
+        tables[name] = read_table(path) if small or name == "kpis" else None
     summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
     scenario_dict = yaml.safe_load((folder / SCENARIO_FILE).read_text(encoding="utf-8")) or {}
+    kpis = tables.pop("kpis")
+    assert kpis is not None  # checked above: every results folder has kpis.parquet
     result = RunResult(
-        **tables, meta=summary.get("meta", {}), scenario_dict=scenario_dict, out_dir=folder
+        kpis, tables["series"], tables["yearly"], tables["events"], tables["suppliers"],
+        tables["assembly"], meta=summary.get("meta", {}), scenario_dict=scenario_dict,
+        out_dir=folder, table_dir=folder,
     )
     result.__dict__["summary"] = summary  # prime the cached property
     return result
@@ -143,11 +189,27 @@ def _check_free(out_dir: Path) -> None:
         )
 
 
-def _write_contents(result: RunResult, folder: Path, *, charts: bool) -> None:
+def finish_folder(result: RunResult, tmp: Path, out_dir: Path, *, charts: bool) -> Path:
+    """Complete a results folder whose tables were streamed into `tmp` (a batch): add the
+    summary, scenario and charts, then rename it into place. The caller removes `tmp` on
+    failure."""
+    result.table_dir = tmp
+    _write_contents(result, tmp, charts=charts, tables=False)
+    _check_free(out_dir)
+    if out_dir.exists():
+        out_dir.rmdir()
+    os.replace(tmp, out_dir)
+    result.out_dir = result.table_dir = out_dir
+    return out_dir
+
+
+def _write_contents(result: RunResult, folder: Path, *, charts: bool,
+                    tables: bool = True) -> None:
     import yaml
 
-    for name, df in result.tables().items():
-        _write_table(df, folder / f"{name}.parquet")
+    if tables:
+        for name, df in result.tables().items():
+            _write_table(df, folder / f"{name}.parquet")
     text = json.dumps(result.summary, indent=2, ensure_ascii=False, allow_nan=False)
     (folder / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")
     scenario_text = yaml.safe_dump(result.scenario_dict, sort_keys=False, allow_unicode=True)
@@ -160,8 +222,15 @@ def _write_contents(result: RunResult, folder: Path, *, charts: bool) -> None:
 
 def _write_table(df: pd.DataFrame, path: Path) -> None:
     """Parquet via pyarrow; datetime64 columns holding whole days are stored as dates."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
+
+    pq.write_table(arrow_table(df), path)
+
+
+def arrow_table(df: pd.DataFrame) -> pa.Table:
+    """A DataFrame as the Arrow table we store: whole-day datetime64 columns as dates, with
+    their in-memory dtype noted in the schema metadata so reading restores it."""
+    import pyarrow as pa
 
     table = pa.Table.from_pandas(df, preserve_index=False)
     date_dtypes: dict[str, str] = {}
@@ -171,16 +240,18 @@ def _write_table(df: pd.DataFrame, path: Path) -> None:
             table = table.set_column(i, name, table.column(i).cast(pa.date32()))
             date_dtypes[name] = str(column.dtype)
     metadata = dict(table.schema.metadata or {})
+    metadata.pop(b"pandas", None)  # row-group-wise writing: the pandas index note misleads
     metadata[_DATE_DTYPES_KEY] = json.dumps(date_dtypes).encode()
-    pq.write_table(table.replace_schema_metadata(metadata), path)
+    return table.replace_schema_metadata(metadata)
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, *, columns: list[str] | None = None,
+               filters: list[tuple[str, str, str]] | None = None) -> pd.DataFrame:
     """Inverse of `_write_table`: dates come back as they were in memory, missing as NaT."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    table = pq.read_table(path, columns=columns, filters=filters)
     date_dtypes = json.loads((table.schema.metadata or {}).get(_DATE_DTYPES_KEY, b"{}"))
     df = table.to_pandas()
     for field_ in table.schema:

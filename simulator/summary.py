@@ -53,12 +53,27 @@ def summarise(result: RunResult) -> dict:
     cumulative shortfall with 95% CI, stage speed t50/t90, each stage's share of each
     year's gap), ``money`` (from the ``all`` rows), ``held_back`` and ``warnings``.
     """
+    variants = result.variants()
+    if len(variants) <= 1:
+        return _clean(_summarise_variant(result, variants[0] if variants else None))
+    per_variant = {v: _summarise_variant(result, v) for v in variants}
+    summary = {
+        "meta": dict(result.meta),
+        "variants": per_variant,
+        "warnings": sorted({w for entry in per_variant.values() for w in entry["warnings"]}),
+    }
+    return _clean(summary)
+
+
+def _summarise_variant(result: RunResult, variant: str | None) -> dict:
+    """The summary of one variant (the whole result when `variant` is None)."""
     start, end = horizon(result)
-    kpis = result.kpis
+    kpis = result.kpis if variant is None else result.kpis[result.kpis["variant"] == variant]
+    where = {} if variant is None else {"variant": variant}
     order = component_order(result)
     names, units = component_labels(result)
     year_ends = _year_ends(start, end)
-    gap_shares = _gap_shares(result.yearly)
+    gap_shares = _gap_shares(_yearly_sums(result, where), kpis["replication"].nunique())
     means = _group_mean_ci(kpis, ["cumulative_shortfall", "cumulative_shortfall_value"])
     extra_means = kpis.groupby("component", sort=False)[
         [c for c in kpis.columns if _COMPONENT_MEANS.match(c)]
@@ -79,15 +94,14 @@ def summarise(result: RunResult) -> dict:
         components[component] = entry
     components = {c: components[c] for c in order if c in components}
 
-    summary = {
-        "meta": dict(result.meta),
+    return {
+        "meta": dict(result.meta) if variant is None else {"variant": variant},
         "horizon": {"start": start, "end": end},
         "components": components,
-        "money": _money(kpis[kpis["component"] == ALL], result),
+        "money": _money(kpis[kpis["component"] == ALL], result, where),
         "held_back": _held_back(kpis[kpis["component"] == ALL]),
         "warnings": _warnings(components),
     }
-    return _clean(summary)
 
 
 def horizon(result: RunResult) -> tuple[dt.date, dt.date]:
@@ -95,7 +109,8 @@ def horizon(result: RunResult) -> tuple[dt.date, dt.date]:
     for source in (result.scenario_dict.get("scenario") or {}, result.meta):
         if source.get("start") and source.get("end"):
             return _as_date(source["start"]), _as_date(source["end"])
-    months = pd.to_datetime(result.series["month"].astype(str), format="%Y-%m")
+    series = result.read("series", columns=["month"])
+    months = pd.to_datetime(series["month"].astype(str), format="%Y-%m")
     if months.empty:
         raise ValueError("cannot tell the run's horizon: no scenario start/end and no series")
     last = months.max() + pd.offsets.MonthEnd(0)
@@ -175,20 +190,49 @@ def _stage_speed(kpis: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
-def _gap_shares(yearly: pd.DataFrame) -> dict[str, list[dict]]:
+YEARLY_SUMS = ["gap", *STACK]
+
+
+def _yearly_sums(result: RunResult, where: dict[str, str]) -> pd.DataFrame:
+    """Per (component, year): the gap and each stack column summed over replications. Read
+    in batches when the yearly table is on disk, so memory stays flat in replications."""
+    keys = ["component", "year"]
+    if result.yearly is not None:
+        yearly = result.yearly
+        for key, value in where.items():
+            yearly = yearly[yearly[key] == value]
+        parts = [c for c in YEARLY_SUMS if c in yearly]
+        if yearly.empty or not set(keys) <= set(yearly.columns):
+            return pd.DataFrame()
+        return yearly.groupby(keys, sort=False)[parts].sum()
+    if not result.has("yearly") or result.table_dir is None:
+        return pd.DataFrame()
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(result.table_dir / "yearly.parquet")
+    columns = [*keys, *where, *[c for c in YEARLY_SUMS if c in file.schema_arrow.names]]
+    total: pd.DataFrame | None = None
+    for batch in file.iter_batches(columns=list(dict.fromkeys(columns)), batch_size=200_000):
+        frame = batch.to_pandas()
+        for key, value in where.items():
+            frame = frame[frame[key] == value]
+        sums = frame.groupby(keys, sort=False)[[c for c in YEARLY_SUMS if c in frame]].sum()
+        total = sums if total is None else total.add(sums, fill_value=0.0)
+    return total if total is not None else pd.DataFrame()
+
+
+def _gap_shares(sums: pd.DataFrame, n: int) -> dict[str, list[dict]]:
     """Per component: each year's sum of served (and shortfall) over the sum of the gap."""
-    parts = [c for c in STACK if c in yearly]
-    if yearly.empty or "gap" not in yearly:
+    if sums.empty or "gap" not in sums:
         return {}
-    grouped = yearly.groupby(["component", "year"], sort=False)
-    sums = grouped[["gap", *parts]].sum()
+    parts = [c for c in STACK if c in sums]
     shares = sums[parts].div(sums["gap"].where(sums["gap"] > 0), axis=0)
     shares.columns = [c.removeprefix("served_") for c in parts]
-    shares.insert(0, "gap_mean", sums["gap"] / grouped["replication"].nunique())
+    shares.insert(0, "gap_mean", sums["gap"] / max(1, n))
     out: dict[str, list[dict]] = {}
     for key, row in shares.sort_index(level="year", sort_remaining=False).iterrows():
         component, year = cast(tuple[str, int], key)  # the (component, year) index
-        out.setdefault(component, []).append({"year": year, **row.to_dict()})
+        out.setdefault(component, []).append({"year": int(year), **row.to_dict()})
     return out
 
 
@@ -205,7 +249,7 @@ def _cost_per_unit(frame: pd.DataFrame) -> dict[str, float | None]:
     return out
 
 
-def _money(all_rows: pd.DataFrame, result: RunResult) -> dict:
+def _money(all_rows: pd.DataFrame, result: RunResult, where: dict[str, str]) -> dict:
     """Mean capex per stage, NPV and served value with 95% CIs, yearly capex (all rows)."""
     money: dict[str, Any] = {
         "currency": (result.scenario_dict.get("scenario") or {}).get("currency"),
@@ -222,10 +266,11 @@ def _money(all_rows: pd.DataFrame, result: RunResult) -> dict:
     for column in ("npv", "served_value"):
         if column in all_rows:
             money[column] = _mean_ci(all_rows[column].to_numpy(float))
-    yearly = result.yearly
-    capex = [c for c in yearly.columns if re.match(r"^(capex_(committed|spent)|released)_\w+$", c)]
-    if capex:
-        by_year = yearly[yearly["component"] == ALL].groupby("year")[capex].mean()
+    yearly = result.read("yearly", where=where, component=ALL) if result.has("yearly") else None
+    capex = [c for c in (yearly.columns if yearly is not None else [])
+             if re.match(r"^(capex_(committed|spent)|released)_\w+$", c)]
+    if yearly is not None and capex:
+        by_year = yearly.groupby("year")[capex].mean()
         money["by_year"] = [{"year": y, **row.to_dict()} for y, row in by_year.iterrows()]
     return money
 

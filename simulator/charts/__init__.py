@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
+import pandas as pd
 
 if "matplotlib.pyplot" not in sys.modules:
     matplotlib.use("Agg")
@@ -60,14 +61,19 @@ def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
 
     start, end = horizon(result)
     names, units = component_labels(result)
-    in_series = set(result.series["component"].unique())
-    components = [c for c in component_order(result) if c != ALL and c in in_series]
+    in_kpis = set(result.kpis["component"].unique())
+    components = [c for c in component_order(result) if c != ALL and c in in_kpis]
+
+    def rows(component: str) -> pd.DataFrame:
+        """One component's series rows (read from disk for a large batch)."""
+        return result.read("series", component=component)
+
     drawers = {
         "shortfall_overall": lambda: shortfall_by_stage(
-            result.series, component=ALL, unit=units.get(ALL)
+            rows(ALL), component=ALL, unit=units.get(ALL)
         ),
         "shortfall_by_component": lambda: shortfall_small_multiples(
-            result.series, components, names=names, units=units
+            rows, components, names=names, units=units
         ),
         "close_dates": lambda: close_date_distribution(
             result.kpis, end_date=end, start_date=start, names=names

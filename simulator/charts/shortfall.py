@@ -10,7 +10,7 @@ band on top. `shortfall_by_stage` draws one component (or ``all``, in money);
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import cast
 
 import pandas as pd
@@ -75,7 +75,7 @@ def shortfall_by_stage(
 
 
 def shortfall_small_multiples(
-    series: pd.DataFrame,
+    series: pd.DataFrame | Callable[[str], pd.DataFrame],
     components: Sequence[str],
     *,
     names: Mapping[str, str] | None = None,
@@ -87,7 +87,8 @@ def shortfall_small_multiples(
 
     One small panel per component (each on its own scale and unit) after the overall,
     value-weighted panel; one shared legend. `names` and `units` map component ids (and
-    ``"all"``, whose unit is the currency) to plain names and units.
+    ``"all"``, whose unit is the currency) to plain names and units. `series` may be a
+    function giving one component's rows, so a large batch is read a component at a time.
     """
     names, units = dict(names or {}), dict(units or {})
     panels = [ALL, *[c for c in components if c != ALL]]
@@ -98,7 +99,8 @@ def shortfall_small_multiples(
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         n = 0
         for ax, component in zip(axes, panels, strict=False):
-            bands = stage_medians_by_month(series, component)
+            rows = series(component) if callable(series) else series
+            bands = stage_medians_by_month(rows, component)
             n = bands.attrs["n_replications"]
             draw_stage_stack(ax, bands)
             default = OVERALL_NAME if component == ALL else component

@@ -7,25 +7,23 @@ workers. A rich progress bar shows replications done when asked for.
 
 from __future__ import annotations
 
-import math
-import os
 import platform
 import subprocess
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from simulator.experiments.chunks import concat_columns, run_chunk
 from simulator.model.record import STAGES
-from simulator.results import RunResult
 
 if TYPE_CHECKING:
+    from simulator.experiments.backends import Backend
+    from simulator.experiments.batch import Variant
+    from simulator.results import RunResult
     from simulator.scenario import Scenario
 
 STAGE_NAMES = set(STAGES)
@@ -63,15 +61,10 @@ def configure(scenario: Scenario, *, replications: int | None = None, seed: int 
     return scenario
 
 
-def chunk_ranges(n: int, workers: int) -> list[list[int]]:
-    """Replication indices split into chunks: several per worker, at most 50 each."""
-    size = max(1, min(50, math.ceil(n / max(1, workers * 4))))
-    return [list(range(i, min(n, i + size))) for i in range(0, n, size)]
-
-
 def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
         stages: Iterable[str] | None = None, workers: int | None = None,
-        events: str = "milestones", progress: bool = False) -> RunResult:
+        events: str = "milestones", progress: bool = False, out: Path | str | None = None,
+        resume: bool = False, charts: bool = True, backend: Backend | None = None) -> RunResult:
     """Simulate the scenario's replications and return the result tables.
 
     Parameters
@@ -86,57 +79,34 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
         "milestones" (decisions and milestones) or "all" (line failures and repairs too).
     progress
         Show a progress bar of replications done.
+    out, resume, charts
+        Write the results folder `out` (atomically; finished chunks are kept in
+        `<out>.partial/` until then, and `resume` continues from them); without `out` the
+        tables are returned in memory only.
+    backend
+        Where chunks run (see `simulator.experiments.backends`); default from `workers`.
     """
-    if events not in ("milestones", "all"):
-        raise ValueError(f"events must be 'milestones' or 'all', not {events!r}")
+    from simulator.experiments.batch import Variant, run_batch
+
     scenario = configure(scenario, replications=replications, seed=seed, stages=stages)
-    n = int(scenario.scenario.replications)
-    workers = max(1, int(workers or os.cpu_count() or 1))
-    chunks = chunk_ranges(n, workers)
-    log_failures = events == "all"
-    results: dict[int, dict] = {}
-    with _progress_bar(progress, n) as advance:
-        if workers == 1 or len(chunks) == 1:
-            for i, reps in enumerate(chunks):
-                results[i] = run_chunk(scenario, reps, log_failures)
-                advance(len(reps))
-        else:
-            with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
-                futures = {pool.submit(run_chunk, scenario, reps, log_failures): i
-                           for i, reps in enumerate(chunks)}
-                for future in as_completed(futures):
-                    i = futures[future]
-                    results[i] = future.result()
-                    advance(len(chunks[i]))
-    ordered = [results[i] for i in range(len(chunks))]
-    return assemble(scenario, ordered)
+    variant = Variant(scenario.scenario.name, scenario)
+    return run_batch([variant], backend=backend, workers=workers, out=out, resume=resume,
+                     progress=progress, events=events, charts=charts)
 
 
-def assemble(scenario: Scenario, chunk_results: list[dict]) -> RunResult:
-    """Concatenate chunk columns into the result's DataFrames."""
-    names = {name for chunk in chunk_results for name in chunk}
-    tables = {name: pd.DataFrame(concat_columns([c[name] for c in chunk_results if name in c]))
-              for name in names}
-    start = pd.Timestamp(scenario.scenario.start)
-    kpis = tables["kpis"]
-    kpis.insert(3, "close_date", _dates(start, kpis["close_day"]))
-    events = tables["events"]
-    if len(events):
-        days = cast(pd.Series, np.floor(events["time_days"].astype(float)))  # a Series at runtime
-        events.insert(2, "date", _dates(start, days))
-    else:
-        events["date"] = pd.Series(dtype="datetime64[s]")
-    return RunResult(
-        kpis=kpis, series=tables["series"], yearly=tables["yearly"], events=events,
-        suppliers=tables["suppliers"], assembly=tables.get("assembly"),
-        meta=run_meta(scenario), scenario_dict=scenario.resolved_dict(),
-    )
-
-
-def _dates(start: pd.Timestamp, days: pd.Series) -> pd.Series:
-    values = pd.to_numeric(days, errors="coerce").to_numpy(dtype=float)
-    out = start + pd.to_timedelta(values, unit="D")
-    return pd.Series(out, index=days.index).dt.normalize()
+def batch_meta(variants: list[Variant], n: int) -> dict:
+    """Provenance of a batch: the first variant's, plus every variant's name and columns."""
+    meta = run_meta(variants[0].scenario)
+    meta["replications"] = n
+    if len(variants) > 1:
+        meta["variants"] = [
+            {"name": v.name, "scenario": v.scenario.scenario.name,
+             "scenario_hash": v.scenario.source_hash,
+             "stages": [s for s in STAGES if getattr(v.scenario.stages, s) is not None],
+             **{k: val for k, val in v.columns.items()}}
+            for v in variants
+        ]
+    return meta
 
 
 def run_meta(scenario: Scenario) -> dict:
@@ -184,7 +154,7 @@ def git_commit(folder: Path) -> str | None:
     return head.stdout.strip() + ("+dirty" if dirty else "")
 
 
-def _progress_bar(show: bool, total: int) -> AbstractContextManager[Callable[[int], object]]:
+def progress_bar(show: bool, total: int) -> AbstractContextManager[Callable[[int], object]]:
     if not show:
         return nullcontext(lambda k: None)
     return _RichProgress(total)
