@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
+
     from simulator.experiments.backends import Backend
     from simulator.results import RunResult
     from simulator.scenario import Scenario
@@ -43,20 +46,26 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario's replications and write a results folder")
     run.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
                      help=f"scenario file (default: {DEFAULT_SCENARIO})")
-    run.add_argument("--replications", "-n", type=int, help="number of replications")
-    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    run.add_argument("--out", type=Path, help="results folder (default: "
-                     "results/<scenario-name>/<timestamp>/)")
     run.add_argument("--stages", help="comma-separated stages to enable, e.g. "
                      "sharing,procurement (default: as in the scenario)")
-    _add_execution_options(run)
-    run.add_argument("--events", choices=("milestones", "all"), default="milestones",
-                     help="'all' also logs line failures and repairs (large)")
-    run.add_argument("--no-charts", action="store_true", help="skip drawing charts")
-    _add_plugin_option(run)
-    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                     help=argparse.SUPPRESS)
+    _add_batch_options(run)
+
+    stages = sub.add_parser("stages", help="stage attribution: {sharing}, {sharing, "
+                            "procurement}, {all three} with common random numbers")
+    stages.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
+                        help=f"scenario file (default: {DEFAULT_SCENARIO})")
+    stages.add_argument("--shapley", action="store_true",
+                        help="run all eight stage subsets and report Shapley shares")
+    _add_batch_options(stages)
+
+    compare = sub.add_parser("compare", help="several scenarios side by side, paired "
+                             "against the first")
+    compare.add_argument("scenarios", nargs="+", help="two or more scenario files")
+    _add_batch_options(compare)
+
+    sweep = sub.add_parser("sweep", help="a parameter sweep from an experiment file")
+    sweep.add_argument("experiment", help="experiment file (see experiments/README.md)")
+    _add_batch_options(sweep)
 
     validate = sub.add_parser("validate", help="check a scenario file and summarise it")
     validate.add_argument("scenario", help="scenario file")
@@ -64,6 +73,22 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                           help=argparse.SUPPRESS)
     return parser
+
+
+def _add_batch_options(parser: argparse.ArgumentParser) -> None:
+    """The options every simulating command shares."""
+    parser.add_argument("--replications", "-n", type=int, help="number of replications")
+    parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    parser.add_argument("--out", type=Path, help="results folder (default: "
+                        "results/<name>/<timestamp>/)")
+    _add_execution_options(parser)
+    parser.add_argument("--events", choices=("milestones", "all"), default="milestones",
+                        help="'all' also logs line failures and repairs (large)")
+    parser.add_argument("--no-charts", action="store_true", help="skip drawing charts")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_plugin_option(parser)
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)
 
 
 def _add_execution_options(parser: argparse.ArgumentParser) -> None:
@@ -131,6 +156,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _checked_counts(args: argparse.Namespace) -> None:
+    if args.replications is not None and args.replications < 1:
+        raise Refused("--replications must be at least 1")
+    if args.seed is not None and args.seed < 0:
+        raise Refused(f"--seed must be a whole number >= 0, not {args.seed}")
+
+
+def _batch_kwargs(args: argparse.Namespace, out: Path, backend: Backend) -> dict:
+    return {"backend": backend, "events": args.events, "out": out, "resume": args.resume,
+            "charts": not args.no_charts,
+            "progress": not args.no_progress and sys.stderr.isatty()}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """`capsim run [PATH]`: run, write the results folder, print a short summary."""
     import_plugins(args.plugin)
@@ -138,10 +176,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     stages = None
     if args.stages is not None:
         stages = [s.strip() for s in args.stages.split(",") if s.strip()]
-    if args.replications is not None and args.replications < 1:
-        raise Refused("--replications must be at least 1")
-    if args.workers is not None and args.workers < 1:
-        raise Refused("--workers must be at least 1")
+    _checked_counts(args)
     from simulator.experiments.runner import configure, run
 
     try:
@@ -152,12 +187,118 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = _out_dir(args, scenario.scenario.name)
     started = time.perf_counter()
     with _backend(args) as backend:
-        result = _interruptible(lambda: run(
-            scenario, backend=backend, events=args.events, out=out, resume=args.resume,
-            charts=not args.no_charts, progress=not args.no_progress and sys.stderr.isatty()))
-    elapsed = time.perf_counter() - started
-    print_summary(result, out, elapsed)
+        result = _interruptible(lambda: run(scenario, **_batch_kwargs(args, out, backend)))
+    print_summary(result, out, time.perf_counter() - started)
     return EXIT_OK
+
+
+def cmd_stages(args: argparse.Namespace) -> int:
+    """`capsim stages [PATH]`: what each stage adds, with common random numbers."""
+    from simulator.experiments.printing import stage_gains_table, variant_outcomes_table
+    from simulator.experiments.runner import configure
+    from simulator.experiments.studies import run_stages, stage_variants
+
+    import_plugins(args.plugin)
+    _checked_counts(args)
+    scenario = configure(_load(args.scenario), replications=args.replications, seed=args.seed)
+    try:
+        stage_variants(scenario, shapley=args.shapley)
+    except ValueError as err:
+        raise Refused(str(err)) from None
+    out = _out_dir(args, f"{scenario.scenario.name}-stages")
+    started = time.perf_counter()
+    with _backend(args) as backend:
+        result = _interruptible(lambda: run_stages(
+            scenario, shapley=args.shapley, **_batch_kwargs(args, out, backend)))
+    _print_batch(result, out, time.perf_counter() - started, variant_outcomes_table(result),
+                 "When the overall shortfall is closed with each set of stages")
+    console_print(_rich_table(stage_gains_table(result),
+                              "What each added stage gains (overall row 'all' weighs components "
+                              "by value; positive months = closed earlier)"))
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """`capsim compare A.yaml B.yaml ...`: scenarios side by side, paired with the first."""
+    from simulator.experiments.printing import compare_table
+    from simulator.experiments.studies import compare_variants, run_compare
+
+    import_plugins(args.plugin)
+    _checked_counts(args)
+    scenarios = [_load(path) for path in args.scenarios]
+    try:
+        compare_variants(scenarios, seed=args.seed, replications=args.replications)
+    except ValueError as err:
+        raise Refused(str(err)) from None
+    out = _out_dir(args, "compare-" + "-vs-".join(Path(p).stem for p in args.scenarios[:3]))
+    started = time.perf_counter()
+    with _backend(args) as backend:
+        result = _interruptible(lambda: run_compare(
+            scenarios, seed=args.seed, replications=args.replications,
+            **_batch_kwargs(args, out, backend)))
+    _print_batch(result, out, time.perf_counter() - started, compare_table(result),
+                 f"Scenarios compared with '{result.variants()[0]}' (same random numbers)")
+    return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """`capsim sweep EXPERIMENT.yaml`: one batch over the experiment's points."""
+    from simulator.experiments.printing import sweep_table
+    from simulator.experiments.studies import run_sweep
+    from simulator.scenario import ScenarioError
+
+    import_plugins(args.plugin)
+    _checked_counts(args)
+    if args.seed is not None:
+        raise Refused("sweep: set the seed in the experiment file (`seed:`)")
+    try:
+        from simulator.experiments.sweep import load_experiment
+
+        experiment = load_experiment(args.experiment)
+    except ScenarioError as err:
+        raise Refused(str(err)) from None
+    out = _out_dir(args, f"sweep-{Path(args.experiment).stem}")
+    started = time.perf_counter()
+    kwargs = _batch_kwargs(args, out, backend=None)  # type: ignore[arg-type]
+    with _backend(args) as backend:
+        kwargs["backend"] = backend
+        if args.replications is not None:
+            kwargs["replications"] = args.replications
+        result = _interruptible(lambda: run_sweep(args.experiment, **kwargs))
+    _print_batch(result, out, time.perf_counter() - started, sweep_table(result),
+                 f"Sweep '{experiment.name}': {len(experiment.points)} points")
+    return EXIT_OK
+
+
+def _print_batch(result: RunResult, folder: Path, elapsed: float, table: pd.DataFrame,
+                 title: str) -> None:
+    """Where a batch's results went and its answer as a table."""
+    from rich.console import Console
+
+    meta = result.meta
+    console = Console(highlight=False)
+    console.print(f"{len(result.variants())} variants × {meta['replications']} replications "
+                  f"(seed {meta['seed']}) in {elapsed:.1f} s")
+    console.print(f"results: {folder}")
+    console.print(_rich_table(table, title))
+
+
+def console_print(renderable: object) -> None:
+    """Print a rich renderable to standard output."""
+    from rich.console import Console
+
+    Console(highlight=False).print(renderable)
+
+
+def _rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    return table
 
 
 def _out_dir(args: argparse.Namespace, name: str) -> Path:
@@ -181,11 +322,13 @@ def _backend(args: argparse.Namespace) -> Iterator[Backend]:
 
     if args.workers is not None and args.workers < 1:
         raise Refused("--workers must be at least 1")
+    if args.scheduler and args.dask:
+        raise Refused("give either --scheduler (an existing cluster) or --dask local, not both")
     try:
         backend = make_backend(args.workers, scheduler=args.scheduler,
                                dask_local=args.dask == "local")
     except (OSError, TimeoutError, ConnectionError) as err:
-        raise Refused(f"cannot reach the Dask scheduler: {err}") from None
+        raise Refused(str(err)) from None
     try:
         yield backend
     finally:
@@ -221,7 +364,6 @@ def default_out_dir(name: str) -> Path:
 def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
     """Where the results went and the short summary table."""
     from rich.console import Console
-    from rich.table import Table
 
     from simulator.summary import summary_table
 
@@ -231,18 +373,13 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
                   f"(seed {meta['seed']}, stages: {', '.join(meta['stages']) or 'none'}) "
                   f"in {elapsed:.1f} s")
     console.print(f"results: {folder}")
-    frame = summary_table(result.summary)
-    table = Table(show_lines=False)
-    for col in frame.columns:
-        table.add_column(str(col), overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*[str(v) for v in row])
-    console.print(table)
+    console.print(_rich_table(summary_table(result.summary)))
     for warning in result.summary.get("warnings", []):
         console.print(f"warning: {warning}")
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate}
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "stages": cmd_stages,
+            "compare": cmd_compare, "sweep": cmd_sweep}
 
 
 def main(argv: list[str] | None = None) -> int:

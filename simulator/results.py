@@ -50,6 +50,8 @@ class RunResult:
         The fully resolved scenario as a plain YAML-able dict.
     out_dir
         The results folder, once written (or when read back); None before.
+    extra
+        A batch's analyses by name (e.g. ``differences``), written as ``<name>.parquet``.
     table_dir
         Where the Parquet tables are when a large batch leaves some of them on disk (None
         in memory): `read` loads what is asked for, a component or a variant at a time.
@@ -65,6 +67,7 @@ class RunResult:
     scenario_dict: dict = field(default_factory=dict)
     out_dir: Path | None = None
     table_dir: Path | None = None
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def has(self, name: str) -> bool:
         """Whether the table exists, in memory or on disk."""
@@ -145,7 +148,7 @@ def write_results(result: RunResult, out_dir: Path | str, *, charts: bool = True
     return out_dir
 
 
-def read_results(path: Path | str, *, load_limit: int = 2_000_000) -> RunResult:
+def read_results(path: Path | str, *, load_limit: int = 300_000) -> RunResult:
     """Load a results folder written by `write_results`.
 
     The tables equal those written; the summary is taken from ``summary.json`` (and `meta`
@@ -168,10 +171,12 @@ def read_results(path: Path | str, *, load_limit: int = 2_000_000) -> RunResult:
     scenario_dict = yaml.safe_load((folder / SCENARIO_FILE).read_text(encoding="utf-8")) or {}
     kpis = tables.pop("kpis")
     assert kpis is not None  # checked above: every results folder has kpis.parquet
+    extra = {p.stem: read_table(p) for p in sorted(folder.glob("*.parquet"))
+             if p.stem not in TABLES}
     result = RunResult(
         kpis, tables["series"], tables["yearly"], tables["events"], tables["suppliers"],
         tables["assembly"], meta=summary.get("meta", {}), scenario_dict=scenario_dict,
-        out_dir=folder, table_dir=folder,
+        out_dir=folder, table_dir=folder, extra=extra,
     )
     result.__dict__["summary"] = summary  # prime the cached property
     return result
@@ -210,6 +215,8 @@ def _write_contents(result: RunResult, folder: Path, *, charts: bool,
     if tables:
         for name, df in result.tables().items():
             _write_table(df, folder / f"{name}.parquet")
+    for name, df in result.extra.items():  # a batch's analyses, e.g. differences
+        _write_table(df, folder / f"{name}.parquet")
     text = json.dumps(result.summary, indent=2, ensure_ascii=False, allow_nan=False)
     (folder / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")
     scenario_text = yaml.safe_dump(result.scenario_dict, sort_keys=False, allow_unicode=True)
@@ -249,9 +256,31 @@ def read_table(path: Path, *, columns: list[str] | None = None,
                filters: list[tuple[str, str, str]] | None = None) -> pd.DataFrame:
     """Inverse of `_write_table`: dates come back as they were in memory, missing as NaT."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path, columns=columns, filters=filters)
+    if not filters:
+        return frame_from_arrow(pq.read_table(path, columns=columns))
+    # batch by batch, keeping only the matching rows: memory stays that of one batch plus
+    # the answer (pyarrow's own filtered read holds the whole file first)
+    file = pq.ParquetFile(path)
+    wanted = list(dict.fromkeys([*(columns or file.schema_arrow.names), *(f[0] for f in filters)]))
+    parts = []
+    for batch in file.iter_batches(columns=wanted, batch_size=100_000):
+        mask = None
+        for name, _op, value in filters:
+            test = pc.equal(batch.column(name), pa.scalar(value, batch.column(name).type))
+            mask = test if mask is None else pc.and_(mask, test)
+        parts.append(pa.Table.from_batches([batch]).filter(mask))
+    table = pa.concat_tables(parts) if parts else file.schema_arrow.empty_table()
+    table = table.select(columns or file.schema_arrow.names)
+    return frame_from_arrow(table.replace_schema_metadata(file.schema_arrow.metadata))
+
+
+def frame_from_arrow(table: pa.Table) -> pd.DataFrame:
+    """Inverse of `arrow_table`: dates come back as they were in memory, missing as NaT."""
+    import pyarrow as pa
+
     date_dtypes = json.loads((table.schema.metadata or {}).get(_DATE_DTYPES_KEY, b"{}"))
     df = table.to_pandas()
     for field_ in table.schema:

@@ -59,6 +59,8 @@ def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
     ``shortfall_by_component`` and ``close_dates`` (PNG and SVG each); return the paths."""
     from simulator.summary import ALL, component_labels, component_order, horizon
 
+    if len(result.variants()) > 1:
+        return draw_batch_charts(result, folder)
     start, end = horizon(result)
     names, units = component_labels(result)
     in_kpis = set(result.kpis["component"].unique())
@@ -82,4 +84,35 @@ def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
     paths: list[Path] = []
     for stem in RUN_CHARTS:
         paths += save_figure(drawers[stem](), folder, stem)
+    return paths
+
+
+BATCH_CHARTS = ("close_dates_compared", "shortfall_compared", "stage_gains")
+
+
+def draw_batch_charts(result: RunResult, folder: Path | str) -> list[Path]:
+    """Write a batch's charts: close dates and overall shortfall paths of every variant
+    overlaid, and (for stage attribution) the months each added stage gains."""
+    from simulator.charts.compare import (
+        close_dates_compared,
+        shortfall_paths_compared,
+        stage_gains_chart,
+    )
+    from simulator.experiments.differences import variant_shortfall_paths
+    from simulator.summary import ALL, component_labels, horizon
+
+    start, end = horizon(result)
+    names, units = component_labels(result)
+    drawers = {
+        "close_dates_compared": lambda: close_dates_compared(
+            result.kpis, end_date=end, start_date=start, component=ALL),
+        "shortfall_compared": lambda: shortfall_paths_compared(
+            variant_shortfall_paths(result.read("series", component=ALL)), unit=units.get(ALL)),
+    }
+    if "stage_gains" in result.extra:
+        drawers["stage_gains"] = lambda: stage_gains_chart(
+            result.extra["stage_gains"], component_names=names)
+    paths: list[Path] = []
+    for stem, draw in drawers.items():
+        paths += save_figure(draw(), folder, stem)
     return paths

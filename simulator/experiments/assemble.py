@@ -1,7 +1,8 @@
 """From finished chunks to the result tables: in memory, or streamed into a folder.
 
-Each chunk's columns become DataFrames with the batch's `variant` column (and a sweep
-point's parameter columns), close dates and event dates. In memory they are concatenated;
+A worker finishes its own chunk (`variant_chunk`): the batch's `variant` column (and a sweep
+point's parameter columns), close dates and event dates are added and each table becomes
+an Arrow table, so the main process only concatenates. In memory the chunks are joined;
 for a results folder they are streamed table by table into Parquet files (one row group per
 chunk), so only the KPI rows are ever held whole.
 """
@@ -11,21 +12,31 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from simulator.experiments.chunks import run_chunk
 from simulator.experiments.store import ChunkStore
-from simulator.results import TABLES, RunResult, arrow_table, finish_folder, read_table
+from simulator.results import (
+    TABLES,
+    RunResult,
+    arrow_table,
+    finish_folder,
+    frame_from_arrow,
+    read_table,
+)
 from simulator.tables import Columns
 
 if TYPE_CHECKING:
-    from simulator.experiments.batch import Variant
+    from simulator.experiments.batch import Analysis, Variant
 
-LOAD_LIMIT = 2_000_000  # rows: larger tables stay on disk and are read in parts
+LOAD_LIMIT = 300_000  # rows: larger tables stay on disk and are read in parts
 
 
 def _column_value(value: Any) -> Any:
@@ -56,17 +67,24 @@ def _dates(start: pd.Timestamp, days: pd.Series) -> pd.Series:
     return out.dt.normalize().astype("datetime64[s]")
 
 
+def variant_chunk(variant: Variant, replications: list[int],
+                  log_failures: bool) -> dict[str, pa.Table]:
+    """Run one chunk of a variant and finish its tables (the unit of parallel work)."""
+    tables = run_chunk(variant.scenario, replications, log_failures)
+    return {name: arrow_table(finish_chunk(variant, name, columns))
+            for name, columns in tables.items()}
+
+
 def assemble_in_memory(variants: list[Variant], n: int,
-                       chunks: dict[Hashable, dict[str, Columns]]) -> RunResult:
+                       chunks: dict[Hashable, dict[str, pa.Table]]) -> RunResult:
     """Concatenate every chunk's tables in (variant, chunk) order."""
     from simulator.experiments.runner import batch_meta
 
-    frames: dict[str, list[pd.DataFrame]] = {}
+    parts: dict[str, list[pa.Table]] = {}
     for key in sorted(chunks, key=lambda k: cast(tuple[int, int], k)):
-        variant = variants[cast(tuple[int, int], key)[0]]
-        for name, columns in chunks[key].items():
-            frames.setdefault(name, []).append(finish_chunk(variant, name, columns))
-    tables = {name: _concat(parts) for name, parts in frames.items()}
+        for name, table in chunks[key].items():
+            parts.setdefault(name, []).append(table)
+    tables = {name: frame_from_arrow(_concat(tables)) for name, tables in parts.items()}
     return RunResult(
         kpis=tables["kpis"], series=tables["series"], yearly=tables["yearly"],
         events=tables["events"], suppliers=tables["suppliers"], assembly=tables.get("assembly"),
@@ -74,14 +92,16 @@ def assemble_in_memory(variants: list[Variant], n: int,
     )
 
 
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate chunk frames; empty ones are left out unless all are empty."""
-    full = [p for p in parts if len(p)]
-    return pd.concat(full or parts[:1], ignore_index=True)
+def _concat(parts: list[pa.Table]) -> pa.Table:
+    """Concatenate chunk tables; empty ones are left out unless all are empty."""
+    full = [p for p in parts if p.num_rows]
+    if not full:
+        return parts[0]
+    return pa.concat_tables([p.cast(full[0].schema) for p in full])
 
 
 def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: Path, *,
-                       charts: bool = True) -> RunResult:
+                       charts: bool = True, analyse: Analysis | None = None) -> RunResult:
     """Stream the saved chunks into a results folder, written atomically; remove the
     partial folder once the results folder is in place."""
     from simulator.experiments.runner import batch_meta
@@ -92,19 +112,29 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
     tmp.mkdir()
     try:
         keys = sorted(store.keys(), key=lambda k: cast(tuple[int, int], k))
-        kpis: list[pd.DataFrame] = []
-        for name in TABLES:
-            frames = (_finished(variants, store, key, name) for key in keys)
-            _stream_table(frames, tmp / f"{name}.parquet", keep=kpis if name == "kpis" else None)
+        kpis: list[pa.Table] = []
+        writers = {name: _TableWriter(tmp / f"{name}.parquet") for name in TABLES}
+        try:
+            for key in keys:
+                for name, table in store.load(key).items():
+                    if name == "kpis":
+                        kpis.append(table)
+                    writers[name].add(table)
+        finally:
+            for writer in writers.values():
+                writer.close()
         tables = {name: read_table(tmp / f"{name}.parquet")
                   for name in TABLES
                   if (tmp / f"{name}.parquet").is_file() and _rows(tmp, name) <= LOAD_LIMIT}
         result = RunResult(
-            kpis=_concat(kpis), series=tables.get("series"), yearly=tables.get("yearly"),
+            kpis=frame_from_arrow(_concat(kpis)), series=tables.get("series"),
+            yearly=tables.get("yearly"),
             events=tables.get("events"), suppliers=tables.get("suppliers"),
             assembly=tables.get("assembly"), meta=batch_meta(variants, n),
             scenario_dict=variants[0].scenario.resolved_dict(), table_dir=tmp,
         )
+        if analyse is not None:
+            result.extra.update(analyse(result))
         finish_folder(result, tmp, out, charts=charts)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -113,45 +143,29 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
     return result
 
 
-def _finished(variants: list[Variant], store: ChunkStore, key: Hashable,
-              name: str) -> pd.DataFrame | None:
-    """One saved chunk's table, finished, or None when the chunk has no such table."""
-    table = store.read(key, name)
-    if table is None:
-        return None
-    variant = variants[cast(tuple[int, int], key)[0]]
-    return finish_chunk(variant, name, cast(Columns, table.to_pydict()))
+class _TableWriter:
+    """One table's Parquet file, written chunk by chunk (a row group each); empty chunks
+    are written only when every chunk is empty; no file when no chunk has the table."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.writer: pq.ParquetWriter | None = None
+        self.first_empty: pa.Table | None = None
 
-def _stream_table(frames: Iterator[pd.DataFrame | None], path: Path,
-                  keep: list[pd.DataFrame] | None) -> None:
-    """Write chunk frames to one Parquet file, one row group each (empty ones only when all
-    are empty); nothing is written when no chunk has the table."""
-    import pyarrow.parquet as pq
+    def add(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            self.first_empty = table if self.first_empty is None else self.first_empty
+            return
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
 
-    writer: pq.ParquetWriter | None = None
-    first_empty: pd.DataFrame | None = None
-    try:
-        for df in frames:
-            if df is None:
-                continue
-            if keep is not None:
-                keep.append(df)
-            if not len(df):
-                first_empty = df if first_empty is None else first_empty
-                continue
-            arrow = arrow_table(df)
-            if writer is None:
-                writer = pq.ParquetWriter(path, arrow.schema)
-            writer.write_table(arrow.cast(writer.schema))
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None and first_empty is not None:
-        pq.write_table(arrow_table(first_empty), path)
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        elif self.first_empty is not None:
+            pq.write_table(self.first_empty, self.path)
 
 
 def _rows(folder: Path, name: str) -> int:
-    import pyarrow.parquet as pq
-
     return int(pq.ParquetFile(folder / f"{name}.parquet").metadata.num_rows)

@@ -51,8 +51,9 @@ class InProcess:
 
 
 class LocalProcesses:
-    """A pool of local worker processes; a pool broken by a dying worker is rebuilt and the
-    chunks it was running are retried (up to `MAX_ATTEMPTS` each)."""
+    """A pool of local worker processes. When a worker dies the pool is rebuilt and the
+    chunks it held are rerun one at a time, so a crash is charged only to the chunk that
+    caused it; a chunk whose worker dies `MAX_ATTEMPTS` times alone fails the batch."""
 
     name = "local processes"
 
@@ -68,15 +69,31 @@ class LocalProcesses:
 
     def map_unordered(self, fn: Callable[..., Any],
                       calls: Sequence[Call]) -> Iterator[tuple[Hashable, Any]]:
-        attempts: dict[Hashable, int] = {}
+        crashes: dict[Hashable, int] = {}
         waiting = list(calls)  # not yet submitted, in order
+        suspects: list[Call] = []  # in a pool that broke: rerun one at a time
         running: dict[Future[Any], Call] = {}
         pool = self._pool or self._fresh_pool()
         limit = 2 * self.workers  # a bounded queue: memory stays flat in the number of chunks
-        while waiting or running:
+        while waiting or running or suspects:
+            if suspects:
+                # alone in the pool, a crash can only be this chunk's own: charge it
+                call = suspects.pop(0)
+                future = pool.submit(fn, *call[1])
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    crashes[call[0]] = crashes.get(call[0], 0) + 1
+                    if crashes[call[0]] >= MAX_ATTEMPTS:
+                        raise WorkerCrashed(f"chunk {call[0]}: its worker died "
+                                            f"{crashes[call[0]]} times") from None
+                    suspects.insert(0, call)
+                    pool = self._fresh_pool()
+                    continue
+                yield call[0], result
+                continue
             while waiting and len(running) < limit:
                 call = waiting.pop(0)
-                attempts[call[0]] = attempts.get(call[0], 0) + 1
                 running[pool.submit(fn, *call[1])] = call
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             broken = False
@@ -86,19 +103,13 @@ class LocalProcesses:
                     result = future.result()
                 except BrokenProcessPool:
                     broken = True
-                    if attempts[call[0]] >= MAX_ATTEMPTS:
-                        raise WorkerCrashed(f"chunk {call[0]}: its worker died "
-                                            f"{attempts[call[0]]} times") from None
-                    waiting.insert(0, call)
+                    suspects.append(call)
                     continue
                 yield call[0], result
             if broken:
-                # every call still running in the broken pool is lost: run it again
-                waiting[:0] = list(running.values())
-                for call in running.values():
-                    if attempts[call[0]] >= MAX_ATTEMPTS:
-                        raise WorkerCrashed(f"chunk {call[0]}: its worker died "
-                                            f"{attempts[call[0]]} times")
+                # a worker died: every chunk still in the pool is lost with it; we cannot
+                # tell which one killed it, so each is rerun alone before going on
+                suspects.extend(running.values())
                 running.clear()
                 pool = self._fresh_pool()
 

@@ -21,16 +21,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.experiments.assemble import variant_chunk
 from simulator.experiments.backends import Backend, make_backend
-from simulator.experiments.chunks import run_chunk
 from simulator.experiments.store import ChunkStore
-from simulator.tables import Columns
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
     from simulator.results import RunResult
     from simulator.scenario import Scenario
 
 CHUNK_MIN, CHUNK_MAX, TARGET_CHUNKS = 5, 50, 40
+Analysis = Callable[["RunResult"], dict[str, "pd.DataFrame"]]
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def batch_calls(variants: list[Variant], n: int, log_failures: bool,
                 skip: set[Hashable] | None = None) -> list[tuple[Hashable, tuple[Any, ...]]]:
     """The keyed chunk calls of a batch, in (variant, chunk) order, minus those done."""
     skip = skip or set()
-    return [((vi, ci), (variant.scenario, reps, log_failures))
+    return [((vi, ci), (variant, reps, log_failures))
             for vi, variant in enumerate(variants)
             for ci, reps in enumerate(chunk_ranges(n))
             if (vi, ci) not in skip]
@@ -96,12 +99,15 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
               backend: Backend | None = None, workers: int | None = None,
               out: Path | str | None = None, resume: bool = False, progress: bool = False,
               events: str = "milestones", charts: bool = True,
-              on_progress: Callable[[int], object] | None = None) -> RunResult:
+              on_progress: Callable[[int], object] | None = None,
+              analyse: Analysis | None = None) -> RunResult:
     """Run every variant's replications and return the result tables.
 
     Without `out`, everything is held in memory and returned (small batches, notebooks).
     With `out`, finished chunks go to `<out>.partial/` as they arrive and the results
     folder is written atomically at the end (then the partial folder is removed).
+    `analyse(result)` returns further tables by name (e.g. ``differences``), computed from
+    the assembled result and written with it.
     """
     from simulator.experiments.assemble import assemble_in_memory, write_batch_folder
     from simulator.experiments.runner import progress_bar
@@ -118,7 +124,7 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
     store = ChunkStore(Path(f"{out}.partial")) if out is not None else None
     done = store.open(fingerprint(variants, n, events), resume=resume) if store else set()
     calls = batch_calls(variants, n, log_failures, skip=done)
-    in_memory: dict[Hashable, dict[str, Columns]] = {}
+    in_memory: dict[Hashable, dict[str, pa.Table]] = {}
     owned = backend is None
     backend = backend or make_backend(workers)
     sizes = {key: len(args[1]) for key, args in calls}
@@ -126,7 +132,7 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
     try:
         with progress_bar(progress, total) as advance, sigterm_as_interrupt():
             advance(total - sum(sizes.values()))
-            for key, tables in backend.map_unordered(run_chunk, calls):
+            for key, tables in backend.map_unordered(variant_chunk, calls):
                 if store is not None:
                     store.save(key, tables)
                 else:
@@ -149,9 +155,13 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
         if owned:
             backend.close()
     if store is None:
-        return assemble_in_memory(variants, n, in_memory)
+        result = assemble_in_memory(variants, n, in_memory)
+        if analyse is not None:
+            result.extra.update(analyse(result))
+        return result
     try:
-        return write_batch_folder(variants, n, store, Path(str(out)), charts=charts)
+        return write_batch_folder(variants, n, store, Path(str(out)), charts=charts,
+                                  analyse=analyse)
     except KeyboardInterrupt:
         raise BatchInterrupted(f"stopped while writing the results; the finished chunks are "
                                f"kept in {store.folder} (rerun with --resume)") from None

@@ -161,14 +161,12 @@ def test_chunk_of_a_dying_worker_is_retried(make: Any, cluster: Any, tmp_path: P
 
 def test_chunk_that_always_kills_its_worker_fails_clearly(cluster: Any, tmp_path: Path) -> None:
     with DaskBackend(address=cluster.scheduler_address) as backend:
-        with pytest.raises(WorkerCrashed, match="chunk 1:"):
+        # the scheduler also charges the chunks that shared the dying worker, so which chunk
+        # is named depends on timing: what matters is a clear failure
+        with pytest.raises(WorkerCrashed, match=r"chunk \d+: its worker died"):
             list(backend.map_unordered(crash, crash_calls(tmp_path, {1: 99}, 4)))
 
 
-@pytest.mark.xfail(strict=True, raises=WorkerCrashed, reason=(
-    "LocalProcesses charges a pool breakage to every chunk in the pool, queued ones "
-    "included: chunk 1 is lost twice with chunk 0, so its own first crash is its 3rd "
-    "'death' and the batch fails (with 1 worker the order is deterministic)"))
 def test_local_processes_charges_only_the_crashing_chunk(tmp_path: Path) -> None:
     backend = LocalProcesses(1)
     try:
@@ -176,3 +174,22 @@ def test_local_processes_charges_only_the_crashing_chunk(tmp_path: Path) -> None
     finally:
         backend.close()
     assert results == {i: i + 100 for i in range(3)}
+
+
+def test_local_processes_names_the_chunk_that_always_crashes(tmp_path: Path) -> None:
+    backend = LocalProcesses(2)
+    try:
+        with pytest.raises(WorkerCrashed, match="chunk 1: its worker died 3 times"):
+            list(backend.map_unordered(crash, crash_calls(tmp_path, {1: 99}, 6)))
+    finally:
+        backend.close()
+
+
+def test_local_processes_survives_every_chunk_crashing_once(tmp_path: Path) -> None:
+    backend = LocalProcesses(2)
+    try:
+        results = dict(backend.map_unordered(crash, crash_calls(tmp_path, dict.fromkeys(
+            range(8), 1), 8)))
+    finally:
+        backend.close()
+    assert results == {i: i + 100 for i in range(8)}
