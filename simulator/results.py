@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -92,6 +93,28 @@ class RunResult:
                 return df.iloc[0:0]
             df = df[df[key] == value]
         return df[columns] if columns is not None else df
+
+    def numeric_block(self, name: str, columns: list[str], order_by: str,
+                      **equal: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """For the rows matching `equal`: the distinct values of `order_by` (sorted) and, per
+        numeric column, an array (distinct value x rows per value) — the lean shape for
+        quantiles over replications (no pandas frame for large tables)."""
+        if getattr(self, name) is not None or self.table_dir is None:
+            df = self.read(name, columns=[order_by, *columns], where=equal)
+            keys = df[order_by].astype(str).to_numpy()
+            values = {c: df[c].to_numpy(dtype=float) for c in columns}
+        else:
+            table = _read_arrow(self.table_dir / f"{name}.parquet", [order_by, *columns],
+                                [(k, "=", v) for k, v in equal.items()])
+            keys = np.asarray(table.column(order_by).to_pylist(), dtype=str)
+            values = {c: table.column(c).to_numpy().astype(float) for c in columns}
+        labels, codes = np.unique(keys, return_inverse=True)
+        counts = np.bincount(codes, minlength=len(labels))
+        if len(labels) == 0 or counts.min() != counts.max():
+            raise ValueError(f"{name}: rows per {order_by} differ; cannot form a block")
+        order = np.argsort(codes, kind="stable")
+        shape = (len(labels), int(counts[0]))
+        return labels, {c: v[order].reshape(shape) for c, v in values.items()}
 
     def variants(self) -> list[str]:
         """The batch's variant names, in order (one for a plain run)."""
@@ -255,12 +278,20 @@ def arrow_table(df: pd.DataFrame) -> pa.Table:
 def read_table(path: Path, *, columns: list[str] | None = None,
                filters: list[tuple[str, str, str]] | None = None) -> pd.DataFrame:
     """Inverse of `_write_table`: dates come back as they were in memory, missing as NaT."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     if not filters:
         return frame_from_arrow(pq.read_table(path, columns=columns))
+    return frame_from_arrow(_read_arrow(path, columns, filters))
+
+
+def _read_arrow(path: Path, columns: list[str] | None,
+                filters: list[tuple[str, str, str]]) -> pa.Table:
+    """The rows of a Parquet file whose columns equal the filter values, as Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     # batch by batch, keeping only the matching rows: memory stays that of one batch plus
     # the answer (pyarrow's own filtered read holds the whole file first)
     file = pq.ParquetFile(path)
@@ -274,7 +305,15 @@ def read_table(path: Path, *, columns: list[str] | None = None,
         parts.append(pa.Table.from_batches([batch]).filter(mask))
     table = pa.concat_tables(parts) if parts else file.schema_arrow.empty_table()
     table = table.select(columns or file.schema_arrow.names)
-    return frame_from_arrow(table.replace_schema_metadata(file.schema_arrow.metadata))
+    return table.replace_schema_metadata(file.schema_arrow.metadata)
+
+
+def release_memory() -> None:
+    """Hand memory that Arrow's allocator keeps for reuse back to the system (called
+    between the parts of a large batch, so its peak does not grow with the batch)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def frame_from_arrow(table: pa.Table) -> pd.DataFrame:

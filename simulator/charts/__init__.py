@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import matplotlib
 import pandas as pd
 
+from simulator.results import release_memory
+
 if "matplotlib.pyplot" not in sys.modules:
     matplotlib.use("Agg")
 
@@ -57,7 +59,7 @@ def save_figure(fig: Figure, folder: Path | str, stem: str) -> list[Path]:
 def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
     """Write the standard charts of a run to `folder`: ``shortfall_overall``,
     ``shortfall_by_component`` and ``close_dates`` (PNG and SVG each); return the paths."""
-    from simulator.summary import ALL, component_labels, component_order, horizon
+    from simulator.summary import ALL, component_labels, component_order, horizon, month_bands
 
     if len(result.variants()) > 1:
         return draw_batch_charts(result, folder)
@@ -67,12 +69,13 @@ def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
     components = [c for c in component_order(result) if c != ALL and c in in_kpis]
 
     def rows(component: str) -> pd.DataFrame:
-        """One component's series rows (read from disk for a large batch)."""
-        return result.read("series", component=component)
+        """One component's monthly bands, computed without a frame of its series rows."""
+        release_memory()
+        return month_bands(result, component)
 
     drawers = {
         "shortfall_overall": lambda: shortfall_by_stage(
-            rows(ALL), component=ALL, unit=units.get(ALL)
+            rows, component=ALL, unit=units.get(ALL)
         ),
         "shortfall_by_component": lambda: shortfall_small_multiples(
             rows, components, names=names, units=units
@@ -84,6 +87,7 @@ def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
     paths: list[Path] = []
     for stem in RUN_CHARTS:
         paths += save_figure(drawers[stem](), folder, stem)
+    release_memory()
     return paths
 
 
@@ -98,7 +102,6 @@ def draw_batch_charts(result: RunResult, folder: Path | str) -> list[Path]:
         shortfall_paths_compared,
         stage_gains_chart,
     )
-    from simulator.experiments.differences import variant_shortfall_paths
     from simulator.summary import ALL, component_labels, horizon
 
     start, end = horizon(result)
@@ -107,7 +110,7 @@ def draw_batch_charts(result: RunResult, folder: Path | str) -> list[Path]:
         "close_dates_compared": lambda: close_dates_compared(
             result.kpis, end_date=end, start_date=start, component=ALL),
         "shortfall_compared": lambda: shortfall_paths_compared(
-            variant_shortfall_paths(result.read("series", component=ALL)), unit=units.get(ALL)),
+            _variant_paths(result), unit=units.get(ALL)),
     }
     if "stage_gains" in result.extra:
         drawers["stage_gains"] = lambda: stage_gains_chart(
@@ -116,3 +119,20 @@ def draw_batch_charts(result: RunResult, folder: Path | str) -> list[Path]:
     for stem, draw in drawers.items():
         paths += save_figure(draw(), folder, stem)
     return paths
+
+
+def _variant_paths(result: RunResult) -> pd.DataFrame:
+    """Per variant and month, the overall shortfall's median and 10–90% band (the table
+    `shortfall_paths_compared` draws), one variant at a time to stay lean."""
+    from simulator.summary import ALL, month_bands
+
+    parts = []
+    for variant in result.variants():
+        bands = month_bands(result, ALL, variant)
+        parts.append(pd.DataFrame({
+            "month": bands.index, "variant": variant,
+            "shortfall_median": bands["shortfall"].to_numpy(),
+            "p10": bands["shortfall_p10"].to_numpy(), "p90": bands["shortfall_p90"].to_numpy(),
+        }))
+        release_memory()
+    return pd.concat(parts, ignore_index=True)

@@ -35,7 +35,7 @@ OVERALL_NAME = "All components (value-weighted)"
 
 
 def shortfall_by_stage(
-    series: pd.DataFrame,
+    series: pd.DataFrame | Callable[[str], pd.DataFrame],
     *,
     component: str = ALL,
     title: str | None = None,
@@ -63,7 +63,7 @@ def shortfall_by_stage(
     ax
         Draw into this axes instead of a new figure.
     """
-    bands = stage_medians_by_month(series, component)
+    bands = _bands(series, component)
     n = bands.attrs["n_replications"]
     with chart_style():
         fig, ax = figure_and_axes(ax, figsize=(9.0, 5.2))
@@ -99,8 +99,7 @@ def shortfall_small_multiples(
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         n = 0
         for ax, component in zip(axes, panels, strict=False):
-            rows = series(component) if callable(series) else series
-            bands = stage_medians_by_month(rows, component)
+            bands = _bands(series, component)
             n = bands.attrs["n_replications"]
             draw_stage_stack(ax, bands)
             default = OVERALL_NAME if component == ALL else component
@@ -116,6 +115,16 @@ def shortfall_small_multiples(
             fontweight="bold",
         )
     return fig
+
+
+def _bands(series: pd.DataFrame | Callable[[str], pd.DataFrame], component: str
+           ) -> pd.DataFrame:
+    """The monthly bands to draw: from a function (rows or ready bands for a component),
+    or computed from the series rows."""
+    table = series(component) if callable(series) else series
+    if "shortfall_p10" in table.columns:  # already `stage_medians_by_month` output
+        return table
+    return stage_medians_by_month(table, component)
 
 
 def draw_stage_stack(ax: Axes, bands: pd.DataFrame) -> None:

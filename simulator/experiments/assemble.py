@@ -29,14 +29,12 @@ from simulator.results import (
     arrow_table,
     finish_folder,
     frame_from_arrow,
-    read_table,
+    release_memory,
 )
 from simulator.tables import Columns
 
 if TYPE_CHECKING:
     from simulator.experiments.batch import Analysis, Variant
-
-LOAD_LIMIT = 300_000  # rows: larger tables stay on disk and are read in parts
 
 
 def _column_value(value: Any) -> Any:
@@ -123,14 +121,12 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
         finally:
             for writer in writers.values():
                 writer.close()
-        tables = {name: read_table(tmp / f"{name}.parquet")
-                  for name in TABLES
-                  if (tmp / f"{name}.parquet").is_file() and _rows(tmp, name) <= LOAD_LIMIT}
+        # only the KPI rows are held; the other tables are read a part at a time when a
+        # summary or chart needs them (`RunResult.read`), so memory stays flat in n
+        release_memory()
         result = RunResult(
-            kpis=frame_from_arrow(_concat(kpis)), series=tables.get("series"),
-            yearly=tables.get("yearly"),
-            events=tables.get("events"), suppliers=tables.get("suppliers"),
-            assembly=tables.get("assembly"), meta=batch_meta(variants, n),
+            kpis=frame_from_arrow(_concat(kpis)), series=None, yearly=None, events=None,
+            suppliers=None, assembly=None, meta=batch_meta(variants, n),
             scenario_dict=variants[0].scenario.resolved_dict(), table_dir=tmp,
         )
         if analyse is not None:
@@ -165,7 +161,3 @@ class _TableWriter:
             self.writer.close()
         elif self.first_empty is not None:
             pq.write_table(self.first_empty, self.path)
-
-
-def _rows(folder: Path, name: str) -> int:
-    return int(pq.ParquetFile(folder / f"{name}.parquet").metadata.num_rows)

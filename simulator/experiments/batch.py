@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.experiments.assemble import variant_chunk
 from simulator.experiments.backends import Backend, make_backend
 from simulator.experiments.store import ChunkStore
+from simulator.results import release_memory
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -135,6 +136,8 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
             for key, tables in backend.map_unordered(variant_chunk, calls):
                 if store is not None:
                     store.save(key, tables)
+                    del tables
+                    release_memory()
                 else:
                     in_memory[key] = tables
                 advance(sizes[key])

@@ -176,11 +176,18 @@ class _RichProgress:
             TimeRemainingColumn,
         )
 
+        rate = TextColumn("{task.fields[rate]}")
         self.progress = Progress(TextColumn("replications"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
+                                 rate, TimeElapsedColumn(), TextColumn("left"),
+                                 TimeRemainingColumn(), transient=True)
         self.progress.__enter__()
-        self.task = self.progress.add_task("run", total=self.total)
-        return lambda k: self.progress.advance(self.task, k)
+        self.task = self.progress.add_task("run", total=self.total, rate="")
+        return self._advance
+
+    def _advance(self, k: int) -> None:
+        self.progress.advance(self.task, k)
+        speed = self.progress.tasks[0].speed
+        self.progress.update(self.task, rate=f"{speed:.1f}/s" if speed else "")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

@@ -1,0 +1,72 @@
+"""Run a command and sample the resident memory of its whole process tree (Linux /proc).
+
+Used by the benchmarks: the peak of every process (main and workers) and the peak of their
+sum, sampled every 0.1 s, plus the wall time.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += _children(p)
+    return out
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@dataclass
+class Usage:
+    seconds: float = 0.0
+    returncode: int = 0
+    peak_total_mib: float = 0.0
+    peak_main_mib: float = 0.0
+    peak_worker_mib: float = 0.0
+    samples: int = 0
+    stderr: str = field(default="", repr=False)
+
+
+def measure(cmd: list[str], interval: float = 0.1) -> Usage:
+    """Run `cmd` to the end while sampling its process tree's memory."""
+    usage = Usage()
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while proc.poll() is None:
+        pids = _tree(proc.pid)
+        sizes = {p: _rss_mib(p) for p in pids}
+        usage.peak_total_mib = max(usage.peak_total_mib, sum(sizes.values()))
+        usage.peak_main_mib = max(usage.peak_main_mib, sizes.get(proc.pid, 0.0))
+        workers = [v for p, v in sizes.items() if p != proc.pid]
+        usage.peak_worker_mib = max([usage.peak_worker_mib, *workers])
+        usage.samples += 1
+        time.sleep(interval)
+    usage.stderr = proc.stderr.read() if proc.stderr else ""
+    usage.returncode = proc.returncode
+    usage.seconds = time.perf_counter() - started
+    return usage
