@@ -138,7 +138,7 @@ def yearly_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Colu
         "year": np.tile(np.asarray(grid.year_labels), len(names)),
         "component": np.repeat(np.asarray(names, dtype=object), years),
     }
-    blocks = {"gap": daily.gap, "served_sharing": daily.served[0],
+    blocks = {"demand": daily.demand, "gap": daily.gap, "served_sharing": daily.served[0],
               "served_procurement": daily.served[1], "served_investment": daily.served[2],
               "shortfall": daily.shortfall}
     for name, values in blocks.items():
