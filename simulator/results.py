@@ -14,7 +14,7 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -217,12 +217,19 @@ def _check_free(out_dir: Path) -> None:
         )
 
 
-def finish_folder(result: RunResult, tmp: Path, out_dir: Path, *, charts: bool) -> Path:
+FolderHook = Callable[[Path, "RunResult"], object]
+
+
+def finish_folder(result: RunResult, tmp: Path, out_dir: Path, *, charts: bool,
+                  finishing: FolderHook | None = None) -> Path:
     """Complete a results folder whose tables were streamed into `tmp` (a batch): add the
-    summary, scenario and charts, then rename it into place. The caller removes `tmp` on
+    summary, scenario and charts, then `finishing(tmp, result)` (e.g. the HTML report, from
+    a layer above this one), then rename it into place. The caller removes `tmp` on
     failure."""
     result.table_dir = tmp
     _write_contents(result, tmp, charts=charts, tables=False)
+    if finishing is not None:
+        finishing(tmp, result)
     _check_free(out_dir)
     if out_dir.exists():
         out_dir.rmdir()
@@ -294,7 +301,7 @@ def _read_arrow(path: Path, columns: list[str] | None,
 
     # batch by batch, keeping only the matching rows: memory stays that of one batch plus
     # the answer (pyarrow's own filtered read holds the whole file first)
-    file = pq.ParquetFile(path)
+    file = pq.ParquetFile(path, pre_buffer=False)
     wanted = list(dict.fromkeys([*(columns or file.schema_arrow.names), *(f[0] for f in filters)]))
     parts = []
     for batch in file.iter_batches(columns=wanted, batch_size=100_000):
@@ -305,6 +312,9 @@ def _read_arrow(path: Path, columns: list[str] | None,
         parts.append(pa.Table.from_batches([batch]).filter(mask))
     table = pa.concat_tables(parts) if parts else file.schema_arrow.empty_table()
     table = table.select(columns or file.schema_arrow.names)
+    table = table.combine_chunks()  # a compact copy: the batches' buffers can go back
+    del parts
+    release_memory()
     return table.replace_schema_metadata(file.schema_arrow.metadata)
 
 

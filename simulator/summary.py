@@ -209,7 +209,7 @@ def _yearly_sums(result: RunResult, where: dict[str, str]) -> pd.DataFrame:
         return pd.DataFrame()
     import pyarrow.parquet as pq
 
-    file = pq.ParquetFile(result.table_dir / "yearly.parquet")
+    file = pq.ParquetFile(result.table_dir / "yearly.parquet", pre_buffer=False)
     columns = [*keys, *where, *[c for c in YEARLY_SUMS if c in file.schema_arrow.names]]
     total: pd.DataFrame | None = None
     for batch in file.iter_batches(columns=list(dict.fromkeys(columns)), batch_size=200_000):
@@ -218,6 +218,9 @@ def _yearly_sums(result: RunResult, where: dict[str, str]) -> pd.DataFrame:
             frame = frame[frame[key] == value]
         sums = frame.groupby(keys, sort=False)[[c for c in YEARLY_SUMS if c in frame]].sum()
         total = sums if total is None else total.add(sums, fill_value=0.0)
+    from simulator.results import release_memory
+
+    release_memory()
     return total if total is not None else pd.DataFrame()
 
 

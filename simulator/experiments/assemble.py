@@ -25,6 +25,7 @@ from simulator.experiments.chunks import run_chunk
 from simulator.experiments.store import ChunkStore
 from simulator.results import (
     TABLES,
+    FolderHook,
     RunResult,
     arrow_table,
     finish_folder,
@@ -99,7 +100,8 @@ def _concat(parts: list[pa.Table]) -> pa.Table:
 
 
 def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: Path, *,
-                       charts: bool = True, analyse: Analysis | None = None) -> RunResult:
+                       charts: bool = True, analyse: Analysis | None = None,
+                       finishing: FolderHook | None = None) -> RunResult:
     """Stream the saved chunks into a results folder, written atomically; remove the
     partial folder once the results folder is in place."""
     from simulator.experiments.runner import batch_meta
@@ -131,7 +133,7 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
         )
         if analyse is not None:
             result.extra.update(analyse(result))
-        finish_folder(result, tmp, out, charts=charts)
+        finish_folder(result, tmp, out, charts=charts, finishing=finishing)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

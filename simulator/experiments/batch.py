@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from simulator.results import RunResult
+    from simulator.results import FolderHook, RunResult
     from simulator.scenario import Scenario
 
 CHUNK_MIN, CHUNK_MAX, TARGET_CHUNKS = 5, 50, 40
@@ -101,14 +101,16 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
               out: Path | str | None = None, resume: bool = False, progress: bool = False,
               events: str = "milestones", charts: bool = True,
               on_progress: Callable[[int], object] | None = None,
-              analyse: Analysis | None = None) -> RunResult:
+              analyse: Analysis | None = None,
+              finishing: FolderHook | None = None) -> RunResult:
     """Run every variant's replications and return the result tables.
 
     Without `out`, everything is held in memory and returned (small batches, notebooks).
     With `out`, finished chunks go to `<out>.partial/` as they arrive and the results
     folder is written atomically at the end (then the partial folder is removed).
     `analyse(result)` returns further tables by name (e.g. ``differences``), computed from
-    the assembled result and written with it.
+    the assembled result and written with it; `finishing(folder, result)` adds files to the
+    results folder before it is put in place (the command line's HTML report).
     """
     from simulator.experiments.assemble import assemble_in_memory, write_batch_folder
     from simulator.experiments.runner import progress_bar
@@ -164,7 +166,7 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
         return result
     try:
         return write_batch_folder(variants, n, store, Path(str(out)), charts=charts,
-                                  analyse=analyse)
+                                  analyse=analyse, finishing=finishing)
     except KeyboardInterrupt:
         raise BatchInterrupted(f"stopped while writing the results; the finished chunks are "
                                f"kept in {store.folder} (rerun with --resume)") from None

@@ -23,7 +23,7 @@ from simulator.model.record import STAGES
 if TYPE_CHECKING:
     from simulator.experiments.backends import Backend
     from simulator.experiments.batch import Variant
-    from simulator.results import RunResult
+    from simulator.results import FolderHook, RunResult
     from simulator.scenario import Scenario
 
 STAGE_NAMES = set(STAGES)
@@ -64,7 +64,8 @@ def configure(scenario: Scenario, *, replications: int | None = None, seed: int 
 def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
         stages: Iterable[str] | None = None, workers: int | None = None,
         events: str = "milestones", progress: bool = False, out: Path | str | None = None,
-        resume: bool = False, charts: bool = True, backend: Backend | None = None) -> RunResult:
+        resume: bool = False, charts: bool = True, backend: Backend | None = None,
+        finishing: FolderHook | None = None) -> RunResult:
     """Simulate the scenario's replications and return the result tables.
 
     Parameters
@@ -91,7 +92,7 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     scenario = configure(scenario, replications=replications, seed=seed, stages=stages)
     variant = Variant(scenario.scenario.name, scenario)
     return run_batch([variant], backend=backend, workers=workers, out=out, resume=resume,
-                     progress=progress, events=events, charts=charts)
+                     progress=progress, events=events, charts=charts, finishing=finishing)
 
 
 def batch_meta(variants: list[Variant], n: int) -> dict:
