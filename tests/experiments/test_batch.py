@@ -37,7 +37,7 @@ def test_folder_and_memory_give_the_same_tables(tmp_path):
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(memory, name), getattr(back, name),
                                       check_dtype=False, obj=name)
-        pd.testing.assert_frame_equal(getattr(disk, name), getattr(back, name), obj=name)
+        pd.testing.assert_frame_equal(disk.read(name), getattr(back, name), obj=name)
     assert memory.variants() == ["all", "sharing"]
 
 
