@@ -1,0 +1,225 @@
+"""Chart of how fast each stage closes the gap: its share of each year's gap, and t50/t90.
+
+The upper panel shows, year by year, the share of that year's gap each stage serves (served
+summed over the year and over all simulated futures, over the gap summed the same way:
+SPEC.md section 6), as side-by-side bars in the stages' colours. The lower panel marks when
+each stage's served rate first reaches half and 90% of its own peak (t50, t90: the median
+over the futures in which the stage serves), as dates. `yearly_gap_shares` and
+`stage_speed_dates` prepare the two tables from a run's ``yearly`` and ``kpis``.
+
+The year helpers (`year_centres`, `label_years`, `fractional_year`) are shared with the
+money charts: years sit on a numeric axis where year Y spans [Y, Y + 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, NullFormatter
+
+from simulator.charts.style import (
+    GAP_COLOUR,
+    STAGE_COLOURS,
+    chart_style,
+    share_axis,
+    stage_fill,
+)
+from simulator.summary import ALL, STAGES
+
+TITLE = "Which stage closes the gap, year by year, and how fast does each get going?"
+SHARE_LABEL = "Share of the year's gap served"
+SPEED_TITLE = "When each stage first reaches half and 90% of its peak rate (median)"
+T50_LABEL = "Reaches half of its peak rate"
+T90_LABEL = "Reaches 90% of its peak rate"
+STAGE_SHORT = {"sharing": "Sharing", "procurement": "New machines", "investment": "New plants"}
+
+
+# ------------------------------------------------------------------------- the tables
+
+
+def yearly_gap_shares(yearly: pd.DataFrame, component: str = ALL) -> pd.DataFrame:
+    """Per year (index): each stage's share of the year's gap — served summed over the
+    year and over replications, over the gap summed the same way — in columns
+    ``sharing``, ``procurement``, ``investment`` and ``shortfall`` (NaN where there is no
+    gap). ``attrs["n_replications"]`` holds N. On ``all`` rows this is value-weighted."""
+    rows = yearly[yearly["component"] == component] if "component" in yearly else yearly
+    columns = ["gap", *(f"served_{s}" for s in STAGES), "shortfall"]
+    sums = rows.groupby("year", sort=True)[[c for c in columns if c in rows]].sum()
+    gap = sums["gap"].where(sums["gap"] > 0)
+    shares = pd.DataFrame(index=sums.index.astype(int))
+    for stage in STAGES:
+        column = f"served_{stage}"
+        shares[stage] = sums[column] / gap if column in sums else np.nan
+    shares["shortfall"] = sums["shortfall"] / gap if "shortfall" in sums else np.nan
+    shares.index.name = "year"
+    shares.attrs["n_replications"] = int(rows["replication"].nunique()) if len(rows) else 0
+    return shares
+
+
+def stage_speed_dates(kpis: pd.DataFrame, start_date: dt.date | str,
+                      component: str = ALL) -> pd.DataFrame:
+    """Per stage (index, in stage order): the median t50/t90 in days from the start over
+    the replications in which the stage serves (``t50_days``, ``t90_days``), the same as
+    dates (``t50_date``, ``t90_date``; NaT where the stage never serves), how many
+    replications that median is over (``n_served``) and of how many (``n``)."""
+    rows = kpis[kpis["component"] == component]
+    start = pd.Timestamp(start_date)
+    out = []
+    for stage in STAGES:
+        entry: dict[str, object] = {"stage": stage, "n": len(rows)}
+        for k in (50, 90):
+            column = f"t{k}_days_{stage}"
+            values = rows[column].dropna() if column in rows else pd.Series(dtype=float)
+            days = float(values.median()) if len(values) else np.nan
+            entry[f"t{k}_days"] = days
+            entry[f"t{k}_date"] = (start + pd.Timedelta(days=round(days))
+                                   if np.isfinite(days) else pd.NaT)
+            if k == 50:
+                entry["n_served"] = len(values)
+        out.append(entry)
+    speed = pd.DataFrame(out).set_index("stage")
+    speed.attrs["start_date"] = start
+    return speed
+
+
+# ---------------------------------------------------------------------- year helpers
+
+
+def fractional_year(date: dt.date | pd.Timestamp) -> float:
+    """A date on the year axis: 2025-07-02 → about 2025.5 (year Y spans [Y, Y + 1))."""
+    stamp = pd.Timestamp(date)
+    days = 366 if stamp.is_leap_year else 365
+    return stamp.year + (stamp.day_of_year - 0.5) / days
+
+
+def year_centres(years: Iterable[int]) -> np.ndarray:
+    """The middle of each year on the year axis."""
+    return np.asarray(list(years), dtype=float) + 0.5
+
+
+def label_years(ax: Axes, years: Sequence[int], *, start_date: dt.date | str | None = None,
+                end_date: dt.date | str | None = None) -> None:
+    """Year labels in the middle of each year, thin separators at the year boundaries; a
+    first or last year the run covers only in part says so ("2023 (from Jul)")."""
+    years = list(years)
+    if not years:
+        return
+    labels = [str(y) for y in years]
+    if start_date is not None:
+        start = pd.Timestamp(start_date)
+        if start.year == years[0] and (start.month, start.day) != (1, 1):
+            labels[0] += f"\n(from {start:%b})"
+    if end_date is not None:
+        end = pd.Timestamp(end_date)
+        if end.year == years[-1] and (end.month, end.day) != (12, 31):
+            labels[-1] += f"\n(to {end:%b})"
+    ax.set_xlim(years[0], years[-1] + 1)
+    ax.set_xticks(list(year_centres(years)), labels)
+    ax.xaxis.set_minor_locator(FixedLocator([float(y) for y in [*years, years[-1] + 1]]))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.tick_params(axis="x", which="major", length=0)
+    ax.tick_params(axis="x", which="minor", length=4)
+
+
+# --------------------------------------------------------------------------- the chart
+
+
+def stage_speed_chart(gap_shares: pd.DataFrame, t_speed: pd.DataFrame, *,
+                      end_date: dt.date | str | None = None,
+                      title: str | None = None) -> Figure:
+    """Which stage serves how much of each year's gap, and how soon does each stage get
+    going?
+
+    Parameters
+    ----------
+    gap_shares
+        `yearly_gap_shares` output: per year, each stage's share of that year's gap.
+    t_speed
+        `stage_speed_dates` output: per stage, the median t50/t90 dates.
+    end_date
+        The run's last day, so that a last year covered in part says so.
+    """
+    years = [int(y) for y in gap_shares.index]
+    n = int(gap_shares.attrs.get("n_replications", 0))
+    with chart_style():
+        fig = Figure(figsize=(9.0, 6.4), layout="constrained")
+        top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3.0, 1.25])
+        _draw_shares(top, gap_shares, years)
+        _draw_speed(bottom, t_speed, years)
+        label_years(bottom, years, start_date=t_speed.attrs.get("start_date"),
+                    end_date=end_date)
+        top.tick_params(axis="x", labelbottom=True)
+        handles, labels = top.get_legend_handles_labels()
+        speed_handles = [
+            Line2D([], [], marker="o", linestyle="", color=GAP_COLOUR, label=T50_LABEL),
+            Line2D([], [], marker="D", linestyle="", color=GAP_COLOUR, markerfacecolor="white",
+                   label=T90_LABEL),
+        ]
+        fig.legend([*handles, *speed_handles], [*labels, T50_LABEL, T90_LABEL],
+                   loc="outside lower center", ncols=3)
+        suffix = f" (all components, value-weighted; {n} simulated futures)" if n else ""
+        fig.suptitle(title or TITLE, fontweight="bold")
+        top.set_title("Each stage's share of the year's gap" + suffix, loc="left", fontsize=9,
+                      fontweight="normal")
+    return fig
+
+
+def _draw_shares(ax: Axes, shares: pd.DataFrame, years: list[int]) -> None:
+    width = 0.27
+    offsets = {"sharing": -width, "procurement": 0.0, "investment": width}
+    centres = year_centres(years)
+    highest = 0.0
+    for stage in STAGES:
+        values = shares[stage].to_numpy(dtype=float) if stage in shares else np.zeros(len(years))
+        values = np.nan_to_num(values)
+        x = centres + offsets[stage]
+        ax.bar(x, values, width=width * 0.92, **stage_fill(stage))
+        for xi, value in zip(x, values, strict=True):
+            if value >= 0.005:
+                ax.text(xi, value, f"{100 * value:.0f}%", ha="center", va="bottom", fontsize=7)
+        highest = max(highest, float(values.max(initial=0.0)))
+    ax.set_ylim(0, max(0.1, highest * 1.15))
+    share_axis(ax)
+    ax.set_ylabel(SHARE_LABEL)
+
+
+def _draw_speed(ax: Axes, speed: pd.DataFrame, years: list[int]) -> None:
+    rows = list(STAGES)
+    right = (years[-1] + 1) if years else None
+    for i, stage in enumerate(rows):
+        colour = STAGE_COLOURS[stage]
+        t50 = speed["t50_date"].get(stage, pd.NaT) if "t50_date" in speed else pd.NaT
+        t90 = speed["t90_date"].get(stage, pd.NaT) if "t90_date" in speed else pd.NaT
+        if pd.isna(t50):
+            ax.text(years[0] + 0.05 if years else 0, i, "never serves in these futures",
+                    va="center", fontsize=8, color="#555555")
+            continue
+        x50 = fractional_year(t50)
+        x90 = fractional_year(t90) if not pd.isna(t90) else x50
+        ax.plot([x50, x90], [i, i], color=colour, linewidth=3.0, solid_capstyle="butt")
+        ax.plot([x50], [i], marker="o", color=colour, markeredgecolor=GAP_COLOUR,
+                markersize=7, linestyle="")
+        ax.plot([x90], [i], marker="D", color="white", markeredgecolor=GAP_COLOUR,
+                markersize=6, linestyle="")
+        text = f"{_month(t50)} → {_month(t90)}" if not pd.isna(t90) else _month(t50)
+        served, n = speed["n_served"].get(stage, 0), speed["n"].get(stage, 0)
+        if n and served < n:
+            text += f" (serves in {served} of {n} futures)"
+        near_end = right is not None and x90 > right - 1.6
+        ax.text(x50 - 0.08 if near_end else x90 + 0.08, i, text, va="center",
+                ha="right" if near_end else "left", fontsize=8)
+    ax.set_yticks(range(len(rows)), [STAGE_SHORT[s] for s in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.grid(False, axis="y")
+    ax.grid(True, axis="x", which="minor", color="#DDDDDD", linewidth=0.6)
+    ax.set_title(SPEED_TITLE, loc="left", fontsize=9, fontweight="normal")
+
+
+def _month(value: pd.Timestamp) -> str:
+    return pd.Timestamp(value).strftime("%b %Y")
