@@ -1,0 +1,273 @@
+"""Charts of money: what each paying stage receives, commits and spends each year, and what
+a unit of capacity costs.
+
+`money_by_year` draws, for new machines (stage 2) and new plants (stage 3) side by side,
+per year the money released to the stage (budget and tranches), the capex committed (orders
+placed, projects started) and the capex spent (paid out): the mean over simulated futures,
+with whiskers for the 10–90% range. `cost_per_unit_chart` draws, per component and paying
+stage, the capex spent per unit/year of capacity added by the end (all futures pooled).
+`money_means_by_year` and `cost_per_unit_added` prepare their tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import cast
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+
+from simulator.charts.stage_speed import label_years, year_centres
+from simulator.charts.style import (
+    STAGE_COLOURS,
+    STAGE_LABELS,
+    chart_style,
+    plain_number,
+    plain_number_axis,
+    stage_fill,
+)
+from simulator.summary import ALL
+
+PAYING_STAGES = ("procurement", "investment")
+MONEY_KINDS = ("released", "capex_committed", "capex_spent")
+KIND_LABELS = {
+    "released": "Money released to the stage (budget, tranches)",
+    "capex_committed": "Capex committed (machines ordered, plants started)",
+    "capex_spent": "Capex spent (paid out)",
+}
+MONEY_TITLE = "How much money each stage receives, commits and spends, year by year"
+COST_TITLE = "What does a unit of yearly capacity cost, by component and stage?"
+COST_NOTE = ("Capex spent ÷ capacity in place, both at the end of the run; all simulated "
+             "futures pooled.\nThe component's unit in brackets.")
+WHISKER_NOTE = ("Bars: mean of {n} simulated futures; whiskers (committed, spent): "
+                "10–90% of futures")
+
+
+# ------------------------------------------------------------------------- the tables
+
+
+def money_means_by_year(yearly_all: pd.DataFrame) -> pd.DataFrame:
+    """Per year and paying stage (rows), for each money kind (``released``,
+    ``capex_committed``, ``capex_spent``): the mean over replications and the 10% and 90%
+    quantiles (``<kind>_p10``, ``<kind>_p90``). Takes the ``all`` rows of ``yearly``;
+    ``attrs["n_replications"]`` holds N."""
+    rows = yearly_all[yearly_all["component"] == ALL] if "component" in yearly_all else yearly_all
+    out = []
+    for stage in PAYING_STAGES:
+        columns = {kind: f"{kind}_{stage}" for kind in MONEY_KINDS}
+        if not any(c in rows for c in columns.values()):
+            continue
+        for year, frame in rows.groupby("year", sort=True):
+            entry: dict[str, object] = {"year": int(cast(int, year)), "stage": stage}
+            for kind, column in columns.items():
+                values = frame[column].to_numpy(dtype=float) if column in frame else np.array([])
+                values = values[~np.isnan(values)]
+                entry[kind] = values.mean() if values.size else np.nan
+                low, high = np.quantile(values, [0.1, 0.9]) if values.size else (np.nan, np.nan)
+                entry[f"{kind}_p10"], entry[f"{kind}_p90"] = low, high
+            out.append(entry)
+    table = pd.DataFrame(out)
+    table.attrs["n_replications"] = int(rows["replication"].nunique()) if len(rows) else 0
+    return table
+
+
+def cost_per_unit_added(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Per component (not ``all``) and paying stage: capex spent and capacity added by the
+    end, summed over replications, and their ratio ``cost_per_unit`` (currency per unit/year
+    of capacity; NaN where no capacity was added)."""
+    rows = kpis[kpis["component"] != ALL]
+    out = []
+    for component, frame in rows.groupby("component", sort=False):
+        for stage in PAYING_STAGES:
+            spent_col, added_col = f"capex_spent_{stage}", f"capacity_added_{stage}"
+            spent = float(frame[spent_col].sum()) if spent_col in frame else np.nan
+            added = float(frame[added_col].sum()) if added_col in frame else np.nan
+            if spent_col not in frame or frame[spent_col].isna().all():
+                spent = np.nan
+            cost = spent / added if added > 0 and np.isfinite(spent) else np.nan
+            out.append({"component": component, "stage": stage, "capex_spent": spent,
+                        "capacity_added": added, "cost_per_unit": cost})
+    return pd.DataFrame(out, columns=["component", "stage", "capex_spent", "capacity_added",
+                                      "cost_per_unit"])
+
+
+# --------------------------------------------------------------------------- the charts
+
+
+def money_by_year(yearly_all: pd.DataFrame, *, currency: str | None = None,
+                  end_date: object = None, start_date: object = None,
+                  title: str | None = None) -> Figure:
+    """Each year, how much money does each paying stage receive, commit and spend — and does
+    the money arrive before it is needed?
+
+    Parameters
+    ----------
+    yearly_all
+        The ``all`` rows of the run's ``yearly`` table (``released_<stage>``,
+        ``capex_committed_<stage>``, ``capex_spent_<stage>``), or `money_means_by_year`
+        output.
+    currency
+        For the y label ("RUB per year").
+    start_date, end_date
+        The run's first and last day, so that years covered in part say so.
+    """
+    table = yearly_all if "stage" in yearly_all else money_means_by_year(yearly_all)
+    n = int(table.attrs.get("n_replications", 0))
+    stages = [s for s in PAYING_STAGES if (table["stage"] == s).any()] if len(table) else []
+    stages = stages or list(PAYING_STAGES)
+    with chart_style():
+        fig = Figure(figsize=(11.0, 4.8), layout="constrained")
+        axes = fig.subplots(1, len(stages), squeeze=False)[0]
+        for ax, stage in zip(axes, stages, strict=True):
+            part = table[table["stage"] == stage] if len(table) else table
+            _draw_money(ax, part, stage)
+            ax.set_title(STAGE_LABELS[stage], loc="left", fontsize=10)
+            ax.set_ylabel(f"{currency} per year" if currency else "money per year")
+            years = [int(y) for y in part["year"]] if len(part) else []
+            label_years(ax, years, start_date=start_date,  # type: ignore[arg-type]
+                        end_date=end_date)  # type: ignore[arg-type]
+        legend = fig.legend(handles=_money_legend(), loc="outside lower center", ncols=3,
+                            title=WHISKER_NOTE.format(n=n) if n else None)
+        legend.get_title().set_fontsize(8)
+        fig.suptitle(title or MONEY_TITLE, fontweight="bold")
+    return fig
+
+
+def _kind_style(stage: str, kind: str) -> dict:
+    colour = STAGE_COLOURS[stage]
+    if kind == "released":
+        return {"facecolor": "#FFFFFF", "edgecolor": colour, "linewidth": 1.2, "hatch": None}
+    if kind == "capex_committed":
+        return {"facecolor": colour, "edgecolor": "#FFFFFF", "linewidth": 0.0, "hatch": "////",
+                "alpha": 0.55}
+    return {"facecolor": colour, "edgecolor": "#FFFFFF", "linewidth": 0.4, "hatch": None}
+
+
+def _draw_money(ax: Axes, part: pd.DataFrame, stage: str) -> None:
+    if part.empty:
+        ax.text(0.5, 0.5, "no money flows", transform=ax.transAxes, ha="center")
+        return
+    width = 0.27
+    centres = year_centres(part["year"].astype(int))
+    for i, kind in enumerate(MONEY_KINDS):
+        x = centres + (i - 1) * width
+        values = np.nan_to_num(part[kind].to_numpy(dtype=float))
+        ax.bar(x, values, width=width * 0.92, **_kind_style(stage, kind))
+        low = np.nan_to_num(part[f"{kind}_p10"].to_numpy(dtype=float))
+        high = np.nan_to_num(part[f"{kind}_p90"].to_numpy(dtype=float))
+        spread = high > low
+        if kind == "released":  # scheduled money: only its timing varies; no whiskers
+            continue
+        ax.errorbar(x[spread], values[spread],
+                    yerr=[np.clip(values - low, 0, None)[spread],
+                          np.clip(high - values, 0, None)[spread]],
+                    fmt="none", ecolor="#333333", elinewidth=0.8, capsize=2)
+    ax.set_ylim(bottom=0)
+    plain_number_axis(ax)
+
+
+def _money_legend() -> list[Patch]:
+    grey = "#555555"
+    return [
+        Patch(facecolor="#FFFFFF", edgecolor=grey, linewidth=1.2,
+              label=KIND_LABELS["released"]),
+        Patch(facecolor=grey, edgecolor="#FFFFFF", hatch="////", alpha=0.55,
+              label=KIND_LABELS["capex_committed"]),
+        Patch(facecolor=grey, label=KIND_LABELS["capex_spent"]),
+    ]
+
+
+def cost_per_unit_chart(kpis: pd.DataFrame, *, names: Mapping[str, str] | None = None,
+                        units: Mapping[str, str] | None = None, currency: str | None = None,
+                        order: Sequence[str] | None = None, title: str | None = None) -> Figure:
+    """For each component, what does a unit of yearly capacity cost when bought as new
+    machines, and when built as new plants?
+
+    Capex spent by the end over the nameplate capacity in place by the end (units per year),
+    all simulated futures pooled; on a log scale, since components differ by orders of
+    magnitude. Money spent on plants still being built at the end raises the figure, and
+    capacity is not credited for its life after the end.
+
+    Parameters
+    ----------
+    kpis
+        The run's ``kpis`` table (component rows: ``capex_spent_<stage>``,
+        ``capacity_added_<stage>``), or `cost_per_unit_added` output.
+    names, units
+        Plain names and units of the components.
+    order
+        Component ids top to bottom (default: as in `kpis`).
+    """
+    table = kpis if "cost_per_unit" in kpis else cost_per_unit_added(kpis)
+    names, units = dict(names or {}), dict(units or {})
+    components = list(dict.fromkeys(table["component"])) if len(table) else []
+    if order is not None:
+        components = [c for c in order if c in components] + [
+            c for c in components if c not in order]
+    drawn = [c for c in components
+             if table[(table["component"] == c)]["cost_per_unit"].notna().any()]
+    idle = [c for c in components if c not in drawn]
+    money = currency or "money"
+    with chart_style():
+        fig = Figure(figsize=(9.0, 0.55 * max(len(drawn), 2) + 1.9), layout="constrained")
+        ax = fig.add_subplot()
+        height = 0.38
+        for j, stage in enumerate(PAYING_STAGES):
+            y = np.arange(len(drawn)) + (j - 0.5) * height
+            values = [_cost(table, c, stage) for c in drawn]
+            shown = np.array([v if np.isfinite(v) else 0.0 for v in values])
+            ax.barh(y, shown, height=height * 0.92, **stage_fill(stage))
+            for yi, value, component in zip(y, values, drawn, strict=True):
+                text = (f"{plain_number(value)} {money}" if np.isfinite(value)
+                        else _why_missing(table, component, stage))
+                ax.text(value * 1.08 if np.isfinite(value) else 0.0, yi, f" {text}",
+                        va="center", ha="left", fontsize=7,
+                        transform=ax.transData if np.isfinite(value) else
+                        ax.get_yaxis_transform())
+        labels = [f"{names.get(c) or c} ({units.get(c, 'units')})" for c in drawn]
+        ax.set_yticks(range(len(drawn)), labels)
+        ax.set_ylim(len(drawn) - 0.4, -0.6)
+        finite = table["cost_per_unit"].dropna()
+        finite = finite[finite > 0]
+        if len(finite):
+            ax.set_xscale("log")
+            ax.set_xlim(finite.min() / 2.0, finite.max() * 5.0)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: plain_number(v)))
+        ax.grid(False, axis="y")
+        ax.grid(True, axis="x", color="#DDDDDD", linewidth=0.6)
+        ax.set_xlabel(f"{money} spent per unit of yearly capacity added (log scale)")
+        note = COST_NOTE
+        if not drawn:
+            ax.set_xticks([])
+            ax.set_xlabel("")
+            ax.text(0.5, 0.5, "No capacity was bought or built by the end in these results",
+                    transform=ax.transAxes, ha="center", va="center", color="#555555")
+            idle = []
+        if idle:
+            note += "\nNo capacity bought or built for: " + ", ".join(
+                names.get(c) or c for c in idle)
+        ax.set_title(note, loc="left", fontsize=8, fontweight="normal")
+        if drawn:
+            ax.legend(handles=[Patch(**stage_fill(s)) for s in PAYING_STAGES],
+                      loc="lower right", fontsize=8)
+        fig.suptitle(title or COST_TITLE, fontweight="bold")
+    return fig
+
+
+def _cost(table: pd.DataFrame, component: str, stage: str) -> float:
+    row = table[(table["component"] == component) & (table["stage"] == stage)]
+    return float(row["cost_per_unit"].iloc[0]) if len(row) else np.nan
+
+
+def _why_missing(table: pd.DataFrame, component: str, stage: str) -> str:
+    row = table[(table["component"] == component) & (table["stage"] == stage)]
+    if row.empty:
+        return "no figures"
+    spent = float(row["capex_spent"].iloc[0])
+    if np.isfinite(spent) and spent > 0:
+        return "money spent, nothing finished by the end"
+    return "nothing bought or built"
