@@ -1,0 +1,270 @@
+"""Chart of what holds the stages back: money, supplier slots, blocked orders.
+
+Four small panels with the constraint figures of SPEC.md section 6, so the reader sees
+which lever would help most: days each paying stage's budget stood empty and build-days of
+new plants paused for money (more or earlier money helps); money left unspent at the end
+(money was not the limit); per supplier, the mean and 90th-percentile wait for a
+production slot (more slots or suppliers help); per supplier, orders placed and blocked,
+and orders that lapsed (sanctions and export controls, and money gone by re-ordering).
+Figures are means over simulated futures with whiskers for the 10–90% range.
+`budget_constraints` and `supplier_constraints` prepare the tables.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import cast
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.ticker import MaxNLocator
+
+from simulator.charts.style import (
+    END_COLOUR,
+    OKABE_ITO,
+    STAGE_COLOURS,
+    chart_style,
+    plain_number,
+    plain_number_axis,
+)
+from simulator.summary import ALL
+
+TITLE = "What holds the stages back? Money, supplier slots and blocked orders"
+NOTE = "Bars: mean of {n} simulated futures; whiskers: 10–90% of futures"
+BLOCKED_COLOUR = OKABE_ITO["vermillion"]
+STAGE_WORDS = {"procurement": "New machines", "investment": "New plants"}
+
+
+def _spread(values: pd.Series) -> dict[str, float]:
+    data = values.dropna().to_numpy(dtype=float)
+    if not data.size:
+        return {"mean": np.nan, "p10": np.nan, "p90": np.nan}
+    low, high = np.quantile(data, [0.1, 0.9])
+    return {"mean": float(data.mean()), "p10": float(low), "p90": float(high)}
+
+
+def budget_constraints(kpis: pd.DataFrame) -> pd.DataFrame:
+    """On the overall rows: per money figure (``figure``: empty_budget_days_<stage>,
+    paused_build_days, unspent_<stage>) its stage, unit (``days``, ``build-days`` or
+    ``money``), plain label (the stage), and mean, p10 and p90 over replications.
+    ``attrs["n_replications"]`` holds N."""
+    rows = kpis[kpis["component"] == ALL] if "component" in kpis else kpis
+    specs = [
+        ("empty_budget_days_procurement", "procurement", "days", "New machines"),
+        ("empty_budget_days_investment", "investment", "days", "New plants"),
+        ("paused_build_days", "investment", "build-days", "New plants"),
+        ("unspent_procurement", "procurement", "money", "New machines"),
+        ("unspent_investment", "investment", "money", "New plants"),
+    ]
+    out = [{"figure": column, "stage": stage, "unit": unit, "label": label,
+            **_spread(rows[column])}
+           for column, stage, unit, label in specs if column in rows]
+    table = pd.DataFrame(out, columns=["figure", "stage", "unit", "label", "mean", "p10", "p90"])
+    table.attrs["n_replications"] = int(rows["replication"].nunique()) if len(rows) else 0
+    return table
+
+
+def supplier_constraints(suppliers: pd.DataFrame) -> pd.DataFrame:
+    """Per supplier (index, in table order): mean over replications of orders placed,
+    orders blocked and the slot waits (mean and p90, days), each with p10/p90 columns
+    (``<figure>_p10``, ``<figure>_p90``), and the share of orders blocked (all futures
+    pooled)."""
+    if suppliers is None or suppliers.empty:
+        return pd.DataFrame()
+    out = {}
+    for supplier, frame in suppliers.groupby("supplier", sort=False):
+        entry: dict[str, float] = {}
+        for column in ("orders", "blocked", "slot_wait_mean_days", "slot_wait_p90_days"):
+            if column in frame:
+                spread = _spread(frame[column].astype(float))
+                entry[column] = spread["mean"]
+                entry[f"{column}_p10"], entry[f"{column}_p90"] = spread["p10"], spread["p90"]
+        orders = float(frame["orders"].sum()) if "orders" in frame else 0.0
+        blocked = float(frame["blocked"].sum()) if "blocked" in frame else np.nan
+        entry["share_blocked"] = blocked / orders if orders > 0 else np.nan
+        out[str(supplier)] = entry
+    return pd.DataFrame.from_dict(out, orient="index")
+
+
+def what_holds_it_back(kpis: pd.DataFrame, suppliers: pd.DataFrame | None, *,
+                       currency: str | None = None, run_days: float | None = None,
+                       supplier_names: Mapping[str, str] | None = None,
+                       title: str | None = None) -> Figure:
+    """Which lever would help most — more money, sooner; more supplier slots; or routes
+    round the blocks on orders?
+
+    Parameters
+    ----------
+    kpis
+        The run's ``kpis`` table (its overall rows carry the constraint figures).
+    suppliers
+        The run's ``suppliers`` table (orders, blocked and slot waits per supplier).
+    currency
+        For the unspent-money panel.
+    run_days
+        The run's length in days, marked on the waiting-for-money panel for scale.
+    supplier_names
+        Plain names of the supplier ids.
+    """
+    budget = budget_constraints(kpis)
+    per_supplier = supplier_constraints(suppliers) if suppliers is not None else pd.DataFrame()
+    lapsed = _spread(kpis.loc[kpis["component"] == ALL, "orders_lapsed"]) if (
+        "orders_lapsed" in kpis) else None
+    names = {k: textwrap.fill(v, 28) for k, v in (supplier_names or {}).items() if v}
+    n = int(budget.attrs.get("n_replications", 0))
+    with chart_style():
+        fig = Figure(figsize=(12.0, 8.0), layout="constrained")
+        upper, lower = cast(Sequence[SubFigure],
+                            fig.subfigures(2, 1, height_ratios=[1.0, 1.35]))
+        empty, paused, unspent = upper.subplots(1, 3)
+        slots, orders = lower.subplots(1, 2)
+        _days_panel(empty, budget[budget["unit"] == "days"], run_days,
+                    "Budget stood empty", "days (mean)")
+        _days_panel(paused, budget[budget["unit"] == "build-days"], None,
+                    "Plant building paused for money", "build-days, summed over plants")
+        _unspent_panel(unspent, budget[budget["unit"] == "money"], currency)
+        _slots_panel(slots, per_supplier, names)
+        _orders_panel(orders, per_supplier, names, lapsed)
+        fig.suptitle(title or TITLE, fontweight="bold")
+        if n:
+            fig.supxlabel(NOTE.format(n=n), fontsize=8, color="#555555")
+    return fig
+
+
+def _hbars(ax: Axes, labels: list[str], means: np.ndarray, low: np.ndarray,
+           high: np.ndarray, colours: list[str], *, hatches: list[str | None] | None = None,
+           fmt=lambda v: f"{v:,.0f}") -> None:
+    y = np.arange(len(labels))
+    means = np.nan_to_num(means)
+    bars = ax.barh(y, means, height=0.6, color=colours, edgecolor="#FFFFFF")
+    if hatches is not None:
+        for patch, hatch in zip(bars.patches, hatches, strict=True):
+            if hatch:
+                patch.set_hatch(hatch)
+                patch.set_edgecolor("#333333")
+    spread = np.isfinite(low) & np.isfinite(high) & (high > low)
+    ax.errorbar(means[spread], y[spread],
+                xerr=[np.clip(means - np.nan_to_num(low), 0, None)[spread],
+                      np.clip(np.nan_to_num(high) - means, 0, None)[spread]],
+                fmt="none", ecolor="#333333", elinewidth=0.8, capsize=2)
+    for yi, value, top in zip(y, means, np.where(spread, np.nan_to_num(high), means),
+                              strict=True):
+        ax.text(max(value, top), float(yi), f"  {fmt(value)}", va="center", ha="left", fontsize=8)
+    ax.set_yticks(y, labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.grid(False, axis="y")
+    ax.grid(True, axis="x", color="#DDDDDD", linewidth=0.6)
+    ax.set_xlim(left=0)
+    right = float(np.nanmax(np.concatenate([means, np.nan_to_num(high)]), initial=0.0))
+    ax.set_xlim(0, max(right * 1.25, 1.0))
+
+
+def _days_panel(ax: Axes, rows: pd.DataFrame, run_days: float | None, title: str,
+                xlabel: str) -> None:
+    ax.set_title(title, loc="left", fontsize=10)
+    if rows.empty:
+        _nothing(ax, "not in these results")
+        return
+    colours = [STAGE_COLOURS[s] for s in rows["stage"]]
+    hatches = ["////" if f == "paused_build_days" else None for f in rows["figure"]]
+    _hbars(ax, list(rows["label"]), rows["mean"].to_numpy(float), rows["p10"].to_numpy(float),
+           rows["p90"].to_numpy(float), colours, hatches=hatches)
+    if run_days:
+        ax.axvline(run_days, color=END_COLOUR, linestyle="--", linewidth=1.0)
+        left, right = ax.get_xlim()
+        ax.set_xlim(left, max(right, run_days * 1.1))
+        xlabel += f"; dashed: the run's {run_days:,.0f} days"
+    ax.set_xlabel(xlabel)
+
+
+def _unspent_panel(ax: Axes, rows: pd.DataFrame, currency: str | None) -> None:
+    ax.set_title("Money left unspent at the end", loc="left", fontsize=10)
+    if rows.empty:
+        _nothing(ax, "no unspent-money figures in these results")
+        return
+    _hbars(ax, list(rows["label"]), rows["mean"].to_numpy(float), rows["p10"].to_numpy(float),
+           rows["p90"].to_numpy(float), [STAGE_COLOURS[s] for s in rows["stage"]],
+           fmt=lambda v: f"{plain_number(v)} {currency or ''}".strip())
+    plain_number_axis(ax, axis="x")
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.set_xlabel(currency or "money")
+
+
+def _slots_panel(ax: Axes, table: pd.DataFrame, names: Mapping[str, str]) -> None:
+    ax.set_title("Waiting for a supplier's slot (new machines)", loc="left", fontsize=10)
+    if table.empty or "slot_wait_mean_days" not in table:
+        _nothing(ax, "no supplier figures in these results")
+        return
+    suppliers = list(table.index)
+    y = np.arange(len(suppliers))
+    height = 0.38
+    colour = STAGE_COLOURS["procurement"]
+    for offset, column, label, style in (
+        (-height / 2, "slot_wait_mean_days", "Mean wait",
+         {"color": colour, "edgecolor": "#FFFFFF"}),
+        (height / 2, "slot_wait_p90_days", "90th percentile: 1 order in 10 waits longer",
+         {"color": "#FFFFFF", "edgecolor": colour, "hatch": "////", "linewidth": 1.0}),
+    ):
+        values = np.nan_to_num(table[column].to_numpy(float))
+        ax.barh(y + offset, values, height=height * 0.92, label=label, **style)
+        for yi, value in zip(y + offset, values, strict=True):
+            ax.text(value, yi, f"  {value:,.0f} days", va="center", fontsize=8)
+    ax.set_yticks(y, [names.get(s) or s for s in suppliers])
+    ax.set_ylim(len(suppliers) - 0.5, -0.5)
+    ax.grid(False, axis="y")
+    ax.grid(True, axis="x", color="#DDDDDD", linewidth=0.6)
+    top = float(np.nanmax(table["slot_wait_p90_days"].to_numpy(float), initial=0.0))
+    ax.set_xlim(0, max(top * 1.3, 1.0))
+    ax.set_xlabel("days from order placed to building started (mean over futures)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=8)
+
+
+def _orders_panel(ax: Axes, table: pd.DataFrame, names: Mapping[str, str],
+                  lapsed: dict[str, float] | None) -> None:
+    ax.set_title("Machine orders blocked and lapsed", loc="left", fontsize=10)
+    if table.empty or "orders" not in table:
+        _nothing(ax, "no supplier figures in these results")
+        return
+    suppliers = list(table.index)
+    labels = [names.get(s) or s for s in suppliers]
+    y = np.arange(len(suppliers) + (1 if lapsed else 0))
+    placed = np.nan_to_num(table["orders"].to_numpy(float))
+    blocked = np.nan_to_num(table["blocked"].to_numpy(float)) if "blocked" in table else \
+        np.zeros(len(suppliers))
+    ax.barh(y[:len(suppliers)], placed, height=0.6, color="#DDDDDD", edgecolor="#FFFFFF",
+            label="Orders placed (incl. re-orders)")
+    ax.barh(y[:len(suppliers)], blocked, height=0.6, color=BLOCKED_COLOUR, hatch="xxx",
+            edgecolor="#FFFFFF", label="of which blocked (sanctions, export controls)")
+    for yi, total, value, share in zip(y, placed, blocked, table["share_blocked"], strict=False):
+        text = f"  {value:,.1f} of {total:,.1f} blocked"
+        if np.isfinite(share):
+            text += f" ({100 * share:.0f}%)"
+        ax.text(total, float(yi), text, va="center", fontsize=8)
+    if lapsed:
+        value = np.nan_to_num(lapsed["mean"])
+        ax.barh([y[-1]], [value], height=0.6, color="#000000", label="Lapsed: money gone "
+                "before re-ordering")
+        ax.text(value, y[-1], f"  {value:,.1f} lapsed", va="center", fontsize=8)
+        labels.append("All suppliers")
+    ax.set_yticks(y, labels)
+    ax.set_ylim(len(y) - 0.5, -0.5)
+    ax.grid(False, axis="y")
+    ax.grid(True, axis="x", color="#DDDDDD", linewidth=0.6)
+    ax.set_xlim(0, max(float(placed.max(initial=0.0)) * 1.6, 1.0))
+    ax.set_xlabel("orders per simulated future (mean)")
+    handles, texts = ax.get_legend_handles_labels()
+    ax.legend(handles, texts, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=1,
+              fontsize=8)
+
+
+def _nothing(ax: Axes, text: str) -> None:
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=9,
+            color="#555555")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+__all__ = ["budget_constraints", "supplier_constraints", "what_holds_it_back"]
