@@ -1,0 +1,158 @@
+"""The report as one self-contained HTML file: charts inlined, no network needed.
+
+`embed_charts` reads the PNGs of a results folder's ``charts/`` (every one present, the
+known ones in reading order, each with its one-sentence caption) as base64 ``data:``
+URIs; `render_html` fills the Jinja2 template (autoescaping on, so any text from the
+scenario shows as text) with the findings, charts and tables. The page carries its own
+styles (system fonts, print styles for A4) and no script, so it opens from an e-mail
+attachment as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from simulator.report.findings import QUESTIONS, Finding
+from simulator.report.tables import ReportTable
+
+TEMPLATE = "template.html.j2"
+CHART_ORDER = (
+    "shortfall_overall", "close_dates", "stage_speed", "shortfall_by_component",
+    "shortfall_heatmap", "money", "cost_per_unit", "procurement_timeline", "held_back",
+    "vehicles", "stage_gains", "close_dates_compared", "shortfall_compared",
+)
+# Used until (and where) simulator.charts.CHART_CAPTIONS gives a caption of its own.
+FALLBACK_CAPTIONS = {
+    "shortfall_overall": "How the overall gap (all components, by value) is served by each "
+                         "stage over time, and what is still missing: medians with a "
+                         "10–90% band.",
+    "close_dates": "When each component's shortfall closes across the simulated futures, "
+                   "with the share never closed by the end marked.",
+    "stage_speed": "The share of each year's gap each stage serves, with the time each "
+                   "stage takes to reach half and 90% of its peak.",
+    "shortfall_by_component": "For each component group, which stage serves its gap over "
+                              "time and what is still missing.",
+    "shortfall_heatmap": "The share of each component's demand left unmet in each year "
+                         "(median over the simulated futures).",
+    "money": "Money released to each stage against capex committed and spent, by year.",
+    "cost_per_unit": "Capex per unit of annual capacity added, by component and stage.",
+    "procurement_timeline": "The machine orders of one representative simulated future, "
+                            "from the supplier's queue to ramp-up, with blocked orders "
+                            "marked.",
+    "held_back": "What holds the stages back: days with an empty budget, paused builds, "
+                 "waits for supplier slots and blocked orders.",
+    "vehicles": "Vehicles the components on hand could support over time, and which "
+                "component limits output.",
+    "stage_gains": "Months by which each added stage brings the close date forward, with "
+                   "95% confidence intervals and censored pairs marked.",
+    "close_dates_compared": "Close-date distributions of the variants overlaid; the share "
+                            "never closed by the end is given in the legend.",
+    "shortfall_compared": "The overall shortfall of each variant over time: medians with "
+                          "10–90% bands.",
+}
+FIRST_SCREEN_PER_QUESTION = 3
+
+
+@dataclass(frozen=True)
+class Chart:
+    stem: str
+    caption: str
+    data_uri: str
+
+
+def chart_captions() -> dict[str, str]:
+    """Captions by chart stem: the chart layer's own where it has them, else ours."""
+    try:
+        from simulator import charts
+    except ImportError:  # pragma: no cover - matplotlib missing: the fallbacks do
+        return dict(FALLBACK_CAPTIONS)
+    return {**FALLBACK_CAPTIONS, **(getattr(charts, "CHART_CAPTIONS", None) or {})}
+
+
+def embed_charts(folder: Path) -> list[Chart]:
+    """Every PNG of `folder` as a data URI, the known stems in `CHART_ORDER`, others after
+    (alphabetically), each with its caption."""
+    if not folder.is_dir():
+        return []
+    pngs = {p.stem: p for p in folder.glob("*.png")}
+    order = [s for s in CHART_ORDER if s in pngs] + sorted(set(pngs) - set(CHART_ORDER))
+    captions = chart_captions()
+    charts = []
+    for stem in order:
+        encoded = base64.b64encode(pngs[stem].read_bytes()).decode("ascii")
+        caption = captions.get(stem) or f"{stem.replace('_', ' ').capitalize()}."
+        charts.append(Chart(stem, caption, f"data:image/png;base64,{encoded}"))
+    return charts
+
+
+@dataclass
+class Section:
+    """A titled part of the report: an introduction and tables shown in the page."""
+
+    key: str
+    title: str
+    tables: list[ReportTable]
+    intro: str = ""
+    new_page: bool = False  # printed from the top of a page
+
+
+def render_html(*, title: str, subtitle: str, description: str | None,
+                findings: list[Finding], warnings: list[str], charts: list[Chart],
+                sections: list[Section], files: list[str]) -> str:
+    """The report page."""
+    from jinja2 import Environment, StrictUndefined
+
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=True)
+    text = resources.files("simulator.report").joinpath(TEMPLATE).read_text(encoding="utf-8")
+    template = env.from_string(text)
+    return template.render(
+        title=title, subtitle=subtitle, description=description,
+        questions=_question_cards(findings), warnings=warnings, charts=charts,
+        sections=[_section_view(s) for s in sections], files=files,
+    )
+
+
+def _question_cards(findings: list[Finding]) -> list[dict[str, Any]]:
+    """Per question (in order): the first sentences for the first screen, the rest after."""
+    cards = []
+    for key, question in QUESTIONS.items():
+        texts = [f.text for f in findings if f.question == key]
+        if texts:
+            cards.append({"key": key, "question": question,
+                          "first": texts[:FIRST_SCREEN_PER_QUESTION],
+                          "more": texts[FIRST_SCREEN_PER_QUESTION:]})
+    return cards
+
+
+def _section_view(section: Section) -> dict[str, Any]:
+    tables = []
+    for table in section.tables:
+        shown = table.shown()
+        detail = shown.pop(table.detail) if table.detail and table.detail in shown else None
+        columns = list(shown.columns)
+        rows = [{"cells": cells, "detail": None if detail is None else detail.iloc[i]}
+                for i, cells in enumerate(shown.to_numpy().tolist())]
+        tables.append({
+            "key": table.key, "title": table.title, "note": table.note,
+            "columns": [{"name": c, "numeric": c in table.numeric, "kind": _kind(table, c)}
+                        for c in columns],
+            "rows": rows, "detail": table.detail,
+        })
+    return {"key": section.key, "title": section.title, "intro": section.intro,
+            "tables": tables, "new_page": section.new_page}
+
+
+def _kind(table: ReportTable, column: str) -> str:
+    """The cell class of a column: "num" (right-aligned, kept on one line), "lines" (short
+    lines, none wrapped), "source" (small print) or "" (plain text; line breaks in any
+    cell are kept)."""
+    if column in table.numeric:
+        return "num"
+    if column in table.lines:
+        return "lines"
+    return "source" if column == "Source" else ""

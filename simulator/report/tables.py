@@ -1,0 +1,436 @@
+"""The report's tables: each once as data (for CSV and Excel) and once as display text.
+
+A `ReportTable` holds the same rows twice: `data` with numbers and ISO dates, units in the
+column names (what `tables/<key>.csv` and the `report.xlsx` sheet get, so that policy staff
+can compute with them), and `display` with the words the HTML page shows ("March 2028",
+"RUB 23.2 bn", "81% ± 3.9 pp"). Everything here is read from the summary and the batch
+analysis tables; nothing new is computed. `write_csvs` and `write_workbook` save them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulator.report.findings import (
+    ALL,
+    QUESTIONS,
+    STAGE_NAMES,
+    STAGE_SHORT,
+    STAGES,
+    Finding,
+    money,
+    month,
+    number,
+    share,
+)
+
+SHEET_NAME_LIMIT = 31
+NOT_CLOSED_MOST = "not closed by the end in most futures"
+NOT_CLOSED = "not closed by the end"
+
+
+@dataclass
+class ReportTable:
+    """One table of the report, as data (CSV, Excel) and as display text (HTML)."""
+
+    key: str  # file stem of the CSV and name of the Excel sheet (at most 31 characters)
+    title: str
+    data: pd.DataFrame
+    display: pd.DataFrame | None = None  # None: the data as text
+    note: str = ""
+    numeric: tuple[str, ...] = field(default=())  # display columns aligned right
+    lines: tuple[str, ...] = field(default=())  # display columns of short lines, unwrapped
+    detail: str | None = None  # a display column shown as a full-width line under its row
+
+    def __post_init__(self) -> None:
+        if len(self.key) > SHEET_NAME_LIMIT or not re.fullmatch(r"[a-z0-9_]+", self.key):
+            raise ValueError(f"table key {self.key!r}: use a-z, 0-9 and _, at most "
+                             f"{SHEET_NAME_LIMIT} characters")
+
+    def shown(self) -> pd.DataFrame:
+        """The display text (missing values as "—")."""
+        frame = self.display if self.display is not None else self.data
+        return frame.astype(object).where(frame.notna(), "—").astype(str)
+
+
+# ---------------------------------------------------------------- per component
+
+
+def kpi_table(summary: dict, variants: dict[str, dict] | None = None) -> ReportTable:
+    """Per component (and variant, for a batch): median close date, 10–90% range,
+    P(closed by end) ± SE, mean cumulative shortfall value, capacity added per stage,
+    capex per unit of capacity added."""
+    parts = variants or {"": summary}
+    data_rows, shown_rows = [], []
+    for variant, entry_summary in parts.items():
+        currency = (entry_summary.get("money") or {}).get("currency") or ""
+        for component, entry in (entry_summary.get("components") or {}).items():
+            data, shown = _kpi_row(component, entry, currency)
+            if variants:
+                data, shown = {"variant": variant, **data}, {"Variant": variant, **shown}
+            data_rows.append(data)
+            shown_rows.append(shown)
+    display = pd.DataFrame(shown_rows)
+    numeric = tuple(c for c in display.columns
+                    if c.startswith(("Added", "Capex per", "Mean cumulative")))
+    return ReportTable(
+        "kpis_by_component", "Results by component", pd.DataFrame(data_rows), display,
+        note=("Close dates are medians over the simulated futures, given only where more "
+              "than half of them closed; P(closed by end) carries its Monte Carlo standard "
+              "error. Capacity added is in each component's own unit per year (it does not "
+              "add up across components, hence no total). Capex per unit is capex spent "
+              "over capacity added, per unit of annual capacity."),
+        numeric=numeric + ("P(closed by end)",),
+    )
+
+
+def _kpi_row(component: str, entry: dict, currency: str) -> tuple[dict, dict]:
+    n, closed = entry.get("n_replications") or 0, entry.get("share_closed_by_end")
+    se = entry.get("share_closed_by_end_se")
+    median = entry.get("median_close_date")
+    p10, p90 = entry.get("close_date_p10"), entry.get("close_date_p90")
+    value = entry.get("cumulative_shortfall_value") or {}
+    means, cost = entry.get("means") or {}, entry.get("cost_per_unit_added") or {}
+    unit = entry.get("unit") or ""
+    if median and (closed or 0) > 0.5:
+        median_text = month(median)
+    elif n and closed is not None and closed <= 0.5:
+        median_text = NOT_CLOSED_MOST
+    else:
+        median_text = "—"
+    data = {
+        "component": component,
+        "name": entry.get("name") or component,
+        "replications": n,
+        "median close date": median if median_text == month(median) else median_text,
+        "close date 10%": _date_or_text(p10),
+        "close date 90%": _date_or_text(p90),
+        "P(closed by end)": closed,
+        "SE of P(closed by end)": se,
+        f"mean cumulative shortfall value ({currency})": value.get("mean"),
+        "95% CI low": value.get("ci95_low"),
+        "95% CI high": value.get("ci95_high"),
+    }
+    shown = {
+        "Component": entry.get("name") or component,
+        "Unit": "—" if component == ALL else unit,
+        "Median close date": median_text,
+        "10–90% range": _range_words(p10, p90),
+        "P(closed by end)": "—" if closed is None else
+        f"{share(closed)} ± {100 * (se or 0):.1f} pp",
+        "Mean cumulative shortfall value": money(value.get("mean"), currency),
+    }
+    for stage in STAGES:
+        added = means.get(f"capacity_added_{stage}")
+        data[f"capacity added by {stage} ({unit}/year)"] = added
+        shown[f"Added by {STAGE_SHORT[stage]} (per year)"] = number(added)
+    for stage in ("procurement", "investment"):
+        data[f"capex per unit added, {stage} ({currency} per {unit}/year)"] = cost.get(stage)
+        shown[f"Capex per unit, {STAGE_SHORT[stage]}"] = money(cost.get(stage), currency)
+    if component == ALL:  # capacities in different units do not add up
+        shown.update({k: "—" for k in shown if k.startswith(("Added", "Capex per"))})
+    return data, shown
+
+
+def _date_or_text(value: Any) -> Any:
+    if value is None:
+        return None
+    return value if month(value) != "—" else NOT_CLOSED
+
+
+def _range_words(p10: Any, p90: Any) -> str:
+    if p10 is None:
+        return "—"
+    low = month(p10) if month(p10) != "—" else NOT_CLOSED
+    high = month(p90) if month(p90) != "—" else NOT_CLOSED
+    if low == NOT_CLOSED:
+        return f"{NOT_CLOSED} (even the fastest 10%)"
+    return f"{low} – {high}"
+
+
+# ------------------------------------------------------------------------- money
+
+
+def money_by_year(summary: dict, variants: dict[str, dict] | None = None) -> ReportTable:
+    """Per year (and variant): money released to each stage, capex committed and spent."""
+    parts = variants or {"": summary}
+    data_rows, shown_rows = [], []
+    currency = ""
+    for variant, entry in parts.items():
+        money_ = entry.get("money") or {}
+        currency = money_.get("currency") or currency
+        for row in money_.get("by_year") or []:
+            data, shown = {"variant": variant} if variants else {}, (
+                {"Variant": variant} if variants else {})
+            data["year"] = shown["Year"] = row.get("year")
+            for stage in ("procurement", "investment"):
+                for kind, word in (("released", "released"), ("capex_committed", "committed"),
+                                   ("capex_spent", "spent")):
+                    column = f"{kind}_{stage}"
+                    if column not in row:
+                        continue
+                    data[f"{word}, {stage} ({currency})"] = row[column]
+                    shown[f"{STAGE_SHORT[stage].capitalize()} {word}"] = money(row[column])
+            data_rows.append(data)
+            shown_rows.append(shown)
+    display = pd.DataFrame(shown_rows)
+    return ReportTable(
+        "money_by_year", f"Money by year ({currency}, means over the simulated futures)",
+        pd.DataFrame(data_rows), display,
+        note="Released: money paid into the stage's budget. Committed: capex promised to "
+             "orders and projects. Spent: capex paid out.",
+        numeric=tuple(c for c in display.columns if c not in ("Variant", "Year")),
+    )
+
+
+# ------------------------------------------------------------- stages and gaps
+
+
+def gap_shares(summary: dict) -> ReportTable:
+    """Per component and year: each stage's share of the gap served, and the shortfall
+    (display: the overall rows only; the CSV has every component)."""
+    rows = []
+    for component, entry in (summary.get("components") or {}).items():
+        for row in entry.get("gap_share_by_year") or []:
+            rows.append({"component": component, **row})
+    data = pd.DataFrame(rows)
+    if data.empty:
+        return ReportTable("gap_served_by_year", "Share of each year's gap served, by stage",
+                           data)
+    overall = data[data["component"] == ALL]
+    display = pd.DataFrame({"Year": overall["year"].astype(int).astype(str)})
+    for stage in STAGES:
+        if stage in overall:
+            display[STAGE_NAMES[stage].capitalize()] = overall[stage].map(share)
+    if "shortfall" in overall:
+        display["Still missing"] = overall["shortfall"].map(share)
+    return ReportTable(
+        "gap_served_by_year", "Share of each year's overall gap served, by stage",
+        data, display.reset_index(drop=True),
+        note="Served summed over the year divided by the gap summed over the year, over all "
+             "futures (value-weighted across components). Per component in the CSV and "
+             "the workbook.",
+        numeric=tuple(c for c in display.columns if c != "Year"),
+    )
+
+
+def stage_speed_table(summary: dict) -> ReportTable:
+    """Per component and stage: median days until the stage serves 50% / 90% of its peak."""
+    start = (summary.get("horizon") or {}).get("start")
+    rows = []
+    for component, entry in (summary.get("components") or {}).items():
+        for stage, speed in (entry.get("stage_speed") or {}).items():
+            rows.append({"component": component, "stage": stage,
+                         "t50 days (median)": speed.get("t50_days_median"),
+                         "t90 days (median)": speed.get("t90_days_median"),
+                         "futures where it serves": speed.get("t50_n"),
+                         "scenario start": start})
+    return ReportTable("stage_speed", "Stage speed: days to half and 90% of each stage's "
+                       "peak", pd.DataFrame(rows))
+
+
+# -------------------------------------------------------------------- held back
+
+
+HELD_BACK_WORDS = {
+    "empty_budget_days_procurement": ("days the stage 2 budget is empty", "days"),
+    "empty_budget_days_investment": ("days the stage 3 budget is empty", "days"),
+    "unspent_procurement": ("stage 2 money unspent at the end", "money"),
+    "unspent_investment": ("stage 3 money unspent at the end", "money"),
+    "paused_build_days": ("plant build-days paused for lack of money (summed over projects)",
+                          "days"),
+    "orders_placed": ("machine orders placed", "orders"),
+    "orders_blocked": ("machine orders blocked", "orders"),
+    "orders_lapsed": ("machine orders lapsed (no money to re-order after a block)", "orders"),
+    "slot_wait_mean_days": ("mean wait for a supplier slot", "days"),
+    "slot_wait_p90_days": ("90th percentile of the wait for a supplier slot", "days"),
+}
+
+
+def held_back_table(summary: dict, currency: str = "") -> ReportTable:
+    """The constraint figures (means over futures), each with what it means."""
+    rows = []
+    for key, value in (summary.get("held_back") or {}).items():
+        words, unit = HELD_BACK_WORDS.get(key, (key.replace("_", " "), ""))
+        if unit == "money":
+            unit = currency
+        rows.append({"measure": key, "meaning": words, "mean over futures": value,
+                     "unit": unit})
+    data = pd.DataFrame(rows, columns=["measure", "meaning", "mean over futures", "unit"])
+    display = pd.DataFrame({
+        "What": data["meaning"].map(lambda s: s[:1].upper() + s[1:]),
+        "Mean over futures": [money(v, currency) if u == currency and currency else number(v)
+                              for v, u in zip(data["mean over futures"], data["unit"],
+                                              strict=True)],
+        "Unit": data["unit"],
+    })
+    return ReportTable("held_back", "What holds the stages back", data, display,
+                       numeric=("Mean over futures",))
+
+
+def suppliers_table(means: pd.DataFrame | None, names: dict[str, str]) -> ReportTable | None:
+    """Per supplier: mean orders, blocked orders and slot waits over the futures."""
+    if means is None or means.empty:
+        return None
+    data = means.reset_index()
+    data.insert(1, "name", data["supplier"].map(lambda s: names.get(s, s)))
+    words = {"orders": "Orders", "blocked": "Blocked",
+             "slot_wait_mean_days": "Mean wait for a slot (days)",
+             "slot_wait_p90_days": "90% wait below (days)"}
+    display = pd.DataFrame({"Supplier": data["name"]})
+    for column, title in words.items():
+        if column in data:
+            display[title] = data[column].map(number)
+    return ReportTable("suppliers", "Machine-tool suppliers (means over the futures)", data,
+                       display, numeric=tuple(words[c] for c in words if c in data))
+
+
+# ---------------------------------------------------------------------- findings
+
+
+def findings_table(findings: Iterable[Finding]) -> ReportTable:
+    data = pd.DataFrame([{"question": QUESTIONS.get(f.question, f.question),
+                          "finding": f.text} for f in findings], columns=["question", "finding"])
+    return ReportTable("findings", "Key findings", data,
+                       data.rename(columns={"question": "Question", "finding": "Finding"}))
+
+
+# ----------------------------------------------------------------------- batches
+
+
+def variant_outcomes(summary: dict, kind: str) -> ReportTable:
+    """Per variant, overall: P(closed by end) ± SE, median and 10–90% range, mean
+    shortfall value, capex spent per stage."""
+    from simulator.report.findings import variant_label
+
+    data_rows, shown_rows = [], []
+    for name, entry in (summary.get("variants") or {}).items():
+        overall = (entry.get("components") or {}).get(ALL) or {}
+        money_ = entry.get("money") or {}
+        currency = money_.get("currency") or ""
+        data, shown = _kpi_row(ALL, overall, currency)
+        spent = money_.get("capex_spent") or {}
+        data = {"variant": name, **{k: v for k, v in data.items()
+                                    if not k.startswith(("capacity added", "capex per"))}}
+        data.update({f"capex spent, {s} ({currency})": spent.get(s) for s in spent})
+        keep = ("Median close date", "10–90% range", "P(closed by end)",
+                "Mean cumulative shortfall value")
+        row = {"Variant": name, "Stages": variant_label(name, kind) if kind == "stages"
+               else None, **{k: shown[k] for k in keep}}
+        row["Capex spent"] = money(sum(v for v in spent.values() if v), currency)
+        if kind != "stages":
+            row.pop("Stages")
+        data_rows.append(data)
+        shown_rows.append(row)
+    return ReportTable("variant_outcomes", "Outcome of each variant (overall shortfall)",
+                       pd.DataFrame(data_rows), pd.DataFrame(shown_rows),
+                       numeric=("P(closed by end)", "Mean cumulative shortfall value",
+                                "Capex spent"))
+
+
+def stage_gains_tables(result: Any) -> list[ReportTable]:
+    """Stage gains (display from `experiments.printing`), and the raw table."""
+    from simulator.experiments.printing import stage_gains_table
+
+    gains = result.extra["stage_gains"]
+    display = stage_gains_table(result).rename(columns=str.capitalize)
+    return [ReportTable(
+        "stage_gains", "What each added stage gains (paired futures)", gains, display,
+        note="Months earlier: mean over the pairs where both variants close, with its 95% "
+             "confidence interval; where pairs are censored (not closed by the end in one "
+             "or both) a one-sided bound is given instead or as well. Shortfall value "
+             "removed: mean paired difference in cumulative shortfall value.")]
+
+
+def differences_table(result: Any) -> ReportTable:
+    from simulator.experiments.printing import compare_table
+
+    return ReportTable(
+        "differences", "Each variant against the first (paired futures)",
+        result.extra["differences"], compare_table(result).rename(columns=_first_upper),
+        note="The CSV and the workbook hold every component and metric, with the counts of "
+             "censored pairs.")
+
+
+def shapley_table(result: Any) -> ReportTable:
+    table = result.extra["shapley"]
+    currency = (result.summary.get("meta") or {}).get("currency") or ""
+    overall = table[table["component"] == ALL]
+    display = pd.DataFrame({
+        "Stage": overall["stage"].map(lambda s: str(STAGE_NAMES.get(s, s)).capitalize()),
+        "Metric": overall["metric"].str.replace("_", " "),
+        "Shapley value": overall["shapley"].map(lambda v: money(v, currency)),
+        "95% CI": [f"{money(a, currency)} to {money(b, currency)}"
+                   for a, b in zip(overall["ci_low"], overall["ci_high"], strict=True)],
+        "Share of the total": overall["share_of_total"].map(share),
+    })
+    return ReportTable("shapley", "Fair shares of the stages (Shapley values, overall)",
+                       table, display.reset_index(drop=True),
+                       numeric=("Shapley value", "Share of the total"))
+
+
+def points_table(result: Any) -> ReportTable:
+    from simulator.experiments.printing import sweep_table
+
+    return ReportTable("points", "Sweep points and their outcome", result.extra["points"],
+                       sweep_table(result).rename(columns=_first_upper))
+
+
+def scenario_differences_table(result: Any) -> ReportTable:
+    table = result.extra["scenario_differences"]
+    return ReportTable("scenario_differences", "What differs between the scenarios", table,
+                       table.astype(str).map(_shorten))
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------ writing
+
+
+def write_csvs(tables: Iterable[ReportTable], folder: Path) -> list[Path]:
+    """Each table's data as ``<folder>/<key>.csv`` (UTF-8 with a byte-order mark, so that
+    Excel reads the dashes and currency signs right); return the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for table in tables:
+        path = folder / f"{table.key}.csv"
+        table.data.to_csv(path, index=False, encoding="utf-8-sig")
+        paths.append(path)
+    return paths
+
+
+def write_workbook(tables: Iterable[ReportTable], path: Path) -> Path:
+    """All tables' data in one workbook, a sheet per table (named by its key), the header
+    row frozen and the columns widened to fit."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for table in tables:
+            table.data.to_excel(writer, sheet_name=table.key, index=False)
+            sheet = writer.sheets[table.key]
+            sheet.freeze_panes = "A2"
+            for i, column in enumerate(table.data.columns, start=1):
+                values = [str(column), *table.data[column].head(200).map(str)]
+                width = min(60, max(8, *(len(v) for v in values)) + 2)
+                sheet.column_dimensions[_column_letter(i)].width = width
+    return path
+
+
+
+def _column_letter(index: int) -> str:
+    """1 -> "A", 27 -> "AA": a spreadsheet column's name."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
