@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("experiment", help="experiment file (see experiments/README.md)")
     _add_batch_options(sweep)
 
+    report = sub.add_parser("report", help="write the HTML report of a results folder")
+    report.add_argument("results", help="a results folder written by run, stages, compare "
+                        "or sweep")
+    report.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)
+
     validate = sub.add_parser("validate", help="check a scenario file and summarise it")
     validate.add_argument("scenario", help="scenario file")
     _add_plugin_option(validate)
@@ -85,6 +91,8 @@ def _add_batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", choices=("milestones", "all"), default="milestones",
                         help="'all' also logs line failures and repairs (large)")
     parser.add_argument("--no-charts", action="store_true", help="skip drawing charts")
+    parser.add_argument("--no-report", action="store_true",
+                        help="skip the HTML report (report.html, report.xlsx, tables/)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _add_plugin_option(parser)
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -166,7 +174,27 @@ def _checked_counts(args: argparse.Namespace) -> None:
 def _batch_kwargs(args: argparse.Namespace, out: Path, backend: Backend) -> dict:
     return {"backend": backend, "events": args.events, "out": out, "resume": args.resume,
             "charts": not args.no_charts,
-            "progress": not args.no_progress and sys.stderr.isatty()}
+            "progress": not args.no_progress and sys.stderr.isatty(),
+            "finishing": None if args.no_report else _write_report}
+
+
+def _write_report(folder: Path, result: RunResult) -> None:
+    """The HTML report, written into the results folder before it is put in place."""
+    from simulator.report import write_report
+
+    write_report(folder, result=result)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """`capsim report RESULTS_DIR`: (re)write report.html, report.xlsx and tables/."""
+    from simulator.report import write_report
+
+    folder = Path(args.results)
+    if not (folder / "kpis.parquet").is_file():
+        raise Refused(f"{folder} is not a results folder (no kpis.parquet)")
+    path = write_report(folder)
+    print(f"report: {path}")
+    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -379,7 +407,7 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "stages": cmd_stages,
-            "compare": cmd_compare, "sweep": cmd_sweep}
+            "compare": cmd_compare, "sweep": cmd_sweep, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

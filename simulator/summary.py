@@ -55,7 +55,9 @@ def summarise(result: RunResult) -> dict:
     """
     variants = result.variants()
     if len(variants) <= 1:
-        return _clean(_summarise_variant(result, variants[0] if variants else None))
+        one = _summarise_variant(result, variants[0] if variants else None)
+        one["meta"] = dict(result.meta) | ({"variant": variants[0]} if variants else {})
+        return _clean(one)
     per_variant = {v: _summarise_variant(result, v) for v in variants}
     summary = {
         "meta": dict(result.meta),

@@ -36,6 +36,7 @@ from simulator.tables import Columns
 
 if TYPE_CHECKING:
     from simulator.experiments.batch import Analysis, Variant
+    from simulator.scenario import Scenario
 
 
 def _column_value(value: Any) -> Any:
@@ -75,7 +76,8 @@ def variant_chunk(variant: Variant, replications: list[int],
 
 
 def assemble_in_memory(variants: list[Variant], n: int,
-                       chunks: dict[Hashable, dict[str, pa.Table]]) -> RunResult:
+                       chunks: dict[Hashable, dict[str, pa.Table]],
+                       base: Scenario | None = None) -> RunResult:
     """Concatenate every chunk's tables in (variant, chunk) order."""
     from simulator.experiments.runner import batch_meta
 
@@ -87,7 +89,7 @@ def assemble_in_memory(variants: list[Variant], n: int,
     return RunResult(
         kpis=tables["kpis"], series=tables["series"], yearly=tables["yearly"],
         events=tables["events"], suppliers=tables["suppliers"], assembly=tables.get("assembly"),
-        meta=batch_meta(variants, n), scenario_dict=variants[0].scenario.resolved_dict(),
+        meta=batch_meta(variants, n), scenario_dict=(base or variants[0].scenario).resolved_dict(),
     )
 
 
@@ -101,7 +103,8 @@ def _concat(parts: list[pa.Table]) -> pa.Table:
 
 def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: Path, *,
                        charts: bool = True, analyse: Analysis | None = None,
-                       finishing: FolderHook | None = None) -> RunResult:
+                       finishing: FolderHook | None = None,
+                       base: Scenario | None = None) -> RunResult:
     """Stream the saved chunks into a results folder, written atomically; remove the
     partial folder once the results folder is in place."""
     from simulator.experiments.runner import batch_meta
@@ -129,7 +132,7 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
         result = RunResult(
             kpis=frame_from_arrow(_concat(kpis)), series=None, yearly=None, events=None,
             suppliers=None, assembly=None, meta=batch_meta(variants, n),
-            scenario_dict=variants[0].scenario.resolved_dict(), table_dir=tmp,
+            scenario_dict=(base or variants[0].scenario).resolved_dict(), table_dir=tmp,
         )
         if analyse is not None:
             result.extra.update(analyse(result))

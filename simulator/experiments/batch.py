@@ -102,7 +102,8 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
               events: str = "milestones", charts: bool = True,
               on_progress: Callable[[int], object] | None = None,
               analyse: Analysis | None = None,
-              finishing: FolderHook | None = None) -> RunResult:
+              finishing: FolderHook | None = None,
+              base: Scenario | None = None) -> RunResult:
     """Run every variant's replications and return the result tables.
 
     Without `out`, everything is held in memory and returned (small batches, notebooks).
@@ -110,7 +111,8 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
     folder is written atomically at the end (then the partial folder is removed).
     `analyse(result)` returns further tables by name (e.g. ``differences``), computed from
     the assembled result and written with it; `finishing(folder, result)` adds files to the
-    results folder before it is put in place (the command line's HTML report).
+    results folder before it is put in place (the command line's HTML report). `base` is
+    the scenario written as `scenario.yaml` (default: the first variant's).
     """
     from simulator.experiments.assemble import assemble_in_memory, write_batch_folder
     from simulator.experiments.runner import progress_bar
@@ -160,13 +162,13 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
         if owned:
             backend.close()
     if store is None:
-        result = assemble_in_memory(variants, n, in_memory)
+        result = assemble_in_memory(variants, n, in_memory, base=base)
         if analyse is not None:
             result.extra.update(analyse(result))
         return result
     try:
         return write_batch_folder(variants, n, store, Path(str(out)), charts=charts,
-                                  analyse=analyse, finishing=finishing)
+                                  analyse=analyse, finishing=finishing, base=base)
     except KeyboardInterrupt:
         raise BatchInterrupted(f"stopped while writing the results; the finished chunks are "
                                f"kept in {store.folder} (rerun with --resume)") from None

@@ -66,7 +66,7 @@ def run_stages(scenario: Scenario, *, shapley: bool = False, **batch: Any) -> Ru
             tables["shapley"] = shapley_values(kpis, n_days=n_days, censor_day=censor)
         return tables
 
-    return run_batch(variants, analyse=analyse, **batch)
+    return run_batch(variants, analyse=analyse, base=scenario, **batch)
 
 
 def compare_variants(scenarios: Sequence[Scenario], *, seed: int | None = None,
@@ -125,4 +125,4 @@ def run_sweep(path: Path | str, **batch: Any) -> RunResult:
         return {"points": points}
 
     batch.setdefault("replications", experiment.replications)
-    return run_batch(variants, analyse=analyse, **batch)
+    return run_batch(variants, analyse=analyse, base=experiment.base, **batch)
