@@ -111,3 +111,22 @@ def test_enabling_a_stage_the_scenario_lacks_is_refused(tmp_path, capsys):
     assert main(["run", "scenarios/no_investment.yaml", "--stages", "investment",
                  "--out", str(tmp_path / "o")]) == 2
     assert "not set up in this scenario" in capsys.readouterr().err
+
+
+def test_run_writes_the_report_and_capsim_report_rewrites_it(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", MINIMAL, "-n", "3", "--workers", "1", "--out", str(out),
+                 "--no-progress", "--no-charts"]) == 0
+    report = out / "report.html"
+    assert report.stat().st_size > 0 and (out / "report.xlsx").is_file()
+    report.unlink()
+    assert main(["report", str(out)]) == 0
+    assert report.is_file() and str(report) in capsys.readouterr().out
+    assert main(["report", str(tmp_path)]) == 2  # not a results folder
+
+
+def test_no_report_skips_it(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", MINIMAL, "-n", "2", "--workers", "1", "--out", str(out),
+                 "--no-progress", "--no-charts", "--no-report"]) == 0
+    assert not (out / "report.html").exists()
