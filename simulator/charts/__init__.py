@@ -23,10 +23,23 @@ if "matplotlib.pyplot" not in sys.modules:
 
 from matplotlib.figure import Figure  # noqa: E402
 
+from simulator.charts.assembly import vehicles_supportable  # noqa: E402
 from simulator.charts.close_dates import close_date_distribution  # noqa: E402
+from simulator.charts.heatmap import shortfall_heatmap  # noqa: E402
+from simulator.charts.held_back import what_holds_it_back  # noqa: E402
+from simulator.charts.money import cost_per_unit_chart, money_by_year  # noqa: E402
+from simulator.charts.procurement import (  # noqa: E402
+    procurement_timeline,
+    representative_replication,
+)
 from simulator.charts.shortfall import (  # noqa: E402
     shortfall_by_stage,
     shortfall_small_multiples,
+)
+from simulator.charts.stage_speed import (  # noqa: E402
+    stage_speed_chart,
+    stage_speed_dates,
+    yearly_gap_shares,
 )
 from simulator.charts.style import chart_style  # noqa: E402
 
@@ -34,15 +47,76 @@ if TYPE_CHECKING:
     from simulator.results import RunResult
 
 __all__ = [
+    "CHART_CAPTIONS",
     "close_date_distribution",
+    "cost_per_unit_chart",
+    "draw_batch_charts",
     "draw_run_charts",
+    "money_by_year",
+    "procurement_timeline",
+    "representative_replication",
     "save_figure",
     "shortfall_by_stage",
+    "shortfall_heatmap",
     "shortfall_small_multiples",
+    "stage_speed_chart",
+    "vehicles_supportable",
+    "what_holds_it_back",
 ]
 
 PNG_DPI = 150
-RUN_CHARTS = ("shortfall_overall", "shortfall_by_component", "close_dates")
+RUN_CHARTS = ("shortfall_overall", "shortfall_by_component", "close_dates", "stage_speed",
+              "procurement_timeline", "money", "cost_per_unit", "shortfall_heatmap",
+              "held_back", "vehicles")
+"""The standard charts of a run, in report order (``vehicles`` only where the scenario
+gives `units_per_vehicle`, so the result has an ``assembly`` table)."""
+
+CHART_CAPTIONS: dict[str, str] = {
+    "shortfall_overall": (
+        "How the overall gap (value-weighted) is closed month by month by sharing, new "
+        "machines and new plants, and how much is still missing, in the typical simulated "
+        "future with the 10–90% range of what remains."),
+    "shortfall_by_component": (
+        "The same picture component by component: how each component's gap is closed, "
+        "stage by stage, over time."),
+    "close_dates": (
+        "For each component, the share of simulated futures in which its shortfall is "
+        "closed by each date, and the share never closed by the end of the run."),
+    "stage_speed": (
+        "Each stage's share of each year's gap, and when each stage first reaches half and "
+        "90% of its peak rate: how fast each stage closes the shortfall."),
+    "procurement_timeline": (
+        "The machine orders of one typical simulated future, phase by phase: approval, "
+        "queueing at the supplier, building, shipping and installing, with blocked and "
+        "lapsed orders marked."),
+    "money": (
+        "Per year and paying stage, the money released (budget and tranches) against the "
+        "capex committed and spent, averaged over simulated futures."),
+    "cost_per_unit": (
+        "What a unit of yearly capacity costs per component when bought as new machines "
+        "and when built as new plants (capex spent over capacity added by the end)."),
+    "shortfall_heatmap": (
+        "The share of each component's demand left unmet, year by year, in the typical "
+        "simulated future: where and until when the shortfall bites."),
+    "held_back": (
+        "What holds the stages back: days without money, plant building paused, money left "
+        "unspent, waits for supplier slots and orders blocked or lapsed, so the most "
+        "useful lever stands out."),
+    "vehicles": (
+        "How many vehicles a year the components' supply supports over time, and which "
+        "component limits output in what share of simulated futures."),
+    "close_dates_compared": (
+        "For each variant, the share of simulated futures in which the overall shortfall "
+        "is closed by each date."),
+    "shortfall_compared": (
+        "The overall shortfall month by month under each variant: the typical path with "
+        "its 10–90% range."),
+    "stage_gains": (
+        "How many months earlier each added stage closes the shortfall, with 95% "
+        "confidence intervals (paired futures with common random numbers)."),
+}
+"""One plain sentence per chart stem (of `draw_run_charts` and `draw_batch_charts`), for
+reports."""
 
 
 def save_figure(fig: Figure, folder: Path | str, stem: str) -> list[Path]:
@@ -52,19 +126,31 @@ def save_figure(fig: Figure, folder: Path | str, stem: str) -> list[Path]:
     png, svg = folder / f"{stem}.png", folder / f"{stem}.svg"
     with chart_style():
         fig.savefig(png, dpi=PNG_DPI)
-        fig.savefig(svg, metadata={"Date": None})  # no timestamp: same chart, same file
+        # the layout found for the PNG holds for the SVG (it is in figure fractions), so it
+        # is kept rather than worked out again: a third less time for the SVG
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            fig.set_layout_engine("none")
+        try:
+            fig.savefig(svg, metadata={"Date": None})  # no timestamp: same chart, same file
+        finally:
+            if engine is not None:
+                fig.set_layout_engine(engine)
     return [png, svg]
 
 
 def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
-    """Write the standard charts of a run to `folder`: ``shortfall_overall``,
-    ``shortfall_by_component`` and ``close_dates`` (PNG and SVG each); return the paths."""
+    """Write the standard charts of a run to `folder` (PNG and SVG each; stems as in
+    `RUN_CHARTS`, ``vehicles`` only when the result has an ``assembly`` table); return the
+    paths. A batch of several variants gets `draw_batch_charts` instead. Tables left on
+    disk by a large run are read a part at a time."""
     from simulator.summary import ALL, component_labels, component_order, horizon, month_bands
 
     if len(result.variants()) > 1:
         return draw_batch_charts(result, folder)
     start, end = horizon(result)
     names, units = component_labels(result)
+    currency = units.get(ALL)
     in_kpis = set(result.kpis["component"].unique())
     components = [c for c in component_order(result) if c != ALL and c in in_kpis]
 
@@ -73,6 +159,16 @@ def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
         release_memory()
         return month_bands(result, component)
 
+    def procurement_chart() -> Figure:
+        replication = representative_replication(result.kpis)
+        return procurement_timeline(
+            _read(result, "events", ["time_days", "date", "kind", "stage", "entity"],
+                  replication=replication),
+            replication, start_date=start, end_date=end,
+            ramp_days=_procurement_ramp_days(result))
+
+    yearly_columns = ["replication", "year", "component", "demand", "gap", "shortfall",
+                      "served_sharing", "served_procurement", "served_investment"]
     drawers = {
         "shortfall_overall": lambda: shortfall_by_stage(
             rows, component=ALL, unit=units.get(ALL)
@@ -83,12 +179,78 @@ def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
         "close_dates": lambda: close_date_distribution(
             result.kpis, end_date=end, start_date=start, names=names
         ),
+        "procurement_timeline": procurement_chart,
+        "cost_per_unit": lambda: cost_per_unit_chart(
+            result.kpis, names=names, units=units, currency=currency,
+            order=components),
+        "held_back": lambda: what_holds_it_back(
+            result.kpis, _read(result, "suppliers"), currency=currency,
+            run_days=(end - start).days + 1, supplier_names=_supplier_names(result)),
     }
+    if result.has("yearly"):
+        drawers["stage_speed"] = lambda: stage_speed_chart(
+            yearly_gap_shares(_read(result, "yearly", yearly_columns, component=ALL)),
+            stage_speed_dates(result.kpis, start), end_date=end)
+        drawers["money"] = lambda: money_by_year(
+            _read(result, "yearly", component=ALL), currency=currency, start_date=start,
+            end_date=end)
+        drawers["shortfall_heatmap"] = lambda: shortfall_heatmap(
+            _read(result, "yearly", yearly_columns), names=names, start_date=start,
+            end_date=end)
+    if result.has("assembly"):
+        drawers["vehicles"] = lambda: vehicles_supportable(
+            _read(result, "assembly", ["replication", "month", "vehicles_per_year",
+                                       "binding_component"]), names=names)
     paths: list[Path] = []
     for stem in RUN_CHARTS:
-        paths += save_figure(drawers[stem](), folder, stem)
-    release_memory()
+        if stem in drawers:
+            paths += save_figure(drawers[stem](), folder, stem)
+            release_memory()
     return paths
+
+
+def _read(result: RunResult, name: str, columns: list[str] | None = None,
+          **equal: object) -> pd.DataFrame:
+    """A table (its rows matching `equal`, the `columns` it has), from memory or read a
+    part at a time from disk; empty (with `columns`) when the result has no such table."""
+    if not result.has(name):
+        return pd.DataFrame(columns=columns or [])
+    if columns is not None:
+        present = _columns(result, name)
+        columns = [c for c in columns if c in present]
+    where = {key: value for key, value in equal.items()}
+    return result.read(name, columns=columns, where=where)  # type: ignore[arg-type]
+
+
+def _columns(result: RunResult, name: str) -> list[str]:
+    table = getattr(result, name)
+    if table is not None:
+        return list(table.columns)
+    import pyarrow.parquet as pq
+
+    assert result.table_dir is not None  # `has` found the file there
+    return list(pq.ParquetFile(result.table_dir / f"{name}.parquet").schema_arrow.names)
+
+
+def _procurement_ramp_days(result: RunResult) -> float | None:
+    """The scenario's median ramp-up of a new machine, when it gives one."""
+    from simulator.distributions import parse_distribution
+
+    stages = result.scenario_dict.get("stages") or {}
+    raw = (stages.get("procurement") or {}).get("ramp_up_days")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(parse_distribution(raw).sample(0.5)))
+    except (ValueError, TypeError):
+        return None
+
+
+def _supplier_names(result: RunResult) -> dict[str, str]:
+    stages = result.scenario_dict.get("stages") or {}
+    suppliers = (stages.get("procurement") or {}).get("suppliers") or []
+    return {s["id"]: s["name"] for s in suppliers
+            if isinstance(s, dict) and s.get("id") and s.get("name")}
 
 
 BATCH_CHARTS = ("close_dates_compared", "shortfall_compared", "stage_gains")

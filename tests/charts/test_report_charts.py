@@ -1,0 +1,443 @@
+"""The report's charts: stage speed, procurement timeline, money, cost per unit, shortfall
+heat map, what holds it back, vehicles supportable — each on a small real run (and on
+synthetic tables where a case is easier to build by hand), with its title, panels and
+legend; `draw_run_charts` writes them all and `CHART_CAPTIONS` has a sentence for each."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from simulator.charts import (
+    BATCH_CHARTS,
+    CHART_CAPTIONS,
+    RUN_CHARTS,
+    draw_run_charts,
+    save_figure,
+)
+from simulator.charts.assembly import binding_shares, vehicle_bands, vehicles_supportable
+from simulator.charts.heatmap import shortfall_heatmap, unmet_share_by_year
+from simulator.charts.held_back import (
+    budget_constraints,
+    supplier_constraints,
+    what_holds_it_back,
+)
+from simulator.charts.money import (
+    cost_per_unit_added,
+    cost_per_unit_chart,
+    money_by_year,
+    money_means_by_year,
+)
+from simulator.charts.procurement import (
+    order_phases,
+    procurement_timeline,
+    representative_replication,
+)
+from simulator.charts.stage_speed import (
+    fractional_year,
+    stage_speed_chart,
+    stage_speed_dates,
+    yearly_gap_shares,
+)
+from simulator.charts.style import STAGE_COLOURS, STAGE_LABELS
+from simulator.experiments.runner import run
+from simulator.scenario import load_scenario
+from simulator.summary import horizon
+
+STAGE_LEGEND = [STAGE_LABELS[s] for s in ("sharing", "procurement", "investment")]
+
+
+@pytest.fixture(scope="module")
+def result():
+    """A small real run: the minimal scenario, 6 replications (has an assembly table)."""
+    return run(load_scenario("tests/scenario/good/minimal.yaml"), replications=6, workers=1)
+
+
+@pytest.fixture(scope="module")
+def span(result):
+    return horizon(result)
+
+
+def legend_texts(legend) -> list[str]:
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def all_legend_texts(fig: Figure) -> list[str]:
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+    return [text for legend in legends for text in legend_texts(legend)]
+
+
+def assert_saves(fig: Figure, folder, stem: str) -> None:
+    png, svg = save_figure(fig, folder, stem)
+    assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 5000
+    assert b"<svg" in svg.read_bytes()[:2000] and svg.stat().st_size > 5000
+
+
+# ------------------------------------------------------------------------- stage speed
+
+
+def test_gap_shares_are_sums_over_replications(result):
+    shares = yearly_gap_shares(result.yearly)
+    rows = result.yearly[(result.yearly["component"] == "all") & (result.yearly["year"] == 2026)]
+    expected = rows["served_procurement"].sum() / rows["gap"].sum()
+    assert shares.loc[2026, "procurement"] == pytest.approx(expected)
+    assert shares.attrs["n_replications"] == 6
+    served = shares[["sharing", "procurement", "investment", "shortfall"]].sum(axis=1)
+    np.testing.assert_allclose(served, 1.0, rtol=1e-6)  # served + shortfall = gap
+
+
+def test_stage_speed_dates_are_medians_from_the_start(result, span):
+    speed = stage_speed_dates(result.kpis, span[0])
+    all_rows = result.kpis[result.kpis["component"] == "all"]
+    median = all_rows["t50_days_procurement"].median()
+    assert speed.loc["procurement", "t50_days"] == pytest.approx(median)
+    assert speed.loc["procurement", "t50_date"] == (
+        pd.Timestamp(span[0]) + pd.Timedelta(days=round(median)))
+    assert list(speed.index) == ["sharing", "procurement", "investment"]
+
+
+def test_stage_speed_chart(result, span, tmp_path):
+    fig = stage_speed_chart(yearly_gap_shares(result.yearly),
+                            stage_speed_dates(result.kpis, span[0]), end_date=span[1])
+    assert fig.get_suptitle().startswith("Which stage closes the gap, year by year")
+    shares, speed = fig.axes
+    assert shares.get_title(loc="left").startswith("Each stage's share of the year's gap")
+    assert speed.get_title(loc="left").startswith("When each stage first reaches half")
+    texts = legend_texts(fig.legends[0])
+    assert texts[:3] == STAGE_LEGEND
+    assert "Reaches half of its peak rate" in texts and "Reaches 90% of its peak rate" in texts
+    # one bar per stage and year, in the stage colours
+    years = len(yearly_gap_shares(result.yearly))
+    assert len(shares.patches) == 3 * years
+    colours = {p.get_facecolor()[:3] for p in shares.patches}
+    assert len(colours) == 3
+    assert [t.get_text() for t in speed.get_yticklabels()] == [
+        "Sharing", "New machines", "New plants"]
+    assert_saves(fig, tmp_path, "stage_speed")
+
+
+def test_stage_speed_says_when_a_stage_never_serves():
+    shares = pd.DataFrame({"sharing": [0.2, 0.3], "procurement": [0.0, 0.1],
+                           "investment": [0.0, 0.0], "shortfall": [0.8, 0.6]},
+                          index=pd.Index([2024, 2025], name="year"))
+    kpis = pd.DataFrame({"component": ["all"] * 2, "t50_days_sharing": [30.0, 50.0],
+                         "t90_days_sharing": [60.0, 90.0], "t50_days_procurement": [400.0, np.nan],
+                         "t90_days_procurement": [500.0, np.nan],
+                         "t50_days_investment": [np.nan, np.nan],
+                         "t90_days_investment": [np.nan, np.nan]})
+    speed = stage_speed_dates(kpis, "2024-01-01")
+    assert speed.loc["procurement", "n_served"] == 1
+    fig = stage_speed_chart(shares, speed)
+    texts = [t.get_text() for t in fig.axes[1].texts]
+    assert "never serves in these futures" in texts
+    assert any("serves in 1 of 2 futures" in t for t in texts)
+
+
+def test_fractional_year():
+    assert fractional_year(dt.date(2025, 1, 1)) == pytest.approx(2025 + 0.5 / 365)
+    assert 2025.49 < fractional_year(dt.date(2025, 7, 2)) < 2025.51
+
+
+# -------------------------------------------------------------------------- procurement
+
+
+def test_representative_replication_is_the_middle_one():
+    kpis = pd.DataFrame({
+        "replication": [0, 1, 2, 3, 4],
+        "component": "all",
+        "close_day": [100.0, 300.0, 200.0, np.nan, 250.0],
+        "cumulative_shortfall_value": [1.0, 5.0, 3.0, 9.0, 3.5],
+    })
+    # ranks: close 0<2<4<1<3 and shortfall 0<2<4<1<3: replication 4 is in the middle of both
+    assert representative_replication(kpis) == 4
+    assert representative_replication(kpis[kpis["replication"] != 4]) in (1, 2)
+
+
+def test_representative_replication_of_a_real_run(result):
+    rep = representative_replication(result.kpis)
+    assert rep in set(result.kpis["replication"])
+
+
+def test_order_phases_follow_the_events():
+    events = pd.DataFrame([
+        (0.0, "order_decided", "line/m1"), (30.0, "order_placed", "line/m1"),
+        (30.0, "order_blocked", "line/m1"), (90.0, "order_reordered", "line/m1"),
+        (90.0, "order_placed", "line/m1"), (120.0, "building_started", "line/m1"),
+        (300.0, "shipped", "line/m1"), (340.0, "delivered", "line/m1"),
+        (400.0, "installed", "line/m1"),
+        (10.0, "order_decided", "line/m2"), (40.0, "order_placed", "line/m2"),
+        (40.0, "order_blocked", "line/m2"), (100.0, "order_lapsed", "line/m2"),
+        (20.0, "order_decided", "line/m3"), (50.0, "order_placed", "line/m3"),
+        (80.0, "building_started", "line/m3"),
+    ], columns=["time_days", "kind", "entity"]).assign(stage="procurement")
+    phases, marks, n = order_phases(events, end_day=500.0, ramp_days=50.0)
+    assert n == 3
+    first = phases[phases["order"] == "line/m1"].set_index("phase")
+    assert list(first.index) == ["approval", "blocked", "queued", "building", "shipping",
+                                 "installing", "ramping"]
+    assert tuple(first.loc["blocked", ["start_day", "end_day"]]) == (30.0, 90.0)
+    assert tuple(first.loc["queued", ["start_day", "end_day"]]) == (90.0, 120.0)
+    assert tuple(first.loc["ramping", ["start_day", "end_day"]]) == (400.0, 450.0)
+    lapsed = phases[phases["order"] == "line/m2"]
+    assert set(lapsed["phase"]) == {"approval", "blocked"}  # never queued: it lapsed
+    assert set(marks[marks["order"] == "line/m2"]["kind"]) == {"blocked", "lapsed"}
+    running = phases[phases["order"] == "line/m3"].set_index("phase")
+    assert running.loc["building", "end_day"] == 500.0  # still being built at the end
+
+
+def test_procurement_timeline(result, span, tmp_path):
+    rep = representative_replication(result.kpis)
+    fig = procurement_timeline(result.events, rep, start_date=span[0], end_date=span[1],
+                               ramp_days=270)
+    n_orders = result.events[(result.events["replication"] == rep)
+                             & (result.events["kind"] == "order_decided")]["entity"].nunique()
+    assert fig.get_suptitle() == (
+        f"Machine orders in one typical simulated future (no. {rep}): {n_orders} orders")
+    (ax,) = fig.axes
+    assert len(ax.get_yticklabels()) == n_orders
+    assert ax.get_yticklabels()[0].get_text() == "bate#0, machine 1"
+    texts = legend_texts(fig.legends[0])
+    for label in ("Queued for a supplier's slot", "Being built", "Shipping", "Installing",
+                  "Order blocked", "Order lapsed (money gone before re-ordering)"):
+        assert label in texts
+    assert any(t.startswith("Ramping up (scenario median 270 days") for t in texts)
+    assert_saves(fig, tmp_path, "procurement_timeline")
+
+
+def test_procurement_timeline_caps_the_rows_and_says_ramp_is_not_shown():
+    rows = []
+    for i in range(75):
+        rows += [(float(i), "order_decided", f"l/m{i + 1}"),
+                 (float(i) + 5, "order_placed", f"l/m{i + 1}")]
+    events = pd.DataFrame(rows, columns=["time_days", "kind", "entity"]).assign(
+        stage="procurement", date=pd.Timestamp("2024-01-01"))
+    fig = procurement_timeline(events, start_date="2024-01-01", end_date="2025-12-31")
+    assert fig.get_suptitle().endswith(": first 60 of 75 orders")
+    assert len(fig.axes[0].get_yticklabels()) == 60
+    assert "Ramp-up after installation is not recorded per order" in (
+        fig.axes[0].get_title(loc="left").replace("\n", " "))
+    assert not any(t.startswith("Ramping") for t in legend_texts(fig.legends[0]))
+
+
+def test_procurement_timeline_without_orders():
+    events = pd.DataFrame({"time_days": [0.0], "kind": ["money_released"], "entity": ["b"],
+                           "stage": ["procurement"]})
+    fig = procurement_timeline(events, start_date="2024-01-01", end_date="2024-12-31")
+    assert fig.get_suptitle().endswith(": 0 orders")
+    assert "No machine orders in this simulated future" in [t.get_text()
+                                                             for t in fig.axes[0].texts]
+
+
+# ------------------------------------------------------------------------------- money
+
+
+def test_money_means_by_year(result):
+    yearly_all = result.yearly[result.yearly["component"] == "all"]
+    table = money_means_by_year(yearly_all).set_index(["stage", "year"])
+    expected = yearly_all[yearly_all["year"] == 2024]["capex_spent_investment"].mean()
+    assert table.loc[("investment", 2024), "capex_spent"] == pytest.approx(expected)
+    assert table.loc[("procurement", 2024), "released"] == pytest.approx(60e6)
+
+
+def test_money_by_year(result, span, tmp_path):
+    fig = money_by_year(result.yearly[result.yearly["component"] == "all"], currency="USD",
+                        start_date=span[0], end_date=span[1])
+    assert fig.get_suptitle() == (
+        "How much money each stage receives, commits and spends, year by year")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [
+        STAGE_LABELS["procurement"], STAGE_LABELS["investment"]]
+    assert fig.axes[0].get_ylabel() == "USD per year"
+    assert legend_texts(fig.legends[0]) == [
+        "Money released to the stage (budget, tranches)",
+        "Capex committed (machines ordered, plants started)",
+        "Capex spent (paid out)",
+    ]
+    assert "mean of 6 simulated futures" in fig.legends[0].get_title().get_text()
+    assert_saves(fig, tmp_path, "money")
+
+
+def test_cost_per_unit_added(result):
+    table = cost_per_unit_added(result.kpis).set_index(["component", "stage"])
+    rows = result.kpis[result.kpis["component"] == "ecu"]
+    expected = rows["capex_spent_procurement"].sum() / rows["capacity_added_procurement"].sum()
+    assert table.loc[("ecu", "procurement"), "cost_per_unit"] == pytest.approx(expected)
+    assert "all" not in table.index.get_level_values("component")
+
+
+def test_cost_per_unit_chart(result, tmp_path):
+    fig = cost_per_unit_chart(result.kpis, names={"ecu": "Engine control units"},
+                              units={"ecu": "pcs"}, currency="USD")
+    assert fig.get_suptitle() == (
+        "What does a unit of yearly capacity cost, by component and stage?")
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Engine control units (pcs)"]
+    assert ax.get_xscale() == "log"
+    assert ax.get_xlabel().startswith("USD spent per unit of yearly capacity added")
+    assert legend_texts(ax.get_legend()) == [STAGE_LABELS["procurement"],
+                                             STAGE_LABELS["investment"]]
+    assert_saves(fig, tmp_path, "cost_per_unit")
+
+
+def test_cost_per_unit_chart_names_components_with_nothing_added():
+    kpis = pd.DataFrame({
+        "component": ["a", "b"], "capex_spent_procurement": [100.0, 0.0],
+        "capacity_added_procurement": [10.0, 0.0], "capex_spent_investment": [50.0, 0.0],
+        "capacity_added_investment": [0.0, 0.0],
+    })
+    fig = cost_per_unit_chart(kpis, names={"b": "Bolts"})
+    ax = fig.axes[0]
+    assert "No capacity bought or built for: Bolts" in ax.get_title(loc="left")
+    assert any("money spent, nothing finished by the end" in t.get_text() for t in ax.texts)
+
+
+# ---------------------------------------------------------------------------- heat map
+
+
+def test_unmet_share_is_the_median_of_shortfall_over_demand(result):
+    table = unmet_share_by_year(result.yearly)
+    rows = result.yearly[(result.yearly["component"] == "ecu") & (result.yearly["year"] == 2027)]
+    assert table.loc["ecu", 2027] == pytest.approx((rows["shortfall"] / rows["demand"]).median())
+    assert table.attrs["basis"] == "demand"
+
+
+def test_shortfall_heatmap(result, span, tmp_path):
+    fig = shortfall_heatmap(result.yearly, names={"ecu": "Engine control units"},
+                            start_date=span[0], end_date=span[1])
+    assert fig.get_suptitle() == (
+        "What share of demand is left unmet, component by component and year by year?")
+    ax, colourbar = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "All components (value-weighted)", "Engine control units"]
+    years = sorted(result.yearly["year"].unique())
+    cells = [t.get_text() for t in ax.texts]
+    assert len(cells) == 2 * len(years) and all(c.endswith("%") or c == "–" for c in cells)
+    assert colourbar.get_ylabel().startswith("Share of demand unmet")
+    assert ax.collections[0].get_cmap().name == "cividis_r"
+    assert_saves(fig, tmp_path, "shortfall_heatmap")
+
+
+def test_heatmap_without_demand_says_it_shows_the_gap(result):
+    fig = shortfall_heatmap(result.yearly.drop(columns="demand"))
+    assert "import gap" in fig.get_suptitle()
+    assert fig.axes[1].get_ylabel().startswith("Share of the gap unmet")
+
+
+# ----------------------------------------------------------------- what holds it back
+
+
+def test_budget_and_supplier_constraints(result):
+    budget = budget_constraints(result.kpis).set_index("figure")
+    all_rows = result.kpis[result.kpis["component"] == "all"]
+    assert budget.loc["paused_build_days", "mean"] == pytest.approx(
+        all_rows["paused_build_days"].mean())
+    suppliers = supplier_constraints(result.suppliers)
+    assert list(suppliers.index) == ["cn_cnc"]
+    assert suppliers.loc["cn_cnc", "share_blocked"] == pytest.approx(
+        result.suppliers["blocked"].sum() / result.suppliers["orders"].sum())
+
+
+def test_what_holds_it_back(result, tmp_path):
+    fig = what_holds_it_back(result.kpis, result.suppliers, currency="USD", run_days=2557,
+                             supplier_names={"cn_cnc": "Chinese CNC makers"})
+    assert fig.get_suptitle().startswith("What holds the stages back?")
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles == ["Budget stood empty", "Plant building paused for money",
+                      "Money left unspent at the end",
+                      "Waiting for a supplier's slot (new machines)",
+                      "Machine orders blocked and lapsed"]
+    slots, orders = fig.axes[3], fig.axes[4]
+    assert [t.get_text() for t in slots.get_yticklabels()] == ["Chinese CNC makers"]
+    assert [t.get_text() for t in orders.get_yticklabels()] == ["Chinese CNC makers",
+                                                                 "All suppliers"]
+    assert legend_texts(slots.get_legend())[0] == "Mean wait"
+    assert "Lapsed: money gone before re-ordering" in legend_texts(orders.get_legend())
+    empty = fig.axes[0]
+    colours = [p.get_facecolor()[:3] for p in empty.patches]
+    assert len(set(colours)) == 2  # one colour per stage
+    assert_saves(fig, tmp_path, "held_back")
+
+
+def test_what_holds_it_back_without_suppliers(result):
+    fig = what_holds_it_back(result.kpis, None)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "no supplier figures in these results" in texts
+
+
+# ------------------------------------------------------------------------------ vehicles
+
+
+def test_vehicle_bands_and_binding_shares():
+    assembly = pd.DataFrame({
+        "replication": [0, 1, 2, 3] * 2,
+        "month": ["2024-01"] * 4 + ["2024-02"] * 4,
+        "vehicles_per_year": [1.0, 2.0, 3.0, 4.0, 5.0, 5.0, 5.0, 5.0],
+        "binding_component": ["a", "a", "b", "a", "b", "b", "b", "b"],
+    })
+    bands = vehicle_bands(assembly)
+    assert bands.loc[pd.Timestamp("2024-01-01"), "median"] == 2.5
+    shares = binding_shares(assembly)
+    assert list(shares.columns) == ["b", "a"]  # most often binding first
+    assert shares.loc[pd.Timestamp("2024-01-01"), "a"] == 0.75
+    rare = binding_shares(assembly, min_share=0.8)
+    assert "Other components" in rare.columns
+
+
+def test_vehicles_supportable(result, tmp_path):
+    fig = vehicles_supportable(result.assembly, names={"ecu": "Engine control units"})
+    assert fig.get_suptitle() == (
+        "How many vehicles can the parts supply support, and which part limits it?")
+    top, bottom = fig.axes
+    assert top.get_ylabel() == "vehicles per year"
+    assert legend_texts(top.get_legend()) == ["10–90% of simulated futures",
+                                              "Vehicles supportable (median)"]
+    assert legend_texts(bottom.get_legend()) == ["Engine control units"]
+    assert bottom.get_title(loc="left").startswith("Which component limits output")
+    assert_saves(fig, tmp_path, "vehicles")
+
+
+# ----------------------------------------------------------------- the standard set
+
+
+def test_draw_run_charts_writes_every_stem(result, tmp_path):
+    paths = draw_run_charts(result, tmp_path)
+    assert sorted(p.name for p in paths) == sorted(
+        f"{stem}.{ext}" for stem in RUN_CHARTS for ext in ("png", "svg"))
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_draw_run_charts_reads_tables_left_on_disk(result, tmp_path):
+    from simulator.results import read_results, write_results
+
+    folder = write_results(result, tmp_path / "run", charts=False)
+    on_disk = read_results(folder, load_limit=0)  # every table but kpis stays on disk
+    assert on_disk.yearly is None and on_disk.events is None and on_disk.assembly is None
+    paths = draw_run_charts(on_disk, tmp_path / "charts")
+    assert {p.stem for p in paths} == set(RUN_CHARTS)
+
+
+def test_vehicles_only_with_an_assembly_table(result, tmp_path):
+    from dataclasses import replace
+
+    paths = draw_run_charts(replace(result, assembly=None), tmp_path)
+    assert {p.stem for p in paths} == set(RUN_CHARTS) - {"vehicles"}
+
+
+def test_captions_cover_every_chart():
+    assert set(CHART_CAPTIONS) == set(RUN_CHARTS) | set(BATCH_CHARTS)
+    for stem, caption in CHART_CAPTIONS.items():
+        assert caption.endswith(".") and caption.count(". ") == 0, stem
+        assert 40 < len(caption) < 300, stem
+
+
+def test_stage_colours_are_those_of_the_other_charts(result, span):
+    fig = stage_speed_chart(yearly_gap_shares(result.yearly),
+                            stage_speed_dates(result.kpis, span[0]))
+    from matplotlib.colors import to_rgb
+
+    colours = {tuple(round(c, 3) for c in p.get_facecolor()[:3]) for p in fig.axes[0].patches}
+    assert colours == {tuple(round(c, 3) for c in to_rgb(STAGE_COLOURS[s]))
+                       for s in ("sharing", "procurement", "investment")}
