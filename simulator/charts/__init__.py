@@ -9,7 +9,9 @@ selected here unless pyplot was already imported (an interactive session keeps i
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -139,11 +141,15 @@ def save_figure(fig: Figure, folder: Path | str, stem: str) -> list[Path]:
     return [png, svg]
 
 
-def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
+def draw_run_charts(result: RunResult, folder: Path | str, *,
+                    workers: int | None = None) -> list[Path]:
     """Write the standard charts of a run to `folder` (PNG and SVG each; stems as in
     `RUN_CHARTS`, ``vehicles`` only when the result has an ``assembly`` table); return the
-    paths. A batch of several variants gets `draw_batch_charts` instead. Tables left on
-    disk by a large run are read a part at a time."""
+    paths, in `RUN_CHARTS` order. A batch of several variants gets `draw_batch_charts`
+    instead. Tables left on disk by a large run are read a part at a time.
+
+    `workers` processes draw the charts side by side (default: one per core, at most
+    `MAX_CHART_WORKERS`; 1 draws them all in this process)."""
     from simulator.summary import ALL, component_labels, component_order, horizon, month_bands
 
     if len(result.variants()) > 1:
@@ -201,12 +207,74 @@ def draw_run_charts(result: RunResult, folder: Path | str) -> list[Path]:
         drawers["vehicles"] = lambda: vehicles_supportable(
             _read(result, "assembly", ["replication", "month", "vehicles_per_year",
                                        "binding_component"]), names=names)
-    paths: list[Path] = []
-    for stem in RUN_CHARTS:
-        if stem in drawers:
-            paths += save_figure(drawers[stem](), folder, stem)
+    stems = [stem for stem in RUN_CHARTS if stem in drawers]
+    return _draw_charts(drawers, stems, Path(folder), workers)
+
+
+# How long each chart takes to draw, roughly (1: most charts), so that in parallel the
+# slowest start first and the workers finish together.
+_DRAW_COST = {"shortfall_by_component": 5.0, "close_dates": 3.0, "procurement_timeline": 2.0,
+              "held_back": 1.5}
+MAX_CHART_WORKERS = 4
+_JOBS: dict[str, Callable[[], Figure]] = {}
+
+
+def _draw_charts(drawers: dict[str, Callable[[], Figure]], stems: list[str], folder: Path,
+                 workers: int | None) -> list[Path]:
+    """Draw and save the charts `stems` in order; in forked worker processes when there is
+    more than one core (the figures are independent; a forked worker shares the result's
+    tables with this process instead of copying them). A worker that dies (out of memory,
+    say) only means its charts are drawn here afterwards."""
+    global _JOBS
+    n = _chart_workers(workers, len(stems))
+    done: dict[str, list[Path]] = {}
+    if n > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        _JOBS = drawers  # read by the forked workers
+        try:
+            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+                order = sorted(stems, key=lambda stem: -_DRAW_COST.get(stem, 1.0))
+                futures = {stem: pool.submit(_draw_job, stem, folder) for stem in order}
+                for stem, future in futures.items():
+                    try:
+                        done[stem] = future.result()
+                    except BrokenProcessPool:
+                        continue
+        finally:
+            _JOBS = {}
+    for stem in stems:
+        if stem not in done:
+            done[stem] = save_figure(drawers[stem](), folder, stem)
             release_memory()
+    return [path for stem in stems for path in done[stem]]
+
+
+def _draw_job(stem: str, folder: Path) -> list[Path]:
+    """In a forked worker: draw one chart of `_JOBS` and save it."""
+    paths = save_figure(_JOBS[stem](), folder, stem)
+    release_memory()
     return paths
+
+
+def _chart_workers(workers: int | None, n_charts: int) -> int:
+    """How many processes draw the charts: `workers` if given, else one per core (at most
+    `MAX_CHART_WORKERS`); 1 where processes cannot be forked (Windows) or from a daemon
+    process (a pool's worker may not start processes)."""
+    import multiprocessing
+
+    if ("fork" not in multiprocessing.get_all_start_methods()
+            or multiprocessing.current_process().daemon):
+        return 1
+    if workers is not None:
+        return max(1, min(workers, n_charts))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_CHART_WORKERS, n_charts))
 
 
 def _read(result: RunResult, name: str, columns: list[str] | None = None,

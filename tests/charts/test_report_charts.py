@@ -441,3 +441,43 @@ def test_stage_colours_are_those_of_the_other_charts(result, span):
     colours = {tuple(round(c, 3) for c in p.get_facecolor()[:3]) for p in fig.axes[0].patches}
     assert colours == {tuple(round(c, 3) for c in to_rgb(STAGE_COLOURS[s]))
                        for s in ("sharing", "procurement", "investment")}
+
+
+# ------------------------------------------------------------- drawing side by side
+
+
+def test_charts_drawn_in_parallel_equal_those_drawn_in_turn(result, tmp_path):
+    serial = draw_run_charts(result, tmp_path / "serial", workers=1)
+    parallel = draw_run_charts(result, tmp_path / "parallel", workers=3)
+    assert [p.name for p in parallel] == [p.name for p in serial]  # RUN_CHARTS order
+    for a, b in zip(serial, parallel, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_an_error_in_a_worker_reaches_the_caller(result, tmp_path, monkeypatch):
+    import simulator.charts as charts
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("no money chart today")
+
+    monkeypatch.setattr(charts, "money_by_year", broken)
+    with pytest.raises(RuntimeError, match="no money chart today"):
+        draw_run_charts(result, tmp_path, workers=2)
+
+
+def test_charts_of_a_dead_worker_are_drawn_afterwards(result, tmp_path, monkeypatch):
+    import os
+
+    import simulator.charts as charts
+
+    parent, original = os.getpid(), charts.vehicles_supportable
+
+    def dies_in_a_worker(*args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(1)  # as if killed for lack of memory
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "vehicles_supportable", dies_in_a_worker)
+    paths = draw_run_charts(result, tmp_path, workers=2)
+    assert {p.stem for p in paths} == set(RUN_CHARTS)
+    assert all(p.stat().st_size > 1000 for p in paths)
