@@ -81,19 +81,26 @@ def batch_calls(variants: list[Variant], n: int, log_failures: bool,
 
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM stops the batch as Ctrl-C does (main thread only)."""
+    """Within the block, SIGTERM and SIGINT stop the batch as Ctrl-C does (main thread
+    only). SIGINT is set explicitly too: a process started in the background by a shell
+    inherits SIGINT as ignored, and `kill -INT` must still stop it cleanly."""
     def handler(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    previous = {}
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, handler)
     except ValueError:  # not the main thread: leave signals alone
+        for sig, old in previous.items():
+            signal.signal(sig, old)
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def run_batch(variants: list[Variant], *, replications: int | None = None,
