@@ -31,6 +31,18 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def _pss_mib(pid: int) -> float:
+    """Proportional set size: shared pages (e.g. a fork's copy-on-write pages) are split
+    between the processes sharing them, so the tree's sum is not double-counted."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _rss_mib(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -48,6 +60,7 @@ class Usage:
     peak_total_mib: float = 0.0
     peak_main_mib: float = 0.0
     peak_worker_mib: float = 0.0
+    peak_total_pss_mib: float = 0.0
     samples: int = 0
     stderr: str = field(default="", repr=False)
 
@@ -61,6 +74,7 @@ def measure(cmd: list[str], interval: float = 0.1) -> Usage:
         pids = _tree(proc.pid)
         sizes = {p: _rss_mib(p) for p in pids}
         usage.peak_total_mib = max(usage.peak_total_mib, sum(sizes.values()))
+        usage.peak_total_pss_mib = max(usage.peak_total_pss_mib, sum(_pss_mib(p) for p in pids))
         usage.peak_main_mib = max(usage.peak_main_mib, sizes.get(proc.pid, 0.0))
         workers = [v for p, v in sizes.items() if p != proc.pid]
         usage.peak_worker_mib = max([usage.peak_worker_mib, *workers])

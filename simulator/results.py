@@ -309,7 +309,8 @@ def _read_arrow(path: Path, columns: list[str] | None,
         for name, _op, value in filters:
             test = pc.equal(batch.column(name), pa.scalar(value, batch.column(name).type))
             mask = test if mask is None else pc.and_(mask, test)
-        parts.append(pa.Table.from_batches([batch]).filter(mask))
+        table = pa.Table.from_batches([batch])
+        parts.append(table if mask is None else table.filter(mask))
     table = pa.concat_tables(parts) if parts else file.schema_arrow.empty_table()
     table = table.select(columns or file.schema_arrow.names)
     table = table.combine_chunks()  # a compact copy: the batches' buffers can go back

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
+import numpy as np
 import pandas as pd
 
 from simulator.results import release_memory
@@ -201,12 +202,10 @@ def draw_run_charts(result: RunResult, folder: Path | str, *,
             _read(result, "yearly", component=ALL), currency=currency, start_date=start,
             end_date=end)
         drawers["shortfall_heatmap"] = lambda: shortfall_heatmap(
-            _read(result, "yearly", yearly_columns), names=names, start_date=start,
+            _unmet_shares(result, yearly_columns), names=names, start_date=start,
             end_date=end)
     if result.has("assembly"):
-        drawers["vehicles"] = lambda: vehicles_supportable(
-            _read(result, "assembly", ["replication", "month", "vehicles_per_year",
-                                       "binding_component"]), names=names)
+        drawers["vehicles"] = lambda: _vehicles(result, names)
     stems = [stem for stem in RUN_CHARTS if stem in drawers]
     return _draw_charts(drawers, stems, Path(folder), workers)
 
@@ -366,3 +365,65 @@ def _variant_paths(result: RunResult) -> pd.DataFrame:
         }))
         release_memory()
     return pd.concat(parts, ignore_index=True)
+
+
+def _unmet_shares(result: RunResult, yearly_columns: list[str]) -> pd.DataFrame:
+    """`unmet_share_by_year` computed a component at a time from numpy blocks, so a
+    10,000-replication result is never held whole (older results without `demand`: the
+    table as before)."""
+    from simulator.charts.heatmap import unmet_share_by_year
+
+    if "demand" not in _columns(result, "yearly"):
+        return unmet_share_by_year(_read(result, "yearly", yearly_columns))
+    rows, n = {}, 0
+    for component in dict.fromkeys(result.kpis["component"].astype(str)):
+        years, blocks = result.numeric_block("yearly", ["shortfall", "demand"], "year",
+                                             component=component)
+        demand = blocks["demand"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(demand > 0, blocks["shortfall"] / demand, np.nan)
+        medians = np.full(len(years), np.nan)
+        has = ~np.isnan(share).all(axis=1)
+        medians[has] = np.nanmedian(share[has], axis=1)
+        rows[component] = pd.Series(medians, index=[int(y) for y in years])
+        n = demand.shape[1]
+        release_memory()
+    table = pd.DataFrame(rows).T
+    table = table.reindex(columns=sorted(table.columns))
+    table.columns.name = "year"
+    table.attrs["n_replications"] = n
+    table.attrs["basis"] = "demand"
+    return table
+
+
+def _vehicles(result: RunResult, names: dict[str, str]) -> Figure:
+    """The assembly chart from lean parts: bands from a numpy block, binding counts from an
+    Arrow group-by (never a frame of every replication's months)."""
+    from simulator.charts.assembly import binding_shares, vehicles_supportable
+
+    months, blocks = result.numeric_block("assembly", ["vehicles_per_year"], "month")
+    values = blocks["vehicles_per_year"]
+    low, mid, high = np.quantile(values, [0.1, 0.5, 0.9], axis=1)
+    index = pd.to_datetime(pd.Index(months), format="%Y-%m")
+    bands = pd.DataFrame({"median": mid, "p10": low, "p90": high}, index=index)
+    bands.index.name = "month"
+    bands.attrs["n_replications"] = int(values.shape[1])
+    table = result.assembly
+    if table is None and result.table_dir is not None:
+        import pyarrow.parquet as pq
+
+        arrow = pq.read_table(result.table_dir / "assembly.parquet",
+                              columns=["month", "binding_component"])
+        grouped = arrow.group_by(["month", "binding_component"]).aggregate(
+            [("month", "count")]).to_pandas()
+        counts = grouped.pivot(index="month", columns="binding_component",
+                               values="month_count").fillna(0)
+    else:
+        assert table is not None
+        counts = pd.crosstab(table["month"].astype(str).to_numpy(),
+                             table["binding_component"].astype(str).to_numpy())
+    counts.index = pd.to_datetime(pd.Index(counts.index.astype(str)), format="%Y-%m")
+    counts = counts.sort_index()
+    release_memory()
+    return vehicles_supportable(None, bands=bands, shares=binding_shares(None, counts=counts),
+                                names=names)

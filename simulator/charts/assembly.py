@@ -55,13 +55,17 @@ def vehicle_bands(assembly: pd.DataFrame) -> pd.DataFrame:
     return bands
 
 
-def binding_shares(assembly: pd.DataFrame, *, min_share: float = MIN_SHARE) -> pd.DataFrame:
+def binding_shares(assembly: pd.DataFrame | None, *, min_share: float = MIN_SHARE,
+                   counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per month (index: first day) and binding component (columns, most often binding
     first): the share of replications in which that component binds. Components below
-    `min_share` in every month are pooled in an ``"Other components"`` column (last)."""
-    months = pd.to_datetime(assembly["month"].astype(str), format="%Y-%m")
-    binding = assembly["binding_component"].astype(str).to_numpy()
-    counts = pd.crosstab(months.to_numpy(), binding)
+    `min_share` in every month are pooled in an ``"Other components"`` column (last).
+    `counts` (month x component, as `pd.crosstab` gives) may replace the rows."""
+    if counts is None:
+        assert assembly is not None
+        months = pd.to_datetime(assembly["month"].astype(str), format="%Y-%m")
+        binding = assembly["binding_component"].astype(str).to_numpy()
+        counts = pd.crosstab(months.to_numpy(), binding)
     shares = counts.div(counts.sum(axis=1), axis=0)
     order = shares.mean().sort_values(ascending=False, kind="stable").index
     shares = shares[order]
@@ -73,7 +77,10 @@ def binding_shares(assembly: pd.DataFrame, *, min_share: float = MIN_SHARE) -> p
     return shares
 
 
-def vehicles_supportable(assembly: pd.DataFrame, *, names: Mapping[str, str] | None = None,
+def vehicles_supportable(assembly: pd.DataFrame | None, *,
+                         bands: pd.DataFrame | None = None,
+                         shares: pd.DataFrame | None = None,
+                         names: Mapping[str, str] | None = None,
                          title: str | None = None) -> Figure:
     """How many vehicles a year can the components' supply support over time, how sure is
     that, and which component limits it — in what share of simulated futures?
@@ -87,8 +94,10 @@ def vehicles_supportable(assembly: pd.DataFrame, *, names: Mapping[str, str] | N
         Plain names of the component ids.
     """
     names = dict(names or {})
-    bands = vehicle_bands(assembly)
-    shares = binding_shares(assembly)
+    if bands is None:
+        assert assembly is not None, "give the assembly table or its bands and shares"
+        bands = vehicle_bands(assembly)
+    shares = binding_shares(assembly) if shares is None else shares
     n = int(bands.attrs.get("n_replications", 0))
     x = pd.DatetimeIndex(bands.index).to_pydatetime()
     with chart_style():
