@@ -31,26 +31,25 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def _field_mib(path: str, name: str) -> float:
+    """A `Name:  N kB` line of a /proc file, in MiB (0 when the process is gone)."""
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(name):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _pss_mib(pid: int) -> float:
     """Proportional set size: shared pages (e.g. a fork's copy-on-write pages) are split
     between the processes sharing them, so the tree's sum is not double-counted."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return _field_mib(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def _rss_mib(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return _field_mib(f"/proc/{pid}/status", "VmRSS:")
 
 
 @dataclass
