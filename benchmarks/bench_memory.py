@@ -4,8 +4,9 @@ Runs `capsim run` on the frozen baseline with 2 workers at 1,000 and 10,000 repl
 and prints, for each, the peak resident memory of the main process, of the largest worker
 (simulation or chart worker) and of the whole process tree (sampled from /proc every
 0.1 s: RSS summed, which counts pages shared by forked workers once per process, and PSS,
-which splits them), the wall time and the size of the results folder on disk. Targets: every process's peak at 10,000 within 100 MiB of
-its peak at 1,000, and the whole tree under 1.5 GiB. Run from the repository root:
+which splits them), the wall time and the size of the results folder on disk. Targets:
+every process's peak at 10,000 within 100 MiB of its peak at 1,000, and the whole tree
+under 1.5 GiB. Run from the repository root:
 
     python benchmarks/bench_memory.py [--small 1000] [--large 10000]
 
