@@ -328,13 +328,32 @@ class Project(Node):
         "Share of the build (and capex) done before the run; > 0 starts at t = 0 (0-1)"))
 
 
-class Sharing(Node):
-    """`stages.sharing` — stage 1: pool existing spare capacity."""
+class Stage(Node):
+    """What every stage has: a switch and a start date."""
 
     enabled: bool = Field(True, exclude=True, strict=True, description=(
         "false: the stage does nothing (its fields are still checked for unknown names)"))
     start: Day = Field(description="Stage start (date within the run)",
                        json_schema_extra={"default_text": "`scenario.start`"})
+
+
+class FundedStage(Stage):
+    """A stage with its own money: a budget at the start, tranches and periodic reviews."""
+
+    budget: Amount = Field(0.0, description="Money available at the stage start (currency)")
+    tranches: list[Tranche] = Field(default_factory=list, description="Further money")
+    review_days: float = Field(90.0, gt=0, strict=True,
+                               description="Time between reviews (days; > 0)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_tranche_ids(cls, data: Any) -> Any:
+        return default_tranche_ids(data)
+
+
+class Sharing(Stage):
+    """`stages.sharing` — stage 1: pool existing spare capacity."""
+
     share: Fraction = Field(description="Share of each line's spare capacity offered (0-1)")
     qualification_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
         "Time until an offer is usable, per line (days)"))
@@ -342,14 +361,9 @@ class Sharing(Node):
         "Linear ramp of an offer to full rate, per line (days)"))
 
 
-class Procurement(Node):
+class Procurement(FundedStage):
     """`stages.procurement` — stage 2: order machines for lines with room to expand."""
 
-    enabled: bool = Field(True, exclude=True, strict=True, description=(
-        "false: the stage does nothing (its fields are still checked for unknown names)"))
-    start: Day = Field(description="Stage start (date within the run)",
-                       json_schema_extra={"default_text": "`scenario.start`"})
-    budget: Amount = Field(0.0, description="Money available at the stage start (currency)")
     tranches: list[Tranche] = Field(default_factory=list,
                                     description="Further money, e.g. yearly credit lines")
     review_days: float = Field(90.0, gt=0, strict=True,
@@ -370,20 +384,10 @@ class Procurement(Node):
         "earliest_delivery", description="Rule choosing an order's supplier "
         "(registered supplier_choice policy)")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _default_tranche_ids(cls, data: Any) -> Any:
-        return default_tranche_ids(data)
 
-
-class Investment(Node):
+class Investment(FundedStage):
     """`stages.investment` — stage 3: a programme of new lines and plants paid by tranches."""
 
-    enabled: bool = Field(True, exclude=True, strict=True, description=(
-        "false: the stage does nothing (its fields are still checked for unknown names)"))
-    start: Day = Field(description="Stage start (date within the run)",
-                       json_schema_extra={"default_text": "`scenario.start`"})
-    budget: Amount = Field(0.0, description="Money available at the stage start (currency)")
     tranches: list[Tranche] = Field(default_factory=list,
                                     description="Money released into the programme")
     review_days: float = Field(90.0, gt=0, strict=True,
@@ -392,11 +396,6 @@ class Investment(Node):
         "largest_gap_first", description="Order in which candidates are started "
         "(registered project_policy)")
     projects: list[Project] = Field(default_factory=list, description="Candidate projects")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_tranche_ids(cls, data: Any) -> Any:
-        return default_tranche_ids(data)
 
 
 STAGE_MODELS: dict[str, type[Node]] = {
