@@ -26,6 +26,10 @@ import pandas as pd
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from simulator.table_parts import FrameBlocks, ParquetBlocks
+
+    Blocks = FrameBlocks | ParquetBlocks
+
 TABLES = ("kpis", "series", "yearly", "events", "suppliers", "assembly")
 OPTIONAL_TABLES = ("assembly",)
 SUMMARY_FILE = "summary.json"
@@ -76,6 +80,18 @@ class RunResult:
             return True
         return self.table_dir is not None and (self.table_dir / f"{name}.parquet").is_file()
 
+    def columns(self, name: str) -> list[str]:
+        """The columns of a table, in memory or on disk (none when there is no such table)."""
+        table = getattr(self, name)
+        if table is not None:
+            return list(table.columns)
+        if not self.has(name):
+            return []
+        import pyarrow.parquet as pq
+
+        assert self.table_dir is not None  # `has` found the file there
+        return list(pq.ParquetFile(self.table_dir / f"{name}.parquet").schema_arrow.names)
+
     def read(self, name: str, columns: list[str] | None = None,
              where: Mapping[str, str] | None = None, **equal: str) -> pd.DataFrame:
         """A table, or the rows whose columns equal the given values (e.g.
@@ -94,27 +110,22 @@ class RunResult:
             df = df[df[key] == value]
         return df[columns] if columns is not None else df
 
+    def blocks(self, name: str, order_by: str, **equal: str) -> Blocks:
+        """The rows matching `equal` as numeric blocks (distinct value of `order_by` x rows
+        per value; see `simulator.blocks`), read from disk a column at a time when the
+        table is there — the lean shape for quantiles over replications."""
+        from simulator.table_parts import FrameBlocks, ParquetBlocks
+
+        if getattr(self, name) is not None or self.table_dir is None:
+            return FrameBlocks(self.read(name, where=equal), order_by)
+        return ParquetBlocks(self.table_dir / f"{name}.parquet", order_by, equal)
+
     def numeric_block(self, name: str, columns: list[str], order_by: str,
                       **equal: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """For the rows matching `equal`: the distinct values of `order_by` (sorted) and, per
-        numeric column, an array (distinct value x rows per value) — the lean shape for
-        quantiles over replications (no pandas frame for large tables)."""
-        if getattr(self, name) is not None or self.table_dir is None:
-            df = self.read(name, columns=[order_by, *columns], where=equal)
-            keys = df[order_by].astype(str).to_numpy()
-            values = {c: df[c].to_numpy(dtype=float) for c in columns}
-        else:
-            table = _read_arrow(self.table_dir / f"{name}.parquet", [order_by, *columns],
-                                [(k, "=", v) for k, v in equal.items()])
-            keys = np.asarray(table.column(order_by).to_pylist(), dtype=str)
-            values = {c: table.column(c).to_numpy().astype(float) for c in columns}
-        labels, codes = np.unique(keys, return_inverse=True)
-        counts = np.bincount(codes, minlength=len(labels))
-        if len(labels) == 0 or counts.min() != counts.max():
-            raise ValueError(f"{name}: rows per {order_by} differ; cannot form a block")
-        order = np.argsort(codes, kind="stable")
-        shape = (len(labels), int(counts[0]))
-        return labels, {c: v[order].reshape(shape) for c, v in values.items()}
+        """`blocks` with every column in `columns` read: the distinct values of `order_by`
+        (sorted as text) and, per column, its block."""
+        blocks = self.blocks(name, order_by, **equal)
+        return blocks.labels, {c: blocks.column(c) for c in columns}
 
     def variants(self) -> list[str]:
         """The batch's variant names, in order (one for a plain run)."""
@@ -289,42 +300,35 @@ def read_table(path: Path, *, columns: list[str] | None = None,
 
     if not filters:
         return frame_from_arrow(pq.read_table(path, columns=columns))
-    return frame_from_arrow(_read_arrow(path, columns, filters))
+    from simulator.table_parts import read_matching
 
-
-def _read_arrow(path: Path, columns: list[str] | None,
-                filters: list[tuple[str, str, str]]) -> pa.Table:
-    """The rows of a Parquet file whose columns equal the filter values, as Arrow."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    # batch by batch, keeping only the matching rows: memory stays that of one batch plus
-    # the answer (pyarrow's own filtered read holds the whole file first)
-    file = pq.ParquetFile(path, pre_buffer=False)
-    wanted = list(dict.fromkeys([*(columns or file.schema_arrow.names), *(f[0] for f in filters)]))
-    parts = []
-    for batch in file.iter_batches(columns=wanted, batch_size=100_000):
-        mask = None
-        for name, _op, value in filters:
-            test = pc.equal(batch.column(name), pa.scalar(value, batch.column(name).type))
-            mask = test if mask is None else pc.and_(mask, test)
-        table = pa.Table.from_batches([batch])
-        parts.append(table if mask is None else table.filter(mask))
-    table = pa.concat_tables(parts) if parts else file.schema_arrow.empty_table()
-    table = table.select(columns or file.schema_arrow.names)
-    table = table.combine_chunks()  # a compact copy: the batches' buffers can go back
-    del parts
-    release_memory()
-    return table.replace_schema_metadata(file.schema_arrow.metadata)
+    return frame_from_arrow(read_matching(path, columns, {k: v for k, _op, v in filters}))
 
 
 def release_memory() -> None:
-    """Hand memory that Arrow's allocator keeps for reuse back to the system (called
-    between the parts of a large batch, so its peak does not grow with the batch)."""
+    """Hand freed memory back to the system: what Arrow's allocator keeps for reuse, and
+    the free pages of the C heap (glibc's `malloc_trim`; numpy and pandas allocate there).
+    Called between the parts of a large batch, so its peak does not grow with the batch."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None where the C library has none (macOS, musl, Windows)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_malloc_trim = _find_malloc_trim()
 
 
 def frame_from_arrow(table: pa.Table) -> pd.DataFrame:

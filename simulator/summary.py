@@ -83,7 +83,10 @@ def _summarise_variant(result: RunResult, variant: str | None) -> dict:
     speed = _stage_speed(kpis)
 
     components: dict[str, dict[str, Any]] = {}
-    for key, frame in kpis.groupby("component", sort=False):
+    used = ["component", "close_date", "closed", "reopened",
+            *(f"{kind}_{stage}" for kind in ("capex_spent", "capacity_added")
+              for stage in ("procurement", "investment"))]
+    for key, frame in narrow(kpis, used).groupby("component", sort=False):
         component = cast(str, key)  # component ids are text
         entry = {"name": names.get(component), "unit": units.get(component)}
         entry |= _close_summary(frame, year_ends)
@@ -211,18 +214,15 @@ def _yearly_sums(result: RunResult, where: dict[str, str]) -> pd.DataFrame:
         return pd.DataFrame()
     import pyarrow.parquet as pq
 
-    file = pq.ParquetFile(result.table_dir / "yearly.parquet", pre_buffer=False)
-    columns = [*keys, *where, *[c for c in YEARLY_SUMS if c in file.schema_arrow.names]]
-    total: pd.DataFrame | None = None
-    for batch in file.iter_batches(columns=list(dict.fromkeys(columns)), batch_size=200_000):
-        frame = batch.to_pandas()
-        for key, value in where.items():
-            frame = frame[frame[key] == value]
-        sums = frame.groupby(keys, sort=False)[[c for c in YEARLY_SUMS if c in frame]].sum()
-        total = sums if total is None else total.add(sums, fill_value=0.0)
-    from simulator.results import release_memory
+    from simulator.table_parts import iter_matching
 
-    release_memory()
+    path = result.table_dir / "yearly.parquet"
+    present = pq.ParquetFile(path).schema_arrow.names
+    sums = [c for c in YEARLY_SUMS if c in present]
+    total: pd.DataFrame | None = None
+    for part in iter_matching(path, [*keys, *sums], where):  # a row group at a time
+        frame = part.to_pandas().groupby(keys, sort=False)[sums].sum()
+        total = frame if total is None else total.add(frame, fill_value=0.0)
     return total if total is not None else pd.DataFrame()
 
 
@@ -271,10 +271,10 @@ def _money(all_rows: pd.DataFrame, result: RunResult, where: dict[str, str]) -> 
     for column in ("npv", "served_value"):
         if column in all_rows:
             money[column] = _mean_ci(all_rows[column].to_numpy(float))
-    yearly = result.read("yearly", where=where, component=ALL) if result.has("yearly") else None
-    capex = [c for c in (yearly.columns if yearly is not None else [])
+    capex = [c for c in result.columns("yearly")
              if re.match(r"^(capex_(committed|spent)|released)_\w+$", c)]
-    if yearly is not None and capex:
+    if capex:
+        yearly = result.read("yearly", ["year", *capex], where=where, component=ALL)
         by_year = yearly.groupby("year")[capex].mean()
         money["by_year"] = [{"year": y, **row.to_dict()} for y, row in by_year.iterrows()]
     return money
@@ -384,13 +384,18 @@ def month_bands(result: RunResult, component: str = ALL, variant: str | None = N
     """`stage_medians_by_month` computed from the result without building a frame of the
     series (a numpy block per column), so a 10,000-replication batch stays lean."""
     where = {"component": component} | ({"variant": variant} if variant else {})
-    months, blocks = result.numeric_block("series", ["gap", *STACK], "month", **where)
-    medians = pd.DataFrame({c: np.median(blocks[c], axis=1) for c in ("gap", *STACK)},
-                           index=pd.to_datetime(pd.Index(months), format="%Y-%m"))
+    blocks = result.blocks("series", "month", **where)
+    medians = pd.DataFrame(index=pd.to_datetime(pd.Index(blocks.labels), format="%Y-%m"))
     medians.index.name = "month"
-    low, high = np.quantile(blocks["shortfall"], [0.1, 0.9], axis=1)
-    medians["shortfall_p10"], medians["shortfall_p90"] = low, high
-    medians.attrs["n_replications"] = int(blocks["gap"].shape[1])
+    for column in ("gap", *STACK):  # one column's block in memory at a time
+        block = blocks.column(column)
+        medians[column] = np.median(block, axis=1)
+        if column == "shortfall":
+            medians["shortfall_p10"], medians["shortfall_p90"] = np.quantile(
+                block, [0.1, 0.9], axis=1)
+        del block
+    medians = medians[["gap", *STACK, "shortfall_p10", "shortfall_p90"]]
+    medians.attrs["n_replications"] = blocks.shape[1]
     return medians
 
 
@@ -433,7 +438,8 @@ def close_date_overview(kpis: pd.DataFrame) -> pd.DataFrame:
     """Per component (``all`` first, then by median close date, undefined medians last by
     share closed): n, share_closed, median_close_date (NaT when not defined)."""
     rows = []
-    for component, frame in kpis.groupby("component", sort=False):
+    for component, frame in narrow(kpis, ["component", "close_date", "closed"]).groupby(
+            "component", sort=False):
         days = close_days(frame)
         median = censored_quantile(days, 0.5)
         rows.append(
@@ -459,7 +465,8 @@ def close_date_overview(kpis: pd.DataFrame) -> pd.DataFrame:
 def close_date_ecdf(kpis: pd.DataFrame) -> pd.DataFrame:
     """One row per closed replication: component, close_date (Timestamp), share_closed —
     the share of *all* replications of that component closed on or before that date."""
-    frame = kpis.assign(close_date=pd.to_datetime(kpis["close_date"]))
+    frame = narrow(kpis, ["component", "replication", "closed", "close_date"])
+    frame = frame.assign(close_date=pd.to_datetime(frame["close_date"]))
     n = frame.groupby("component", sort=False)["replication"].transform("size")
     closed = frame["closed"].fillna(False).astype(bool) & frame["close_date"].notna()
     frame = frame.assign(n=n)[closed].sort_values(["component", "close_date"], kind="stable")
@@ -474,6 +481,12 @@ def close_date_ecdf(kpis: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+def narrow(kpis: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`kpis` with only `columns` (those it has): group-bys and filters then copy only what
+    they use, not every KPI column of every replication."""
+    return kpis[[c for c in dict.fromkeys(columns) if c in kpis]]
 
 
 def _group_mean_ci(kpis: pd.DataFrame, columns: list[str]) -> dict[tuple[str, str], dict]:

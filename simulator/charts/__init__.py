@@ -10,6 +10,7 @@ selected here unless pyplot was already imported (an interactive session keeps i
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -68,6 +69,7 @@ __all__ = [
 ]
 
 PNG_DPI = 150
+_MONEY = re.compile(r"^(released|capex_(committed|spent))_\w+$")  # yearly money columns
 RUN_CHARTS = ("shortfall_overall", "shortfall_by_component", "close_dates", "stage_speed",
               "procurement_timeline", "money", "cost_per_unit", "shortfall_heatmap",
               "held_back", "vehicles")
@@ -198,9 +200,11 @@ def draw_run_charts(result: RunResult, folder: Path | str, *,
         drawers["stage_speed"] = lambda: stage_speed_chart(
             yearly_gap_shares(_read(result, "yearly", yearly_columns, component=ALL)),
             stage_speed_dates(result.kpis, start), end_date=end)
+        money_columns = ["replication", "year", "component",
+                         *(c for c in _columns(result, "yearly") if _MONEY.match(c))]
         drawers["money"] = lambda: money_by_year(
-            _read(result, "yearly", component=ALL), currency=currency, start_date=start,
-            end_date=end)
+            _read(result, "yearly", money_columns, component=ALL), currency=currency,
+            start_date=start, end_date=end)
         drawers["shortfall_heatmap"] = lambda: shortfall_heatmap(
             _unmet_shares(result, yearly_columns), names=names, start_date=start,
             end_date=end)
@@ -290,13 +294,7 @@ def _read(result: RunResult, name: str, columns: list[str] | None = None,
 
 
 def _columns(result: RunResult, name: str) -> list[str]:
-    table = getattr(result, name)
-    if table is not None:
-        return list(table.columns)
-    import pyarrow.parquet as pq
-
-    assert result.table_dir is not None  # `has` found the file there
-    return list(pq.ParquetFile(result.table_dir / f"{name}.parquet").schema_arrow.names)
+    return result.columns(name)
 
 
 def _procurement_ramp_days(result: RunResult) -> float | None:
@@ -401,8 +399,8 @@ def _vehicles(result: RunResult, names: dict[str, str]) -> Figure:
     Arrow group-by (never a frame of every replication's months)."""
     from simulator.charts.assembly import binding_shares, vehicles_supportable
 
-    months, blocks = result.numeric_block("assembly", ["vehicles_per_year"], "month")
-    values = blocks["vehicles_per_year"]
+    blocks = result.blocks("assembly", "month")
+    months, values = blocks.labels, blocks.column("vehicles_per_year")
     low, mid, high = np.quantile(values, [0.1, 0.5, 0.9], axis=1)
     index = pd.to_datetime(pd.Index(months), format="%Y-%m")
     bands = pd.DataFrame({"median": mid, "p10": low, "p90": high}, index=index)
@@ -410,12 +408,12 @@ def _vehicles(result: RunResult, names: dict[str, str]) -> Figure:
     bands.attrs["n_replications"] = int(values.shape[1])
     table = result.assembly
     if table is None and result.table_dir is not None:
-        import pyarrow.parquet as pq
+        from simulator.table_parts import iter_matching
 
-        arrow = pq.read_table(result.table_dir / "assembly.parquet",
-                              columns=["month", "binding_component"])
-        grouped = arrow.group_by(["month", "binding_component"]).aggregate(
-            [("month", "count")]).to_pandas()
+        keys = ["month", "binding_component"]
+        parts = [part.group_by(keys).aggregate([("month", "count")]).to_pandas()
+                 for part in iter_matching(result.table_dir / "assembly.parquet", keys, {})]
+        grouped = pd.concat(parts).groupby(keys)["month_count"].sum().reset_index()
         counts = grouped.pivot(index="month", columns="binding_component",
                                values="month_count").fillna(0)
     else:

@@ -30,7 +30,7 @@ from simulator.charts.style import (
     plain_number_axis,
     stage_fill,
 )
-from simulator.summary import ALL
+from simulator.summary import ALL, narrow
 
 PAYING_STAGES = ("procurement", "investment")
 MONEY_KINDS = ("released", "capex_committed", "capex_spent")
@@ -79,7 +79,10 @@ def cost_per_unit_added(kpis: pd.DataFrame) -> pd.DataFrame:
     """Per component (not ``all``) and paying stage: capex spent and capacity added by the
     end, summed over replications, and their ratio ``cost_per_unit`` (currency per unit/year
     of capacity; NaN where no capacity was added)."""
-    rows = kpis[kpis["component"] != ALL]
+    used = [f"{kind}_{stage}" for stage in PAYING_STAGES
+            for kind in ("capex_spent", "capacity_added")]
+    rows = narrow(kpis, ["component", *used])
+    rows = rows[rows["component"] != ALL]
     out = []
     for component, frame in rows.groupby("component", sort=False):
         for stage in PAYING_STAGES:

@@ -32,6 +32,7 @@ from simulator.results import (
     frame_from_arrow,
     release_memory,
 )
+from simulator.table_parts import read_matching
 from simulator.tables import Columns
 
 if TYPE_CHECKING:
@@ -115,22 +116,23 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
     tmp.mkdir()
     try:
         keys = sorted(store.keys(), key=lambda k: cast(tuple[int, int], k))
-        kpis: list[pa.Table] = []
         writers = {name: _TableWriter(tmp / f"{name}.parquet") for name in TABLES}
         try:
             for key in keys:
                 for name, table in store.load(key).items():
-                    if name == "kpis":
-                        kpis.append(table)
                     writers[name].add(table)
+                release_memory()
         finally:
             for writer in writers.values():
                 writer.close()
-        # only the KPI rows are held; the other tables are read a part at a time when a
+        # only the KPI rows are held, read back from their file once every chunk has gone
+        # (holding them while the chunks pass through scatters them over the heap, which
+        # then cannot be handed back); the other tables are read a part at a time when a
         # summary or chart needs them (`RunResult.read`), so memory stays flat in n
+        kpis = frame_from_arrow(read_matching(tmp / "kpis.parquet", None, {}))
         release_memory()
         result = RunResult(
-            kpis=frame_from_arrow(_concat(kpis)), series=None, yearly=None, events=None,
+            kpis=kpis, series=None, yearly=None, events=None,
             suppliers=None, assembly=None, meta=batch_meta(variants, n),
             scenario_dict=(base or variants[0].scenario).resolved_dict(), table_dir=tmp,
         )
