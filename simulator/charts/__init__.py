@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib
 import numpy as np
@@ -224,42 +224,61 @@ _JOBS: dict[str, Callable[[], Figure]] = {}
 
 def _draw_charts(drawers: dict[str, Callable[[], Figure]], stems: list[str], folder: Path,
                  workers: int | None) -> list[Path]:
-    """Draw and save the charts `stems` in order; in forked worker processes when there is
-    more than one core (the figures are independent; a forked worker shares the result's
-    tables with this process instead of copying them). A worker that dies (out of memory,
-    say) only means its charts are drawn here afterwards."""
-    global _JOBS
+    """Draw and save the charts `stems`; return their paths in order. With more than one
+    core each chart is drawn in a process of its own, forked from this one (the figures
+    are independent; the child shares the result's tables with this process instead of
+    copying them, and exits when its chart is saved, so what one chart allocates is never
+    carried into the next). A chart whose process fails (an error, out of memory) is drawn
+    here afterwards, where an error is raised as usual."""
     n = _chart_workers(workers, len(stems))
-    done: dict[str, list[Path]] = {}
-    if n > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        _JOBS = drawers  # read by the forked workers
-        try:
-            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
-                order = sorted(stems, key=lambda stem: -_DRAW_COST.get(stem, 1.0))
-                futures = {stem: pool.submit(_draw_job, stem, folder) for stem in order}
-                for stem, future in futures.items():
-                    try:
-                        done[stem] = future.result()
-                    except BrokenProcessPool:
-                        continue
-        finally:
-            _JOBS = {}
+    drawn = _draw_in_forks(drawers, stems, folder, n) if n > 1 else set()
     for stem in stems:
-        if stem not in done:
-            done[stem] = save_figure(drawers[stem](), folder, stem)
+        if stem not in drawn:
+            save_figure(drawers[stem](), folder, stem)
             release_memory()
-    return [path for stem in stems for path in done[stem]]
+    return [folder / f"{stem}.{kind}" for stem in stems for kind in ("png", "svg")]
 
 
-def _draw_job(stem: str, folder: Path) -> list[Path]:
-    """In a forked worker: draw one chart of `_JOBS` and save it."""
-    paths = save_figure(_JOBS[stem](), folder, stem)
-    release_memory()
-    return paths
+def _draw_in_forks(drawers: dict[str, Callable[[], Figure]], stems: list[str], folder: Path,
+                   n: int) -> set[str]:
+    """Draw the charts in forked processes, at most `n` at a time, the slowest first;
+    return the stems drawn and saved."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    global _JOBS
+    context = multiprocessing.get_context("fork")
+    todo = sorted(stems, key=lambda stem: -_DRAW_COST.get(stem, 1.0))
+    running: dict[int, tuple[str, Any]] = {}  # sentinel: (stem, process)
+    drawn: set[str] = set()
+    _JOBS = drawers  # read by the forked processes
+    try:
+        while todo or running:
+            while todo and len(running) < n:
+                stem = todo.pop(0)
+                process = context.Process(target=_draw_job, args=(stem, folder), daemon=True)
+                process.start()
+                running[process.sentinel] = (stem, process)
+            for sentinel in wait(list(running)):
+                stem, process = running.pop(cast(int, sentinel))
+                process.join()
+                if process.exitcode == 0:
+                    drawn.add(stem)
+    finally:
+        _JOBS = {}
+        for _stem, child in running.values():  # interrupted: stop the others
+            child.terminate()
+            child.join()
+    return drawn
+
+
+def _draw_job(stem: str, folder: Path) -> None:
+    """In a forked process: draw one chart of `_JOBS` and save it; any failure only sets
+    the exit code (the parent draws the chart again and reports the error itself)."""
+    try:
+        save_figure(_JOBS[stem](), folder, stem)
+    except BaseException:
+        os._exit(1)
 
 
 def _chart_workers(workers: int | None, n_charts: int) -> int:

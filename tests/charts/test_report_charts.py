@@ -481,3 +481,25 @@ def test_charts_of_a_dead_worker_are_drawn_afterwards(result, tmp_path, monkeypa
     paths = draw_run_charts(result, tmp_path, workers=2)
     assert {p.stem for p in paths} == set(RUN_CHARTS)
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_each_chart_is_drawn_in_a_fresh_process(result, tmp_path, monkeypatch):
+    # what one chart allocates is never carried into the next (memory flat in n)
+    import os
+
+    import simulator.charts as charts
+
+    original = charts.save_figure
+    pids = tmp_path / "pids"
+    pids.mkdir()
+
+    def noting_the_process(fig, folder, stem):
+        (pids / stem).write_text(str(os.getpid()))
+        return original(fig, folder, stem)
+
+    monkeypatch.setattr(charts, "save_figure", noting_the_process)
+    draw_run_charts(result, tmp_path / "charts", workers=2)
+    drawn_by = {p.name: int(p.read_text()) for p in pids.iterdir()}
+    assert set(drawn_by) == set(RUN_CHARTS)
+    assert len(set(drawn_by.values())) == len(RUN_CHARTS)
+    assert os.getpid() not in drawn_by.values()
