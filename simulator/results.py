@@ -138,7 +138,9 @@ class RunResult:
         """The JSON-serialisable summary (`simulator.summary.summarise`), computed once."""
         from simulator.summary import summarise
 
-        return summarise(self)
+        summary = summarise(self)
+        release_memory()  # what the summary read from disk on the way
+        return summary
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name (``assembly`` left out when None)."""

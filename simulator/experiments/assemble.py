@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from simulator.experiments.chunks import run_chunk
 from simulator.experiments.store import ChunkStore
+from simulator.forked import run_forked
 from simulator.results import (
     TABLES,
     FolderHook,
@@ -115,20 +116,11 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     tmp.mkdir()
     try:
-        keys = sorted(store.keys(), key=lambda k: cast(tuple[int, int], k))
-        writers = {name: _TableWriter(tmp / f"{name}.parquet") for name in TABLES}
-        try:
-            for key in keys:
-                for name, table in store.load(key).items():
-                    writers[name].add(table)
-                release_memory()
-        finally:
-            for writer in writers.values():
-                writer.close()
-        # only the KPI rows are held, read back from their file once every chunk has gone
-        # (holding them while the chunks pass through scatters them over the heap, which
-        # then cannot be handed back); the other tables are read a part at a time when a
-        # summary or chart needs them (`RunResult.read`), so memory stays flat in n
+        # the chunks are merged in a child process: what the merge allocates goes with it
+        run_forked(write_tables, store, tmp)
+        # only the KPI rows are held, read back from their file; the other tables are read
+        # a part at a time when a summary or chart needs them (`RunResult.read`), so
+        # memory stays flat in n
         kpis = frame_from_arrow(read_matching(tmp / "kpis.parquet", None, {}))
         release_memory()
         result = RunResult(
@@ -144,6 +136,21 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
         raise
     store.remove()
     return result
+
+
+def write_tables(store: ChunkStore, folder: Path) -> None:
+    """Every saved chunk's tables into `<folder>/<table>.parquet`, in (variant, chunk)
+    order, one chunk in memory at a time."""
+    keys = sorted(store.keys(), key=lambda k: cast(tuple[int, int], k))
+    writers = {name: _TableWriter(folder / f"{name}.parquet") for name in TABLES}
+    try:
+        for key in keys:
+            for name, table in store.load(key).items():
+                writers[name].add(table)
+            release_memory()
+    finally:
+        for writer in writers.values():
+            writer.close()
 
 
 class _TableWriter:
