@@ -285,10 +285,9 @@ def _chart_workers(workers: int | None, n_charts: int) -> int:
     """How many processes draw the charts: `workers` if given, else one per core (at most
     `MAX_CHART_WORKERS`); 1 where processes cannot be forked (Windows) or from a daemon
     process (a pool's worker may not start processes)."""
-    import multiprocessing
+    from simulator.forked import can_fork
 
-    if ("fork" not in multiprocessing.get_all_start_methods()
-            or multiprocessing.current_process().daemon):
+    if not can_fork():
         return 1
     if workers is not None:
         return max(1, min(workers, n_charts))

@@ -1,9 +1,11 @@
 """Completed chunks on disk, so a batch can stop and resume and memory stays flat.
 
-Each finished chunk's columns are written as one pickle file under `<out>.partial/chunks/`
-(our own data, read back only by this module; several times faster than a Parquet file per
-table), first under a temporary name and renamed when complete, so a chunk file either
-holds a whole chunk or does not exist. `manifest.json` records a
+Each finished chunk's tables are written as one file under `<out>.partial/chunks/`: each
+table an Arrow IPC stream compressed with zstd (a quarter of the size of the plain tables,
+about 2.5 MiB per 50 replications of the default scenario), the streams pickled together
+(our own data, read back only by this module; several times faster than a Parquet file
+per table). A chunk is written under a temporary name and renamed when complete, so a
+chunk file either holds a whole chunk or does not exist. `manifest.json` records a
 fingerprint of the batch (variants, scenarios, replications, chunking): `--resume` only
 continues a batch with the same fingerprint.
 """
@@ -67,14 +69,20 @@ class ChunkStore:
         """Write one finished chunk, atomically."""
         final = self.chunks / f"{chunk_name(key)}{SUFFIX}"
         tmp = self.chunks / f".{final.name}.tmp-{os.getpid()}"
+        streams = {name: _compressed(table) for name, table in tables.items()}
         with open(tmp, "wb") as file:
-            pickle.dump(tables, file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(streams, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, final)
 
     def load(self, key: Hashable) -> dict[str, pa.Table]:
         """One saved chunk's tables, by name."""
+        import pyarrow as pa
+
         with open(self.chunks / f"{chunk_name(key)}{SUFFIX}", "rb") as file:
-            return cast(dict[str, "pa.Table"], pickle.load(file))
+            streams = pickle.load(file)
+        # a chunk kept by an earlier version holds the tables themselves
+        return {name: value if isinstance(value, pa.Table) else pa.ipc.open_stream(value).read_all()
+                for name, value in streams.items()}
 
     def keys(self) -> Iterator[Hashable]:
         for entry in sorted(self.chunks.iterdir()):
@@ -84,3 +92,14 @@ class ChunkStore:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _compressed(table: pa.Table) -> pa.Buffer:
+    """The table as an Arrow IPC stream, its buffers compressed with zstd."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    options = pa.ipc.IpcWriteOptions(compression="zstd")
+    with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
