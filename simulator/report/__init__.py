@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from simulator.report.assumptions import assumption_tables, reproduction_table
 from simulator.report.findings import (
     key_findings,
-    month,
     study_kind,
     supplier_means,
     supplier_names,
@@ -42,6 +41,7 @@ from simulator.report.tables import (
     write_csvs,
     write_workbook,
 )
+from simulator.report.words import month
 
 if TYPE_CHECKING:
     from simulator.results import RunResult

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.report.findings import STAGE_NAMES, money, month, share
 from simulator.report.tables import ReportTable
+from simulator.report.words import STAGE_NAMES, money, month, share
 
 NOT_GIVEN = "not given"
 CONFIDENCE_WORDS = {"H": "H (high)", "M": "M (medium)", "L": "L (low)"}

@@ -7,7 +7,8 @@ A rule names a stage only where the numbers show it serving part of the gap (or 
 says plainly that the stage serves none), and a date only where the summary defines it (a
 median close date only where more than half the futures closed). The rules are grouped by
 the five questions the report answers first; `key_findings` runs them on a `RunResult`.
-The helpers at the end (months, money, shares) are the words the whole report uses.
+Batches' rules are in `simulator.report.batch_findings`; the words (months, money,
+shares) in `simulator.report.words`.
 """
 
 from __future__ import annotations
@@ -16,39 +17,36 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from simulator.report.words import (
+    ALL,
+    FEW_REPLICATIONS,
+    STAGE_NAMES,
+    STAGE_SHORT,
+    STAGES,
+    Finding,
+    as_date,
+    cap,
+    ci_words,
+    in_question_order,
+    join_and,
+    lower_first,
+    money,
+    month,
+    number,
+    se_words,
+    sentence,
+    share,
+)
 
 if TYPE_CHECKING:
     from simulator.results import RunResult
 
-ALL = "all"
-STAGES = ("sharing", "procurement", "investment")
-STAGE_NAMES = {
-    "sharing": "stage 1 (sharing spare capacity)",
-    "procurement": "stage 2 (new machines)",
-    "investment": "stage 3 (new plants)",
-}
-STAGE_SHORT = {"sharing": "stage 1", "procurement": "stage 2", "investment": "stage 3"}
-QUESTIONS = {
-    "when": "When is the shortfall closed?",
-    "stages": "Which stage does most, and when?",
-    "cost": "What does it cost?",
-    "certainty": "How certain is this?",
-    "held_back": "What holds it back?",
-}
 MIN_SHARE = 0.01  # a stage must serve at least 1% of a year's gap to be named for it
-FEW_REPLICATIONS = 100  # as simulator.summary: fewer replications give rough probabilities
 OVERALL = "the overall shortfall (all components, weighted by value)"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One sentence answering one of the `QUESTIONS` (its key in `question`)."""
-
-    question: str
-    text: str
 
 
 @dataclass
@@ -74,11 +72,11 @@ class RunNumbers:
 
     @property
     def start(self) -> dt.date | None:
-        return _date((self.summary.get("horizon") or {}).get("start"))
+        return as_date((self.summary.get("horizon") or {}).get("start"))
 
     @property
     def end(self) -> dt.date | None:
-        return _date((self.summary.get("horizon") or {}).get("end"))
+        return as_date((self.summary.get("horizon") or {}).get("end"))
 
 
 Rule = Callable[[RunNumbers], "str | None"]
@@ -96,14 +94,14 @@ def overall_close(x: RunNumbers) -> str | None:
     k, end = round(share * n), _end_words(x)
     median, p90 = entry.get("median_close_date"), entry.get("close_date_p90")
     if median and share > 0.5:
-        if _date(p90) is not None and share > 0.9:
+        if as_date(p90) is not None and share > 0.9:
             return (f"In 9 of 10 simulated futures {OVERALL} is closed by {month(p90)}; "
                     f"in half of them by {month(median)}.")
         return (f"In half of the simulated futures {OVERALL} is closed by {month(median)}; "
                 f"in {k} of {n} it is closed by {end}, in {n - k} it is not.")
     if k == 0:
-        return f"{_cap(OVERALL)} is not closed by {end} in any of the {n} simulated futures."
-    return (f"{_cap(OVERALL)} is not closed by {end} in {n - k} of {n} simulated futures, "
+        return f"{cap(OVERALL)} is not closed by {end} in any of the {n} simulated futures."
+    return (f"{cap(OVERALL)} is not closed by {end} in {n - k} of {n} simulated futures, "
             "so no median close date can be given.")
 
 
@@ -117,7 +115,7 @@ def overall_by_year(x: RunNumbers) -> str | None:
     rows = rows[first:]
     if len(rows) > 4:
         rows = [*rows[:3], rows[-1]]
-    parts = [f"{r['year']}: {share(r['probability'])}{_se_words(r.get('se'))}" for r in rows]
+    parts = [f"{r['year']}: {share(r['probability'])}{se_words(r.get('se'))}" for r in rows]
     return f"Chance the overall shortfall is closed by the end of {'; '.join(parts)}."
 
 
@@ -127,7 +125,7 @@ def components_never_closed(x: RunNumbers) -> str | None:
              if e.get("n_replications") and e.get("share_closed_by_end") == 0]
     if not never:
         return None
-    return f"Never closed by {_end_words(x)} in any simulated future: {_and(never)}."
+    return f"Never closed by {_end_words(x)} in any simulated future: {join_and(never)}."
 
 
 def components_rarely_closed(x: RunNumbers) -> str | None:
@@ -137,13 +135,13 @@ def components_rarely_closed(x: RunNumbers) -> str | None:
     if not rare:
         return None
     return (f"Closed by {_end_words(x)} in only half of the futures or fewer: "
-            f"{_and(rare)}.")
+            f"{join_and(rare)}.")
 
 
 def close_order(x: RunNumbers) -> str | None:
     """The earliest and the latest components to close (medians, where defined)."""
     dated = sorted(((d, _name(c, e)) for c, e in x.components.items()
-                    if (d := _date(e.get("median_close_date"))) is not None
+                    if (d := as_date(e.get("median_close_date"))) is not None
                     and (e.get("share_closed_by_end") or 0) > 0.5))
     if not dated:
         return None
@@ -175,9 +173,9 @@ def stage_leaders(x: RunNumbers) -> str | None:
     for i, (stage, a, b) in enumerate(named):
         when = _years_words(a, b, last_year, whole=len(runs) == 1)
         name = STAGE_NAMES[stage] if i == 0 else _stage_again(stage, named[:i])
-        parts.append(f"{name} {when}" if i else f"{_cap(name)} serves the largest share of "
+        parts.append(f"{name} {when}" if i else f"{cap(name)} serves the largest share of "
                      f"the gap {when}")
-    return _and(parts) + "."
+    return join_and(parts) + "."
 
 
 def stage_shares_last_year(x: RunNumbers) -> str | None:
@@ -204,11 +202,11 @@ def idle_stages(x: RunNumbers) -> str | None:
     parts = []
     if idle:
         verb = "serves" if len(idle) == 1 else "serve"
-        parts.append(f"{_cap(_and([STAGE_NAMES[s] for s in idle]))} {verb} none of the gap "
+        parts.append(f"{cap(join_and([STAGE_NAMES[s] for s in idle]))} {verb} none of the gap "
                      "in any year")
     if off:
-        parts.append(f"this scenario runs without {_and([STAGE_NAMES[s] for s in off])}")
-    return _cap("; ".join(parts)) + "." if parts else None
+        parts.append(f"this scenario runs without {join_and([STAGE_NAMES[s] for s in off])}")
+    return cap("; ".join(parts)) + "." if parts else None
 
 
 def stage_speed(x: RunNumbers) -> str | None:
@@ -258,7 +256,7 @@ def net_value(x: RunNumbers) -> str | None:
     if npv.get("mean") is None:
         return None
     rate = (x.summary.get("money") or {}).get("discount_rate") or 0.0
-    ci = _ci_words(npv, lambda v: money(v, x.currency))
+    ci = ci_words(npv, lambda v: money(v, x.currency))
     return (f"Value of the shortfall avoided minus capex spent (net present value at "
             f"{100 * rate:g}% a year): {money(npv['mean'], x.currency)}{ci}; capacity "
             "still useful after the end is not credited.")
@@ -310,7 +308,7 @@ def precision(x: RunNumbers) -> str | None:
 def close_date_spread(x: RunNumbers) -> str | None:
     """The 10–90% range of the overall close date."""
     p10, p90 = x.overall.get("close_date_p10"), x.overall.get("close_date_p90")
-    low, high = _date(p10), _date(p90)
+    low, high = as_date(p10), as_date(p90)
     if low is None:
         return None
     if high is None:
@@ -326,7 +324,7 @@ def shortfall_value(x: RunNumbers) -> str | None:
     entry = x.overall.get("cumulative_shortfall_value") or {}
     if entry.get("mean") is None:
         return None
-    ci = _ci_words(entry, lambda v: money(v, x.currency))
+    ci = ci_words(entry, lambda v: money(v, x.currency))
     return (f"The shortfall left over the whole run is worth {money(entry['mean'], x.currency)} "
             f"on average{ci}.")
 
@@ -346,7 +344,7 @@ def budget_constraint(x: RunNumbers) -> tuple[float, str] | None:
     parts = [f"that of {STAGE_NAMES[s]} on {number(v)} days" + (
         f" ({share(v / days)} of the run)" if days else "") for v, s in found]
     parts[0] = parts[0].removeprefix("that of ").replace(" on ", " is empty on ", 1)
-    return found[0][0] / (days or 1), f"On average the budget of {_and(parts)}."
+    return found[0][0] / (days or 1), f"On average the budget of {join_and(parts)}."
 
 
 def paused_builds(x: RunNumbers) -> tuple[float, str] | None:
@@ -395,7 +393,7 @@ def unspent_money(x: RunNumbers) -> tuple[float, str] | None:
     if not found:
         return None
     parts = [f"{money(v, x.currency)} for {STAGE_SHORT[s]}" for v, s in found]
-    return 0.0, f"Left unspent at the end (mean): {_and(parts)}."
+    return 0.0, f"Left unspent at the end (mean): {join_and(parts)}."
 
 
 HELD_BACK_RULES: tuple[Callable[[RunNumbers], tuple[float, str] | None], ...] = (
@@ -432,206 +430,12 @@ def run_findings(x: RunNumbers) -> list[Finding]:
     """Every run rule's sentence, in question order, then the summary's warnings."""
     out = [Finding(q, text) for q, rule in RUN_RULES if (text := rule(x))]
     out += [Finding("held_back", text) for text in held_back(x)]
-    out += [Finding("certainty", _sentence(w)) for w in x.summary.get("warnings") or []
+    out += [Finding("certainty", sentence(w)) for w in x.summary.get("warnings") or []
             if not w.startswith("only ")]  # `precision` says that one in its own words
     if not any(f.question == "held_back" for f in out) and x.summary.get("held_back"):
         out.append(Finding("held_back", "No budget, supplier or blocking constraint "
                                         "binds noticeably."))
-    return _in_question_order(out)
-
-
-# ======================================================================== batches
-
-
-@dataclass
-class BatchNumbers:
-    """What the batch rules read: the batch summary, its analysis tables and its kind."""
-
-    summary: dict  # with "variants": {name: run summary}
-    kind: str  # "stages", "compare", "sweep" or "batch"
-    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
-    variants: list[str] = field(default_factory=list)
-
-    def variant(self, name: str) -> dict:
-        return (self.summary.get("variants") or {}).get(name, {})
-
-    @property
-    def currency(self) -> str:
-        for summary in (self.summary.get("variants") or {}).values():
-            if (summary.get("money") or {}).get("currency"):
-                return summary["money"]["currency"]
-        return (self.summary.get("meta") or {}).get("currency") or ""
-
-
-def variant_label(name: str, kind: str) -> str:
-    """A stage set as words ("stages 1 and 2"), any other variant name as it is."""
-    if kind != "stages":
-        return name
-    if name == "none":
-        return "no stage"
-    stages = [s for s in STAGES if s in name.split("+")]
-    if len(stages) == 3:
-        return "all three stages"
-    numbers = [STAGE_SHORT[s].removeprefix("stage ") for s in stages]
-    if len(numbers) == 1:
-        return f"stage {numbers[0]} only"
-    return f"stages {_and(numbers)}"
-
-
-def variant_outcomes(b: BatchNumbers) -> str | None:
-    """Per variant: how many futures close the overall shortfall, and the median date."""
-    names = b.variants
-    if b.kind == "stages" and len(names) > 4:  # Shapley: the announced sequence only
-        names = [v for v in names if v in ("none", "sharing", "sharing+procurement",
-                                           "sharing+procurement+investment")]
-    parts = []
-    for name in names[:6]:
-        entry = b.variant(name).get("components", {}).get(ALL) or {}
-        n, s = entry.get("n_replications") or 0, entry.get("share_closed_by_end")
-        if not n or s is None:
-            continue
-        text = f"with {variant_label(name, b.kind)} in {round(s * n)} of {n} futures"
-        median = entry.get("median_close_date")
-        if median and s > 0.5:
-            text += f" (median {month(median)})"
-        parts.append(text)
-    if not parts:
-        return None
-    end = _date((b.variant(names[0]).get("horizon") or {}).get("end"))
-    by = f"the end of the run ({month(end)})" if end else "the end of the run"
-    return f"{_cap(OVERALL)} is closed by {by} {'; '.join(parts)}."
-
-
-def stage_gain(b: BatchNumbers, stage: str, component: str = ALL) -> str | None:
-    """Months by which adding `stage` brings the close date forward, censoring said
-    plainly, and the shortfall value it removes."""
-    gains = b.extra.get("stage_gains")
-    if gains is None or gains.empty:
-        return None
-    rows = gains[(gains["stage"] == stage) & (gains["component"] == component)]
-    close = rows[rows["metric"] == "close_day"]
-    value = rows[rows["metric"] == "cumulative_shortfall_value"]
-    if close.empty and value.empty:
-        return None
-    name = _cap(f"adding {STAGE_NAMES[stage]}")
-    removed = _gain_value(value.iloc[0], b.currency) if not value.empty else None
-    row = close.iloc[0] if not close.empty else None
-    if row is not None and str(row.get("bound_kind")) == "no_information" \
-            and not int(row.get("n_used") or 0):
-        lead = f"{name} {removed}; no" if removed else f"For {STAGE_NAMES[stage]} no"
-        return (f"{lead} months gained can be measured: with and without it the overall "
-                "shortfall is not closed by the end in any paired future.")
-    months = _gain_months(row) if row is not None else None
-    if months and removed:
-        return f"{name} {months}; it {removed}."
-    return f"{name} {months or removed}." if months or removed else None
-
-
-def shapley_shares(b: BatchNumbers, component: str = ALL) -> str | None:
-    """Each stage's Shapley share of the shortfall value all three stages remove."""
-    table = b.extra.get("shapley")
-    if table is None or table.empty:
-        return None
-    rows = table[(table["component"] == component)
-                 & (table["metric"] == "cumulative_shortfall_value")]
-    rows = rows.sort_values("shapley", ascending=False)
-    parts = []
-    for _, r in rows.iterrows():
-        stage = str(r["stage"])
-        if stage not in STAGE_SHORT or not _finite(r["share_of_total"]):
-            continue
-        low, high = money(_num(r, "ci_low"), b.currency), money(_num(r, "ci_high"), b.currency)
-        parts.append(f"{STAGE_SHORT[stage]} {share(_num(r, 'share_of_total'))} "
-                     f"({money(_num(r, 'shapley'), b.currency)}, 95% CI {low} to {high})")
-    if not parts:
-        return None
-    return ("Of the shortfall value the three stages remove together, each stage's fair "
-            f"share (Shapley value): {'; '.join(parts)}.")
-
-
-def compare_difference(b: BatchNumbers, variant: str, component: str = ALL) -> str | None:
-    """One variant against the reference: the close date and shortfall value, paired."""
-    diffs = b.extra.get("differences")
-    if diffs is None or diffs.empty:
-        return None
-    rows = diffs[(diffs["variant"] == variant) & (diffs["component"] == component)]
-    if rows.empty:
-        return None
-    reference = str(rows["reference"].iloc[0])
-    close = rows[rows["metric"] == "close_day"]
-    value = rows[rows["metric"] == "cumulative_shortfall_value"]
-    found = [_difference_months(close.iloc[0]) if not close.empty else None,
-             _difference_value(value.iloc[0], b.currency) if not value.empty else None]
-    said = [t for t in found if t]
-    if not said:
-        return None
-    return f"Against {reference}, {variant} {_and(said)}."
-
-
-def sweep_extremes(b: BatchNumbers) -> str | None:
-    """The sweep points that close the overall shortfall most and least often."""
-    points = b.extra.get("points")
-    scored = []
-    for name in b.variants:
-        entry = b.variant(name).get("components", {}).get(ALL) or {}
-        s, n = entry.get("share_closed_by_end"), entry.get("n_replications") or 0
-        value = (entry.get("cumulative_shortfall_value") or {}).get("mean")
-        if s is not None and n:
-            scored.append((s, -(value or 0.0), name, n))
-    if len(scored) < 2:
-        return None
-    scored.sort()
-    (s_lo, _, lo, n_lo), (s_hi, _, hi, n_hi) = scored[0], scored[-1]
-    if s_lo == s_hi:
-        return (f"Across the {len(scored)} sweep points {OVERALL} is closed by the end in "
-                f"the same share of futures ({share(s_hi)}).")
-    return (f"Across the {len(scored)} sweep points, {OVERALL} is closed by the end most "
-            f"often at {hi}{_point_words(points, hi)} ({round(s_hi * n_hi)} of {n_hi} "
-            f"futures) and least often at {lo}{_point_words(points, lo)} "
-            f"({round(s_lo * n_lo)} of {n_lo}).")
-
-
-def batch_precision(b: BatchNumbers) -> str | None:
-    """Replications per variant, and what pairing the futures means."""
-    ns = [int(n) for v in b.variants
-          if (n := (b.variant(v).get("components", {}).get(ALL) or {}).get("n_replications"))]
-    if not ns:
-        return None
-    n = min(ns)
-    rough = (f" Only {n} per variant: read the differences and probabilities as rough."
-             if n < FEW_REPLICATIONS else "")
-    return (f"Each of the {len(b.variants)} variants runs the same {n} simulated futures "
-            "(common random numbers), so differences are paired future by future; 95% "
-            f"confidence intervals are t intervals over the pairs.{rough}")
-
-
-def batch_findings(b: BatchNumbers, main: RunNumbers | None = None) -> list[Finding]:
-    """The batch rules' sentences; then cost, certainty and constraint sentences of the
-    `main` variant (for stage attribution: all three stages), labelled as such."""
-    out: list[Finding] = []
-    if text := variant_outcomes(b):
-        out.append(Finding("when", text))
-    if b.kind == "stages":
-        out += [Finding("stages", t) for s in STAGES if (t := stage_gain(b, s))]
-        if text := shapley_shares(b):
-            out.append(Finding("stages", text))
-    elif b.kind == "compare":
-        out += [Finding("stages", t) for v in b.variants[1:] if (t := compare_difference(b, v))]
-    elif b.kind == "sweep" and (text := sweep_extremes(b)):
-        out.append(Finding("when", text))
-    if text := batch_precision(b):
-        out.append(Finding("certainty", text))
-    if main is not None:
-        name = str((main.summary.get("meta") or {}).get("variant"))
-        label = _cap(f"with {variant_label(name, b.kind)}")
-        for finding in run_findings(main):
-            if finding.question in ("cost", "held_back") or (
-                    b.kind == "stages" and finding.question == "stages"
-                    and not finding.text.startswith("Each stage reaches")):
-                out.append(Finding(finding.question, f"{label}: {_lower_first(finding.text)}"))
-    out += [Finding("certainty", _sentence(w)) for w in b.summary.get("warnings") or []
-            if not w.startswith("only ")]
-    return _in_question_order(out)
+    return in_question_order(out)
 
 
 # ====================================================================== entry point
@@ -659,6 +463,8 @@ def key_findings(result: RunResult) -> list[Finding]:
     names = supplier_names(result.scenario_dict)
     if kind == "run":
         return run_findings(RunNumbers(summary, enabled, suppliers, names))
+    from simulator.report.batch_findings import BatchNumbers, batch_findings
+
     batch = BatchNumbers(summary, kind, dict(result.extra), result.variants())
     main = None
     if kind == "stages":
@@ -699,102 +505,12 @@ def supplier_means(result: RunResult) -> pd.DataFrame | None:
     return table.groupby("supplier", sort=False)[numeric].mean()
 
 
-# ========================================================================= words
-
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-
-
-def month(value: Any) -> str:
-    """A date as "March 2028" ("—" when missing or not a date)."""
-    day = _date(value)
-    return "—" if day is None else f"{MONTHS[day.month - 1]} {day.year}"
-
-
-def money(value: float | None, currency: str = "") -> str:
-    """1.19e12 -> "RUB 1,190 bn", 2.3e9 -> "RUB 2.30 bn", 4.5e8 -> "RUB 450 m"."""
-    if value is None or not _finite(value):
-        return "—"
-    size, suffix = next(((s, x) for s, x in ((1e9, " bn"), (1e6, " m")) if abs(value) >= s),
-                        (1.0, ""))
-    scaled = value / size
-    if abs(scaled) >= 100 or not suffix:
-        text = f"{scaled:,.0f}"
-    elif abs(scaled) >= 10:
-        text = f"{scaled:,.1f}"
-    else:
-        text = f"{scaled:,.2f}"
-    return f"{currency} {text}{suffix}".strip()
-
-
-def number(value: float | None) -> str:
-    """2787.65 -> "2,788", 16.74 -> "17", 6.08 -> "6.1", 0.25 -> "0.25"."""
-    if value is None or not _finite(value):
-        return "—"
-    if abs(value) >= 10:
-        return f"{value:,.0f}"
-    if abs(value) >= 1:
-        return f"{value:.1f}".removesuffix(".0")
-    return f"{value:.2g}"
-
-
-def share(value: float | None) -> str:
-    """0.813 -> "81%" ("<1%" for small non-zero shares)."""
-    if value is None or not _finite(value):
-        return "—"
-    if 0 < abs(value) < 0.005:
-        return "<1%"
-    return f"{100 * value:.0f}%"
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def _finite(value: Any) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _lower_first(text: str) -> str:
-    """Lower-case the first letter of an ordinary word ("The" -> "the", "RUB" stays)."""
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
-
-
-def _sentence(text: str) -> str:
-    text = _cap(text.strip())
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _and(items: Sequence[str]) -> str:
-    """"a, b and c"; "a; b; and c" when an item has its own "and" or comma."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    if any(" and " in i or ", " in i for i in items):
-        return "; ".join(items[:-1]) + "; and " + items[-1]
-    return ", ".join(items[:-1]) + " and " + items[-1]
+# ========================================================================= helpers
 
 
 def _name(component: str, entry: dict) -> str:
     """A component's display name for running text ("Tyres (...)" -> "tyres (...)")."""
-    return _lower_first(str(entry.get("name") or component))
+    return lower_first(str(entry.get("name") or component))
 
 
 def _end_words(x: RunNumbers) -> str:
@@ -805,17 +521,6 @@ def _run_days(x: RunNumbers) -> float:
     if x.start is None or x.end is None:
         return 0.0
     return float((x.end - x.start).days + 1)
-
-
-def _se_words(se: float | None) -> str:
-    return f" (± {100 * se:.0f} pp)" if se else ""
-
-
-def _ci_words(entry: dict, fmt: Callable[[float], str]) -> str:
-    low, high = entry.get("ci95_low"), entry.get("ci95_high")
-    if low is None or high is None or not (_finite(low) and _finite(high)):
-        return ""
-    return f" (95% CI {fmt(low)} to {fmt(high)})"
 
 
 def _runs(leaders: list[tuple[int, str | None]]) -> list[tuple[str | None, int, int]]:
@@ -851,115 +556,3 @@ def _slowest_supplier(x: RunNumbers) -> tuple[str, float] | None:
         return None
     supplier = str(waits.idxmax())
     return x.supplier_names.get(supplier) or supplier, float(waits.max())
-
-
-def _in_question_order(findings: list[Finding]) -> list[Finding]:
-    order = {q: i for i, q in enumerate(QUESTIONS)}
-    return sorted(findings, key=lambda f: order.get(f.question, len(order)))
-
-
-def _num(row: Any, key: str) -> float:
-    """A table cell as a float (NaN when missing or not a number)."""
-    try:
-        return float(row.get(key))
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def _months_ci(row: Any) -> str:
-    return f"95% CI {_num(row, 'ci_low_months'):.1f} to {_num(row, 'ci_high_months'):.1f}"
-
-
-def _gain_months(row: pd.Series) -> str | None:
-    """The close-date part of a stage gain, with censoring said plainly."""
-    used, censored = int(_num(row, "n_used") or 0), _num(row, "share_censored")
-    kind, bound = str(row.get("bound_kind") or ""), _num(row, "bound_months")
-    gain, low, high = (_num(row, k) for k in ("gain_months", "ci_low_months", "ci_high_months"))
-    if used and _finite(gain) and _finite(low):
-        ci = _months_ci(row)
-        if low > 0:
-            text = f"brings the overall close date forward by {gain:.1f} months ({ci})"
-        elif high < 0:
-            text = f"delays the overall close date by {-gain:.1f} months ({ci})"
-        else:
-            text = f"makes no clear difference to the overall close date ({gain:+.1f} months, {ci})"
-        if censored > 0:
-            text += (f", over the futures closed both with and without it ({share(censored)} "
-                     "of the pairs are not closed by the end in one or both)")
-        return text
-    if kind == "at_least" and _finite(bound):
-        return (f"brings the overall close date forward by at least {bound:.1f} months "
-                f"(without it the overall shortfall is not closed by the end in "
-                f"{share(censored)} of the paired futures, so only a bound can be given)")
-    if kind == "at_most" and _finite(bound):
-        return (f"changes the overall close date by at most {bound:.1f} months (censored "
-                f"pairs: {share(censored)})")
-    return None
-
-
-def _gain_value(row: pd.Series, currency: str) -> str | None:
-    gain, low, high = _num(row, "gain"), _num(row, "ci_low"), _num(row, "ci_high")
-    if not (_finite(gain) and _finite(low) and _finite(high)):
-        return None
-    ci = f"95% CI {money(low, currency)} to {money(high, currency)}"
-    if low > 0:
-        return f"removes {money(gain, currency)} of cumulative shortfall value ({ci})"
-    if high < 0:
-        return f"adds {money(-gain, currency)} of cumulative shortfall value ({ci})"
-    return f"makes no clear difference to the cumulative shortfall value ({ci})"
-
-
-def _difference_months(row: pd.Series) -> str | None:
-    """A paired close-date difference (variant minus reference) in words."""
-    used, kind = int(_num(row, "n_used") or 0), str(row.get("bound_kind") or "")
-    bound = _num(row, "bound_months")
-    d, low, high = (_num(row, k) for k in ("mean_difference_months", "ci_low_months",
-                                            "ci_high_months"))
-    if used and _finite(d) and _finite(low):
-        ci = _months_ci(row)
-        if high < 0:
-            return f"closes the overall shortfall {-d:.1f} months earlier ({ci})"
-        if low > 0:
-            return f"closes the overall shortfall {d:.1f} months later ({ci})"
-        return f"makes no clear difference to the overall close date ({d:+.1f} months, {ci})"
-    if not _finite(bound) or kind not in ("at_most", "at_least"):
-        if kind == "no_information":
-            return ("does not close the overall shortfall by the end in any paired future, "
-                    "nor does the reference")
-        return None
-    bound_note = "(censored pairs: only a bound can be given)"
-    if kind == "at_most":
-        if bound < 0:
-            return f"closes the overall shortfall at least {-bound:.1f} months earlier {bound_note}"
-        return f"closes the overall shortfall at most {bound:.1f} months later {bound_note}"
-    if bound > 0:
-        return f"closes the overall shortfall at least {bound:.1f} months later {bound_note}"
-    return f"closes the overall shortfall at most {-bound:.1f} months earlier {bound_note}"
-
-
-def _difference_value(row: pd.Series, currency: str) -> str | None:
-    d, low, high = _num(row, "mean_difference"), _num(row, "ci_low"), _num(row, "ci_high")
-    if not (_finite(d) and _finite(low) and _finite(high)):
-        return None
-    ci = f"95% CI {money(low, currency)} to {money(high, currency)}"
-    if high < 0:
-        return f"leaves {money(-d, currency)} less cumulative shortfall value ({ci})"
-    if low > 0:
-        return f"leaves {money(d, currency)} more cumulative shortfall value ({ci})"
-    return f"makes no clear difference to the cumulative shortfall value ({ci})"
-
-
-def _point_words(points: pd.DataFrame | None, name: str) -> str:
-    if points is None or points.empty or "variant" not in points:
-        return ""
-    row = points[points["variant"] == name]
-    if row.empty:
-        return ""
-    values = [f"{c} = {_plain(v)}" for c, v in row.iloc[0].items() if c != "variant"]
-    return f" ({', '.join(values)})" if values else ""
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, float) and _finite(value):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.4g}"
-    return str(value)

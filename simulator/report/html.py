@@ -16,8 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from simulator.report.findings import QUESTIONS, Finding
 from simulator.report.tables import ReportTable
+from simulator.report.words import QUESTIONS, Finding
 
 TEMPLATE = "template.html.j2"
 CHART_ORDER = (

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.report.findings import (
+from simulator.report.words import (
     ALL,
     QUESTIONS,
     STAGE_NAMES,
@@ -307,7 +307,7 @@ def findings_table(findings: Iterable[Finding]) -> ReportTable:
 def variant_outcomes(summary: dict, kind: str) -> ReportTable:
     """Per variant, overall: P(closed by end) ± SE, median and 10–90% range, mean
     shortfall value, capex spent per stage."""
-    from simulator.report.findings import variant_label
+    from simulator.report.batch_findings import variant_label
 
     data_rows, shown_rows = [], []
     for name, entry in (summary.get("variants") or {}).items():

@@ -14,23 +14,19 @@ import pytest
 from simulator import load_scenario
 from simulator.experiments.runner import run
 from simulator.report.assumptions import in_words, provenance
+from simulator.report.batch_findings import BatchNumbers, compare_difference, stage_gain
 from simulator.report.findings import (
-    MONTHS,
-    BatchNumbers,
     RunNumbers,
-    compare_difference,
     components_never_closed,
     held_back,
     idle_stages,
     key_findings,
-    money,
-    month,
     overall_close,
     run_findings,
-    stage_gain,
     stage_leaders,
     stage_shares_last_year,
 )
+from simulator.report.words import MONTHS, money, month
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenario" / "good" / "minimal.yaml"
 MONTH_YEAR = re.compile(rf"\b(?:{'|'.join(MONTHS)}) \d{{4}}\b")
