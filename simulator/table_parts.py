@@ -38,6 +38,9 @@ class ParquetBlocks:
     def __init__(self, path: Path, order_by: str, equal: Mapping[str, object]) -> None:
         self.file = pq.ParquetFile(path, pre_buffer=False)
         self.name = Path(path).stem
+        missing = [c for c in (order_by, *equal) if c not in self.file.schema_arrow.names]
+        if missing:
+            raise ValueError(f"{self.name}: no column {', '.join(missing)}")
         matches: list[tuple[int, np.ndarray]] = []  # (row group, its matching rows)
         values: list[object] = []
         seen: dict[object, int] = {}
@@ -112,6 +115,8 @@ def iter_matching(path: Path, columns: list[str] | None,
     only, default all), a row group at a time (groups without such rows are left out)."""
     file = pq.ParquetFile(path, pre_buffer=False)
     columns = list(columns or file.schema_arrow.names)
+    if any(name not in file.schema_arrow.names for name in equal):
+        return  # no row has a value for a column the table lacks (as in memory)
     wanted = list(dict.fromkeys([*columns, *equal]))
     for group in matching_groups(file, equal):
         part = file.read_row_group(group, columns=wanted, use_threads=False)

@@ -54,6 +54,7 @@ def test_no_match_gives_an_empty_table_with_the_columns(tmp_path):
     got = read_matching(tmp_path / "s.parquet", ["gap"], {"component": "zzz"})
     assert got.num_rows == 0 and got.column_names == ["gap"]
     assert list(iter_matching(tmp_path / "s.parquet", None, {"replication": 7})) == []
+    assert read_matching(tmp_path / "s.parquet", ["gap"], {"variant": "x"}).num_rows == 0
 
 
 @settings(max_examples=25, deadline=None)
@@ -90,3 +91,9 @@ def test_ragged_labels_are_refused(tmp_path):
     _write(frame, tmp_path / "t.parquet", rows_per_group=2)
     with pytest.raises(ValueError, match="rows per month differ"):
         ParquetBlocks(tmp_path / "t.parquet", "month", {})
+
+
+def test_a_block_by_a_missing_column_is_refused(tmp_path):
+    _write(_series(2, 2, ["a"], seed=3), tmp_path / "s.parquet", rows_per_group=4)
+    with pytest.raises(ValueError, match="s: no column variant"):
+        ParquetBlocks(tmp_path / "s.parquet", "month", {"variant": "x"})
