@@ -122,7 +122,7 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
     the scenario written as `scenario.yaml` (default: the first variant's).
     """
     from simulator.experiments.assemble import assemble_in_memory, write_batch_folder
-    from simulator.experiments.runner import progress_bar
+    from simulator.experiments.runner import finishing_status, progress_bar
 
     if not variants:
         raise ValueError("a batch needs at least one variant")
@@ -174,8 +174,9 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
             result.extra.update(analyse(result))
         return result
     try:
-        return write_batch_folder(variants, n, store, Path(str(out)), charts=charts,
-                                  analyse=analyse, finishing=finishing, base=base)
+        with finishing_status(progress):
+            return write_batch_folder(variants, n, store, Path(str(out)), charts=charts,
+                                      analyse=analyse, finishing=finishing, base=base)
     except KeyboardInterrupt:
         raise BatchInterrupted(f"stopped while writing the results; the finished chunks are "
                                f"kept in {store.folder} (rerun with --resume)") from None

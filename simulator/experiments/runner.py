@@ -161,6 +161,17 @@ def progress_bar(show: bool, total: int) -> AbstractContextManager[Callable[[int
     return _RichProgress(total)
 
 
+def finishing_status(show: bool) -> AbstractContextManager[object]:
+    """A spinner while the results folder is written (for a large batch the tables, charts
+    and report take a while after the last replication)."""
+    if not show:
+        return nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(
+        "writing the results folder (tables, charts, report)")
+
+
 class _RichProgress:
     """A rich progress bar of replications done, with rate and time left."""
 

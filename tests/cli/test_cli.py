@@ -130,3 +130,14 @@ def test_no_report_skips_it(tmp_path):
     assert main(["run", MINIMAL, "-n", "2", "--workers", "1", "--out", str(out),
                  "--no-progress", "--no-charts", "--no-report"]) == 0
     assert not (out / "report.html").exists()
+
+
+def test_a_run_with_the_progress_display_writes_its_folder(tmp_path):
+    # the progress bar, then the spinner while the folder is written: neither gets in the way
+    from simulator.experiments.runner import run
+    from simulator.scenario import load_scenario
+
+    result = run(load_scenario("tests/scenario/good/minimal.yaml"), replications=4,
+                 workers=1, out=tmp_path / "r", charts=False, progress=True)
+    assert (tmp_path / "r" / "kpis.parquet").is_file()
+    assert len(result.kpis) > 0
