@@ -16,7 +16,7 @@ import secrets
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,7 +112,7 @@ class RunResult:
 
     def blocks(self, name: str, order_by: str, **equal: str) -> Blocks:
         """The rows matching `equal` as numeric blocks (distinct value of `order_by` x rows
-        per value; see `simulator.blocks`), read from disk a column at a time when the
+        per value; see `simulator.table_parts`), read from disk a column at a time when the
         table is there — the lean shape for quantiles over replications."""
         from simulator.table_parts import FrameBlocks, ParquetBlocks
 
@@ -314,23 +314,21 @@ def release_memory() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-    if _malloc_trim is not None:
-        _malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
-def _find_malloc_trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, or None where the C library has none (macOS, musl, Windows)."""
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, found once among the process's own symbols; None where the C
+    library has none (macOS, musl, Windows)."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError, TypeError):
         return None
-
-
-_malloc_trim = _find_malloc_trim()
 
 
 def frame_from_arrow(table: pa.Table) -> pd.DataFrame:

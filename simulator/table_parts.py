@@ -42,8 +42,7 @@ class ParquetBlocks:
         if missing:
             raise ValueError(f"{self.name}: no column {', '.join(missing)}")
         matches: list[tuple[int, np.ndarray]] = []  # (row group, its matching rows)
-        values: list[object] = []
-        seen: dict[object, int] = {}
+        seen: dict[object, int] = {}  # each key value, in order of first sight
         codes: list[np.ndarray] = []
         for group in matching_groups(self.file, equal):
             part = self.file.read_row_group(group, columns=[order_by, *equal],
@@ -53,12 +52,11 @@ class ParquetBlocks:
                 continue
             keys = part.column(order_by).take(pa.array(rows))
             for value in pc.unique(keys).to_pylist():
-                seen.setdefault(value, len(values))
-                if len(values) < len(seen):
-                    values.append(value)
-            found = pc.index_in(keys, value_set=pa.array(values, keys.type))
+                seen.setdefault(value, len(seen))
+            found = pc.index_in(keys, value_set=pa.array(list(seen), keys.type))
             codes.append(found.to_numpy(zero_copy_only=False).astype(np.int32))
             matches.append((group, rows))
+        values = list(seen)
         text = np.asarray([str(v) for v in values], dtype=str)
         order = np.argsort(text, kind="stable")
         self.labels = text[order]

@@ -201,7 +201,7 @@ def draw_run_charts(result: RunResult, folder: Path | str, *,
             yearly_gap_shares(_read(result, "yearly", yearly_columns, component=ALL)),
             stage_speed_dates(result.kpis, start), end_date=end)
         money_columns = ["replication", "year", "component",
-                         *(c for c in _columns(result, "yearly") if _MONEY.match(c))]
+                         *(c for c in result.columns("yearly") if _MONEY.match(c))]
         drawers["money"] = lambda: money_by_year(
             _read(result, "yearly", money_columns, component=ALL), currency=currency,
             start_date=start, end_date=end)
@@ -305,14 +305,9 @@ def _read(result: RunResult, name: str, columns: list[str] | None = None,
     if not result.has(name):
         return pd.DataFrame(columns=columns or [])
     if columns is not None:
-        present = _columns(result, name)
+        present = result.columns(name)
         columns = [c for c in columns if c in present]
-    where = {key: value for key, value in equal.items()}
-    return result.read(name, columns=columns, where=where)  # type: ignore[arg-type]
-
-
-def _columns(result: RunResult, name: str) -> list[str]:
-    return result.columns(name)
+    return result.read(name, columns=columns, where=equal)  # type: ignore[arg-type]
 
 
 def _procurement_ramp_days(result: RunResult) -> float | None:
@@ -389,7 +384,7 @@ def _unmet_shares(result: RunResult, yearly_columns: list[str]) -> pd.DataFrame:
     table as before)."""
     from simulator.charts.heatmap import unmet_share_by_year
 
-    if "demand" not in _columns(result, "yearly"):
+    if "demand" not in result.columns("yearly"):
         return unmet_share_by_year(_read(result, "yearly", yearly_columns))
     rows, n = {}, 0
     for component in dict.fromkeys(result.kpis["component"].astype(str)):
