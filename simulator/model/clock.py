@@ -1,7 +1,9 @@
 """Event priorities for things that happen at the same instant (SPEC.md §10).
 
 At one instant money comes first (tranches credited), then line failures and repairs, then
-the decisions of stage 1, 2 and 3, in that order. SimPy orders simultaneous events by an
+the decisions of stage 1, 2 and 3, in that order. Projects already under way at the start
+are state, not decisions: they begin at t = 0 right after the money, so the first review of
+every stage counts them. SimPy orders simultaneous events by an
 integer priority and then by scheduling order; `after` schedules a plain event with ours.
 """
 
@@ -14,6 +16,7 @@ import simpy
 
 MONEY = 10
 BUDGET_DRY = 11
+UNDER_WAY = 12  # projects under way at the start: state that exists before any decision
 FAILURE = 20
 SHARING = 30
 PROCUREMENT = 40

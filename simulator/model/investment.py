@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 import simpy
 
 from simulator import policies
-from simulator.model.clock import BUDGET_DRY, INVESTMENT, MONEY, ProcessGenerator, after
+from simulator.model.clock import (
+    BUDGET_DRY,
+    INVESTMENT,
+    MONEY,
+    UNDER_WAY,
+    ProcessGenerator,
+    after,
+)
 from simulator.model.money import Account, money_schedule
 from simulator.model.record import INVESTMENT as STAGE
 from simulator.model.world import World
@@ -328,8 +335,10 @@ def open_at_earliest_starts(env: simpy.Environment, stage: InvestmentStage) -> P
 
 
 def start_projects_under_way(env: simpy.Environment, stage: InvestmentStage) -> ProcessGenerator:
-    """Projects with `progress_at_start` > 0 start at t = 0, whatever the stage start."""
-    yield after(env, 0.0, INVESTMENT)
+    """Projects with `progress_at_start` > 0 start at t = 0, whatever the stage start:
+    after the money (so they draw from a budget credited at t = 0) and before every
+    decision, so the first reviews of stages 1-3 count them (SPEC.md §10)."""
+    yield after(env, 0.0, UNDER_WAY)
     for project in stage.projects:
         if project.underway:
             stage.start_underway(project)

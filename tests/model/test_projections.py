@@ -88,3 +88,41 @@ def test_review_counts_projects_expected_to_finish_by_the_target():
     _, late, _ = run_one(BASE.format(demand=flat, stages=late_review
                                      + INVESTMENT.format(build=500)))
     assert machines(late) == 4
+
+
+UNDER_WAY = """
+scenario: {name: under way, start: 2024-01-01, end: 2024-12-31}
+components:
+  - {id: a, name: Part A, unit_value: 10, demand: {2024-01-01: 100}}
+  - {id: b, name: Part B, unit_value: 1, demand: {2024-01-01: 100}}
+plants:
+  - id: p
+    name: Plant
+    lines:
+      - {id: la, component: a, capacity: 0, machine_capacity: 100, machine_cost: 1,
+         max_machines: 10}
+      - {id: lb, component: b, capacity: 0, machine_capacity: 100, machine_cost: 1,
+         max_machines: 10}
+stages:
+  procurement:
+    budget: 1
+    installation_days: 20
+    suppliers:
+      - {id: s, slots: 1, lead_time_days: 100, shipping_days: 10}
+  investment:
+    tranches: [{id: t, date: 2024-01-01, amount: 1000}]
+    projects:
+      - {id: a_plant, component: a, capacity: 100, capex: 100, build_days: 100,
+         progress_at_start: 0.5}
+"""
+
+
+def test_first_review_counts_a_project_already_under_way():
+    """SPEC §10: a project under way at the start is state, not a decision. The first
+    review (t = 0, target 0 + 100 + 10 + 20 = 130) sees a's plant, expected to finish at
+    0.5 * 100 = 50 <= 130, so a's projected shortfall is 100 - 100 = 0 although a is worth
+    more; b's is 100. The budget pays for one machine: it must go to b's line."""
+    _, record, _ = run_one(UNDER_WAY)
+    decided = [(e[0], e[4]) for e in events(record, "order_decided")]
+    assert decided == [(0.0, "b")]
+    assert [e[0] for e in events(record, "project_started")] == [0.0]
