@@ -406,25 +406,64 @@ def write_csvs(tables: Iterable[ReportTable], folder: Path) -> list[Path]:
     paths = []
     for table in tables:
         path = folder / f"{table.key}.csv"
-        table.data.to_csv(path, index=False, encoding="utf-8-sig")
+        spreadsheet_safe(table.data).to_csv(path, index=False, encoding="utf-8-sig")
         paths.append(path)
     return paths
 
 
 def write_workbook(tables: Iterable[ReportTable], path: Path) -> Path:
     """All tables' data in one workbook, a sheet per table (named by its key), the header
-    row frozen and the columns widened to fit."""
+    row frozen and the columns widened to fit. Text is made safe first (`spreadsheet_safe`):
+    openpyxl would store a string beginning with "=" as a live formula and refuses control
+    characters, which would fail the workbook only after a whole batch has simulated."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for table in tables:
-            table.data.to_excel(writer, sheet_name=table.key, index=False)
+            data = spreadsheet_safe(table.data)
+            data.to_excel(writer, sheet_name=table.key, index=False)
             sheet = writer.sheets[table.key]
             sheet.freeze_panes = "A2"
-            for i, column in enumerate(table.data.columns, start=1):
-                values = [str(column), *table.data[column].head(200).map(str)]
+            for i, column in enumerate(data.columns, start=1):
+                values = [str(column), *data.iloc[:, i - 1].head(200).map(str)]
                 width = min(60, max(8, *(len(v) for v in values)) + 2)
                 sheet.column_dimensions[_column_letter(i)].width = width
     return path
 
+
+# Characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection), and
+# characters an XLSX file cannot hold (C0 controls but tab, LF, CR; lone surrogates, which
+# UTF-8 cannot encode either; U+FFFE and U+FFFF, not XML characters).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells and column names a spreadsheet shows as text.
+
+    Scenario text (names, sources, variant and sweep values) reaches the tables as it was
+    written; `spreadsheet_text` is applied to every string, in text columns and in the
+    header. Numbers, dates and missing values are left as they are, so a negative number
+    stays a number.
+    """
+    safe = frame.rename(columns=lambda c: spreadsheet_text(c) if isinstance(c, str) else c)
+    for i, dtype in enumerate(safe.dtypes):
+        if dtype == object or isinstance(dtype, pd.StringDtype | pd.CategoricalDtype):
+            safe.isetitem(i, safe.iloc[:, i].astype(object).map(spreadsheet_text))
+    return safe
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """`value` as a spreadsheet should hold it: characters no XLSX file can hold replaced by
+    U+FFFD, then a text that begins with = + - @, tab or carriage return (and is not a
+    plain decimal number) prefixed with an apostrophe, so that Excel, LibreOffice and
+    Google Sheets read it as text, not as a formula. Anything but a string is returned
+    unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = UNWRITABLE.sub("\ufffd", value)
+    if text.startswith(FORMULA_START) and not DECIMAL.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _column_letter(index: int) -> str:
