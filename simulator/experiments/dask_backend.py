@@ -1,19 +1,22 @@
 """Dask backend: run chunks of replications on a Dask cluster, remote or local.
 
-`DaskBackend` connects to an existing scheduler (`tcp://HOST:PORT`) or starts a loopback
-`LocalCluster`, and implements the `Backend` interface of `simulator.experiments.backends`:
-keyed calls are submitted through a bounded window and yielded as they complete. Chunks
-depend only on the seed and replication indices, so results are bit-identical to the local
-backends; a chunk whose worker dies is rerun elsewhere by the scheduler. No dashboard is
-ever started.
+`DaskBackend` connects to an existing scheduler (`tcp://HOST:PORT`, checked first by
+`check_scheduler_address`) or starts a loopback `LocalCluster`, and implements the
+`Backend` interface of `simulator.experiments.backends`: keyed calls are submitted
+through a bounded window and yielded as they complete. Chunks depend only on the seed and
+replication indices, so results are bit-identical to the local backends; a chunk whose
+worker dies is rerun elsewhere by the scheduler. No dashboard is ever started.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import suppress
+from functools import cache
 from types import TracebackType
 from typing import Any
 
@@ -23,6 +26,47 @@ CONNECT_TIMEOUT = 30.0  # seconds to reach a scheduler, or for a local cluster t
 CLOSE_TIMEOUT = 10.0  # seconds for a client or local cluster to shut down
 RETRIES = 2  # reruns of a chunk that raised (a dying worker's chunks are rerun regardless)
 LOOPBACK = "127.0.0.1"
+SCHEMES = ("tcp", "tls")  # the transports a Dask scheduler listens on without extras
+ADDRESS_FORM = "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786"
+_HOST = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?")  # a name or IPv4
+_IPV6 = re.compile(r"\[[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?\]")
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse, before any connection is tried, a scheduler address that is not
+    ``tcp://HOST:PORT`` (``tls://`` too; the scheme may be left out, as Dask allows).
+
+    Why here: distributed takes a malformed address (no port, an unknown scheme) a minute
+    to refuse, with a traceback from its client's destructor.
+
+    Raises
+    ------
+    ValueError
+        Naming the address, what is wrong with it and the form expected.
+    """
+    problem = _address_problem(address)
+    if problem:
+        raise ValueError(f"not a Dask scheduler address: {address!r} ({problem}); "
+                         f"expected {ADDRESS_FORM}")
+
+
+def _address_problem(address: str) -> str | None:
+    """What is wrong with a scheduler address, or None."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme not in SCHEMES:
+        return f"the scheme {scheme!r} is not one of {', '.join(SCHEMES)}"
+    host, colon, port = rest.rpartition(":")
+    if not colon:
+        return "no port"
+    if not host:
+        return "no host"
+    if not (_HOST.fullmatch(host) or _IPV6.fullmatch(host)):
+        return f"{host!r} is not a host name or IP address"
+    if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        return f"the port {port!r} is not a number from 1 to 65535" if port else "no port"
+    return None
 
 
 class DaskBackend:
@@ -42,10 +86,12 @@ class DaskBackend:
 
     def __init__(self, address: str | None = None, local: bool = False,
                  workers: int | None = None, timeout: float = CONNECT_TIMEOUT) -> None:
-        from distributed import Client, LocalCluster
-
         if bool(address) == bool(local):
             raise ValueError("DaskBackend needs either a scheduler address or local=True")
+        if address:
+            check_scheduler_address(address)
+        from distributed import Client, LocalCluster
+
         self._cluster: Any = None
         self._client: Any = None
         self._closed = False
@@ -69,10 +115,12 @@ class DaskBackend:
         else:
             assert address is not None
             try:
-                self._client = Client(address, timeout=timeout, set_as_default=False)
-            except OSError as e:  # refused or timed out
+                self._client = _bounded_client()(address, timeout=timeout,
+                                                 set_as_default=False)
+            except OSError as e:  # refused, timed out or no answer to the handshake
+                detail = "" if isinstance(e, TimeoutError) or not str(e).strip() else f": {e}"
                 raise ConnectionError(f"could not connect to the Dask scheduler at {address} "
-                                      f"within {timeout:g} s: {e}") from None
+                                      f"within {timeout:g} s{detail}") from None
             except Exception as e:  # something answered, but not as a Dask scheduler
                 raise ConnectionError(f"no Dask scheduler at {address}: something answered "
                                       f"but not as one ({type(e).__name__}: {e})") from None
@@ -166,6 +214,32 @@ class DaskBackend:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+@cache
+def _bounded_client() -> type:
+    """`distributed.Client` with a start that ends within the client's timeout and closes
+    what it opened when it fails (the class is made on first use: distributed is heavy).
+
+    Why: distributed (2026.8) waits for the peer's handshake without a bound, so an
+    address where something other than a scheduler listens (an HTTP server, say) stalls
+    the start for ever; and it leaves a client whose start failed to its destructor, which
+    at exit waits twice the timeout and then prints a traceback.
+    """
+    from distributed import Client
+
+    class BoundedClient(Client):
+        def start(self, **kwargs: Any) -> None:
+            if not self.asynchronous:
+                kwargs.setdefault("callback_timeout", kwargs.get("timeout"))
+            try:
+                super().start(**kwargs)
+            except BaseException:
+                with suppress(Exception):
+                    self.close(timeout=CLOSE_TIMEOUT)
+                raise
+
+    return BoundedClient
 
 
 _SCALARS = (bool, int, float, str, bytes, type(None))

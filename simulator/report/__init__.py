@@ -11,7 +11,8 @@ for batches (stage attribution, comparisons, sweeps). Nothing is simulated or dr
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import secrets
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,15 @@ def write_report(folder: Path | str, *, result: RunResult | None = None) -> Path
     `result` is the run's `RunResult` when it is at hand (e.g. at the end of a run);
     otherwise the folder is read with `simulator.results.read_results`. The charts are
     taken from ``<folder>/charts/*.png`` as they are (none drawn here).
+
+    All or nothing: the three are written under temporary names and renamed into place
+    only once all are complete, so a failure (a damaged folder, a full disk) leaves the
+    folder's earlier report, if any, as it was and no half-written file.
+
+    Raises
+    ------
+    simulator.results.DamagedResults
+        If the folder is read here and a file in it is missing or damaged.
     """
     from simulator.results import read_results
 
@@ -77,17 +87,14 @@ def write_report(folder: Path | str, *, result: RunResult | None = None) -> Path
     findings = key_findings(result)
     sections, data_only = report_sections(result, kind)
     tables = [findings_table(findings), *(t for s in sections for t in s.tables), *data_only]
-    write_csvs(tables, folder / TABLES_FOLDER)
-    _replace(folder / WORKBOOK_FILE, lambda tmp: write_workbook(tables, tmp))
     page = render_html(
         title=_title(result, kind), subtitle=_subtitle(result),
         description=(result.scenario_dict.get("scenario") or {}).get("description"),
         findings=findings, warnings=_warnings(result), charts=embed_charts(folder / "charts"),
         sections=sections, files=[f"{t.key}.csv" for t in tables],
     )
-    path = folder / REPORT_FILE
-    _replace(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
-    return path
+    _write_all(folder, tables, page)
+    return folder / REPORT_FILE
 
 
 def report_sections(result: RunResult, kind: str) -> tuple[list[Section], list[ReportTable]]:
@@ -210,13 +217,31 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _replace(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary sibling and rename it into place, so that a reader never
-    sees half a file."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+def _write_all(folder: Path, tables: list[ReportTable], page: str) -> None:
+    """Write ``tables/``, the workbook and the page as hidden temporary siblings, then
+    rename each into place (the old ``tables/`` is moved aside first, as a folder cannot
+    be renamed over one that has files). Whatever fails, the temporary files go."""
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    staged = {name: folder / f".{name}.tmp-{token}"
+              for name in (TABLES_FOLDER, WORKBOOK_FILE, REPORT_FILE)}
+    old_tables = folder / f".{TABLES_FOLDER}.old-{token}"
+    target = folder / TABLES_FOLDER
     try:
-        write(tmp)
-        os.replace(tmp, path)
+        write_csvs(tables, staged[TABLES_FOLDER])
+        write_workbook(tables, staged[WORKBOOK_FILE])
+        staged[REPORT_FILE].write_text(page, encoding="utf-8")
+        if target.is_dir():
+            os.replace(target, old_tables)
+        os.replace(staged[TABLES_FOLDER], target)
+        os.replace(staged[WORKBOOK_FILE], folder / WORKBOOK_FILE)
+        os.replace(staged[REPORT_FILE], folder / REPORT_FILE)
+    except BaseException:
+        if old_tables.is_dir() and not target.exists():
+            os.replace(old_tables, target)  # the earlier tables back, as they were
+        raise
     finally:
-        tmp.unlink(missing_ok=True)
-
+        for path in (*staged.values(), old_tables):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Hashable, Iterator
 from pathlib import Path
@@ -22,7 +26,10 @@ from simulator.experiments.backends import (  # noqa: E402
     WorkerCrashed,
 )
 from simulator.experiments.chunks import run_chunk  # noqa: E402
-from simulator.experiments.dask_backend import DaskBackend  # noqa: E402
+from simulator.experiments.dask_backend import (  # noqa: E402
+    DaskBackend,
+    check_scheduler_address,
+)
 from simulator.scenario import load_scenario  # noqa: E402
 
 MINIMAL = Path(__file__).parents[1] / "scenario" / "good" / "minimal.yaml"
@@ -125,6 +132,72 @@ def test_bad_address_fails_quickly_and_clearly() -> None:
 def test_address_or_local() -> None:
     with pytest.raises(ValueError):
         DaskBackend()
+
+
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "tls://scheduler.example.org:8786",
+                                     "127.0.0.1:8786", "tcp://[::1]:8786",
+                                     "tcp://dask_scheduler-1:8786"])
+def test_well_formed_scheduler_addresses_pass_the_check(address: str) -> None:
+    check_scheduler_address(address)
+
+
+@pytest.mark.parametrize("address, problem", [
+    ("nonsense", "no port"), ("tcp://", "no port"), ("tcp://:8786", "no host"),
+    ("tcp://host:notaport", "the port 'notaport'"), ("tcp://host:70000", "the port '70000'"),
+    ("http://x:1", "the scheme 'http'"), ("tcp://host:8786/path", "the port '8786/path'"),
+    ("tcp://user@host:8786", "'user@host' is not a host name"),
+])
+def test_a_malformed_address_is_refused_before_connecting(address: str, problem: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="expected tcp://HOST:PORT") as caught:
+        DaskBackend(address=address)
+    assert time.perf_counter() - start < 1
+    assert problem in str(caught.value) and repr(address) in str(caught.value)
+
+
+@pytest.fixture(params=["silent", "http"])
+def not_a_scheduler(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An address where something listens that is no Dask scheduler: a listener that never
+    answers, or an HTTP server's refusal (the dashboard's port given by mistake)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def answer_http() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=answer_http, daemon=True)
+    if request.param == "http":
+        thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        if thread.is_alive():
+            thread.join()
+        server.close()
+
+
+def test_something_else_at_the_address_fails_in_time_and_quietly(not_a_scheduler: str) -> None:
+    # a process of its own: distributed's noise comes from a client's destructor at exit
+    code = ("from simulator.experiments.dask_backend import DaskBackend\n"
+            "try:\n"
+            f"    DaskBackend(address={not_a_scheduler!r}, timeout=2)\n"
+            "except ConnectionError as e:\n"
+            "    print('refused:', e)\n")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert time.perf_counter() - start < 20
+    assert done.returncode == 0 and "refused: " in done.stdout, done.stderr
+    assert not_a_scheduler in done.stdout
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
 
 
 def crash(marker_dir: str, payload: dict[str, int], key: int, crashes: int) -> int:
