@@ -184,31 +184,49 @@ def write_results(result: RunResult, out_dir: Path | str, *, charts: bool = True
     return out_dir
 
 
+class DamagedResults(ValueError):
+    """A results folder that cannot be read back: `path` names the file at fault and
+    `problem` says what is wrong with it, so a message can point the user at the file."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type, tuple[Path, str]]:
+        return type(self), (self.path, self.problem)
+
+
 def read_results(path: Path | str, *, load_limit: int = 300_000) -> RunResult:
     """Load a results folder written by `write_results`.
 
     The tables equal those written; the summary is taken from ``summary.json`` (and `meta`
     from its ``meta`` entry), not recomputed. Tables of more than `load_limit` rows stay on
-    disk (the attribute is None) and are read in parts with `RunResult.read`.
-    """
-    import yaml
+    disk (the attribute is None) and are read in parts with `RunResult.read`; the footer
+    of every Parquet file is read here all the same, so that damage is found up front.
 
+    Raises
+    ------
+    DamagedResults
+        If the folder has no ``kpis.parquet``, or a file in it is missing, truncated or
+        not what it should be (the message names the file and the problem).
+    """
     folder = Path(path)
     if not (folder / "kpis.parquet").is_file():
-        raise ValueError(f"{folder} is not a results folder (no kpis.parquet)")
-    import pyarrow.parquet as pq
-
+        raise DamagedResults(folder, "not a results folder (no kpis.parquet)")
+    row_counts = {p: _parquet_rows(p) for p in sorted(folder.glob("*.parquet"))}
+    summary = _read_json_object(folder / SUMMARY_FILE)
+    if not isinstance(summary.get("meta", {}), dict):
+        raise DamagedResults(folder / SUMMARY_FILE, 'its "meta" entry is not a JSON object')
+    scenario_dict = _read_yaml_mapping(folder / SCENARIO_FILE)
     tables: dict[str, pd.DataFrame | None] = {}
     for name in TABLES:
         path = folder / f"{name}.parquet"
-        small = path.is_file() and pq.ParquetFile(path).metadata.num_rows <= load_limit
-        tables[name] = read_table(path) if small or name == "kpis" else None
-    summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
-    scenario_dict = yaml.safe_load((folder / SCENARIO_FILE).read_text(encoding="utf-8")) or {}
+        small = path in row_counts and row_counts[path] <= load_limit
+        tables[name] = _read_checked(path) if small or name == "kpis" else None
     kpis = tables.pop("kpis")
     assert kpis is not None  # checked above: every results folder has kpis.parquet
-    extra = {p.stem: read_table(p) for p in sorted(folder.glob("*.parquet"))
-             if p.stem not in TABLES}
+    extra = {p.stem: _read_checked(p) for p in row_counts if p.stem not in TABLES}
     result = RunResult(
         kpis, tables["series"], tables["yearly"], tables["events"], tables["suppliers"],
         tables["assembly"], meta=summary.get("meta", {}), scenario_dict=scenario_dict,
@@ -216,6 +234,87 @@ def read_results(path: Path | str, *, load_limit: int = 300_000) -> RunResult:
     )
     result.__dict__["summary"] = summary  # prime the cached property
     return result
+
+
+def _parquet_rows(path: Path) -> int:
+    """The row count from a Parquet file's footer: reading it proves the file is whole
+    (a truncated file has lost its footer)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return int(pq.read_metadata(path).num_rows)
+    except (pa.ArrowException, OSError) as err:
+        raise DamagedResults(path, f"not a readable Parquet file ({_reason(err)})") from None
+
+
+def _read_checked(path: Path) -> pd.DataFrame:
+    """`read_table`, with damage past the footer reported against the file."""
+    import pyarrow as pa
+
+    try:
+        return read_table(path)
+    except (pa.ArrowException, OSError) as err:
+        raise DamagedResults(path, f"not a readable Parquet file ({_reason(err)})") from None
+
+
+def _read_text(path: Path) -> str:
+    """A small text file of the folder, or `DamagedResults` saying why it cannot be read
+    (only regular files are opened: a FIFO or a device would block or never end)."""
+    if not path.exists():
+        raise DamagedResults(path, "missing")
+    if not path.is_file():
+        raise DamagedResults(path, "not a regular file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise DamagedResults(path, f"not UTF-8 text (byte {err.start})") from None
+    except OSError as err:
+        raise DamagedResults(path, f"cannot be read ({_reason(err)})") from None
+
+
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number",
+               bool: "true or false", type(None): "null"}
+
+
+def _read_json_object(path: Path) -> dict:
+    """A JSON file holding an object (``summary.json``)."""
+    try:
+        value = json.loads(_read_text(path))
+    except json.JSONDecodeError as err:
+        raise DamagedResults(path, f"not valid JSON (line {err.lineno}, column {err.colno})"
+                             ) from None
+    except RecursionError:
+        raise DamagedResults(path, "not valid JSON (nested too deeply)") from None
+    if not isinstance(value, dict):
+        raise DamagedResults(path, f"not a JSON object (it holds {_JSON_KINDS[type(value)]})")
+    return value
+
+
+def _read_yaml_mapping(path: Path) -> dict:
+    """A YAML file holding a mapping, or nothing (``scenario.yaml``)."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(_read_text(path))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise DamagedResults(path, f"not valid YAML{where}") from None
+    except RecursionError:
+        raise DamagedResults(path, "not valid YAML (nested too deeply)") from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DamagedResults(path, f"not a YAML mapping (it holds a {type(value).__name__})")
+    return value
+
+
+def _reason(err: BaseException) -> str:
+    """An error's own words, without the file name an OSError repeats."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    return str(err).strip() or type(err).__name__
 
 
 def _check_free(out_dir: Path) -> None:
