@@ -1,11 +1,13 @@
 """Scenario files: read, merge (`extends`), check, and return a `Scenario`.
 
 `load_scenario(path)` reads a YAML file safely (line numbers kept, no Python objects
-built), applies its `extends` chain, validates it against the schema (`schema.py`) and the
-cross-field checks (`checks.py`), and returns the resolved `Scenario`; anything wrong
-raises one `ScenarioError` listing every problem with file, field path and line. This
-package imports only PyYAML, pydantic and `simulator.distributions`, so validating a file
-is quick.
+built; numbers read as YAML 1.2 reads them, so `010` is 10 and `1:30` is text), applies
+its `extends` chain, validates it against the schema (`schema.py`), the cross-field checks
+(`checks.py`) and the estimate of a replication's work (`workload.py`), and returns the
+resolved `Scenario`; anything wrong raises one `ScenarioError` listing every problem with
+file, field path and line. Inputs that would hang, exhaust memory or overflow are refused
+by the limits in `limits.py`, each message naming its limit. This package imports only
+PyYAML, pydantic and `simulator.distributions`, so validating a file is quick.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from simulator.scenario.schema import (
     Tranche,
     fields_at,
     is_disabled,
+    limit_note,
 )
+from simulator.scenario.workload import check_workload
 from simulator.scenario.yaml_loader import LMap, locate, plain
 
 __all__ = [
@@ -110,6 +114,8 @@ def validate_tree(tree: LMap, label: str) -> tuple[Scenario | None, list[Problem
     except ValidationError as err:
         issues += _translate(err, ())
     issues += run_checks(raw)
+    if scenario is not None and not issues:  # the estimate needs a whole, valid scenario
+        issues += check_workload(scenario)
     problems = []
     for loc, message in issues:
         mark, clean = locate(tree, loc)
@@ -133,10 +139,16 @@ def _translate(err: ValidationError, prefix: tuple[Any, ...], with_kind: bool = 
     for e in err.errors():
         loc = prefix + tuple(e["loc"])
         message = pydantic_message(e, fields_at(loc[:-1]))
+        note = limit_note(loc, e["type"]) if e["type"] in _BOUND_ERRORS else None
+        if note:
+            message += f" (limit {note})"
         if loc and loc[-1] == "[key]":
             loc, message = loc[:-1], f"bad key: {message}"
         out.append((loc, message, e["type"]) if with_kind else (loc, message))
     return out
+
+
+_BOUND_ERRORS = ("greater_than_equal", "greater_than", "less_than", "less_than_equal")
 
 
 def _under(path: str, parent: str) -> bool:

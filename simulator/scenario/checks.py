@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from simulator.scenario.errors import format_path
+from simulator.scenario.limits import MAX_RUN_DAYS, explain
 from simulator.scenario.schema import DEFAULT_END, fill_defaults, id_text, to_date
+from simulator.scenario.yaml_loader import date_key
 
 Issue = tuple[tuple[Any, ...], str]
 Check = Callable[[dict[str, Any]], list[Issue]]
@@ -34,7 +36,10 @@ def _items(container: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def _number(value: Any) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond any float: the schema refuses it
+            return None
     return None
 
 
@@ -82,20 +87,53 @@ def _lines(raw: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict[str, Any
 
 
 def check_run_period(raw: dict[str, Any]) -> list[Issue]:
-    """`scenario.end` must be after `scenario.start`."""
+    """`scenario.end` must be after `scenario.start`, and the run at most MAX_RUN_DAYS long."""
     meta = raw.get("scenario")
     if not isinstance(meta, dict):
         return []
     start, end = _date(meta.get("start")), _date(meta.get("end", DEFAULT_END))
     if start is not None and end is not None and end <= start:
         return [(("scenario", "end"), f"must be after scenario.start ({start}), got {end}")]
+    if start is not None and end is not None and (end - start).days + 1 > MAX_RUN_DAYS:
+        return [(("scenario", "end"), f"the run from {start} to {end} has "
+                 f"{(end - start).days + 1:,} days, more than {MAX_RUN_DAYS:,} "
+                 f"(limit {explain('MAX_RUN_DAYS')})")]
     return []
+
+
+def check_point_dates(raw: dict[str, Any]) -> list[Issue]:
+    """A date is given once in `demand` and `domestic_supply`, however it is spelled
+    (`2024-01-01`, `"2024-01-01"`, `2024-1-1`): otherwise one value would silently win.
+    The YAML reader refuses such keys in one file; this holds for trees built otherwise."""
+    issues: list[Issue] = []
+    for i, component in _items(raw, "components"):
+        for field in ("demand", "domestic_supply"):
+            points = component.get(field)
+            if not isinstance(points, dict):
+                continue
+            first: dict[dt.date, Any] = {}
+            for key in points:
+                day = date_key(key)
+                if day is None:
+                    continue
+                if day in first:
+                    issues.append((("components", i, field, key),
+                                   f"date {day} is given twice (as {_spelled(first[day])} and "
+                                   f"{_spelled(key)}); give each date once"))
+                else:
+                    first[day] = key
+    return issues
+
+
+def _spelled(key: Any) -> str:
+    return key.isoformat() if isinstance(key, dt.date) else repr(key)
 
 
 def check_component_references(raw: dict[str, Any]) -> list[Issue]:
     """Every line and project makes a component listed in `components`."""
     known = [id_text(c.get("id")) for _, c in _items(raw, "components")]
-    listing = ", ".join(str(k) for k in known) or "none"
+    listing = ", ".join(k if isinstance(k, str) and k.isprintable() else repr(k)
+                        for k in known) or "none"
     users = list(_lines(raw))
     for name, stage in _stages(raw):
         if name == "investment":
@@ -199,6 +237,7 @@ def check_tranche_dates(raw: dict[str, Any]) -> list[Issue]:
 
 CHECKS: tuple[Check, ...] = (
     check_run_period,
+    check_point_dates,
     check_component_references,
     check_unique_ids,
     check_committed_within_capacity,

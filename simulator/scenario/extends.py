@@ -6,19 +6,81 @@ merges by `id` only if every item in both lists is a mapping with an `id` (a new
 appended, an item with `remove: true` drops the parent's item, and removing an id the
 parent lacks is refused); any other list, an empty one included, replaces the parent's
 whole. A child mapping with a `dist` key is a whole distribution and replaces the
-parent's value (one without `dist` merges, to change a single parameter). Every merged
+parent's value (one without `dist` merges, to change a single parameter). A date key
+overrides the parent's point on the same date however either is spelled. Every merged
 value keeps the mark of the file and line it came from.
+
+Only regular files of at most `MAX_FILE_BYTES` are read, checked before a byte is read (a
+device such as /dev/zero never ends, a FIFO waits for a writer), and a chain holds at most
+`MAX_EXTENDS_CHAIN` files (`limits.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from simulator.scenario.errors import Problem, format_path
-from simulator.scenario.yaml_loader import LList, LMap, Mark, parse_yaml
+from simulator.scenario.limits import MAX_EXTENDS_CHAIN, MAX_FILE_BYTES, explain
+from simulator.scenario.yaml_loader import LList, LMap, Mark, date_key, parse_yaml
+
+
+class NotReadable(Exception):
+    """A path that is not read: not a regular file, or too large; the message says which."""
+
+
+def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of `path`, if it is a regular file of at most `limit` bytes.
+
+    The path is checked with `stat` before it is opened (a FIFO is never opened), opened
+    without blocking, checked again on the open file (it may have been swapped), and read
+    to at most `limit` + 1 bytes (it may be growing).
+
+    Raises
+    ------
+    NotReadable
+        Not a regular file, or larger than `limit`.
+    OSError
+        It cannot be opened or read.
+    """
+    _check_kind(os.stat(path), limit)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        _check_kind(os.fstat(fd), limit)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise NotReadable(_too_big(size, limit))
+    return b"".join(chunks)
+
+
+def _check_kind(info: os.stat_result, limit: int) -> None:
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
+        raise NotReadable("it is a folder, not a file")
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise NotReadable(f"it is {kind}; only regular files are read")
+    if info.st_size > limit:
+        raise NotReadable(_too_big(info.st_size, limit))
+
+
+def _too_big(size: int, limit: int) -> str:
+    return (f"it is larger than {limit:,} bytes ({limit / 2**20:g} MiB; limit "
+            f"{explain('MAX_FILE_BYTES')})")
 
 
 class FileReader:
@@ -47,9 +109,9 @@ class FileReader:
     def read_file(self, label: str, path: Path, where: Mark | None = None) -> Any:
         """Read and parse one file; a problem (at `where`, if given) when it cannot be read."""
         try:
-            data = path.read_bytes()
-        except OSError as err:
-            reason = err.strerror or type(err).__name__
+            data = read_bounded(path)
+        except (OSError, NotReadable) as err:
+            reason = (err.strerror if isinstance(err, OSError) else str(err)) or repr(err)
             file, line = (where.file, where.line) if where else (label, None)
             path_text = "extends" if where else ""
             self.problems.append(Problem(file, path_text, line, f"cannot read {label}: {reason}"))
@@ -74,6 +136,10 @@ def resolve_extends(
         _refuse(reader, where, "extends", f"expected a file name, got {target!r}")
         return child
     chain = chain + ((label, real_path or base_dir / label),)
+    if len(chain) >= MAX_EXTENDS_CHAIN:
+        _refuse(reader, where, "extends", f"extends chain longer than {MAX_EXTENDS_CHAIN} "
+                f"files, from {chain[0][0]} (limit {explain('MAX_EXTENDS_CHAIN')})")
+        return child
     parent_real = (base_dir / target).resolve()
     parent_label = os.path.normpath(os.path.join(os.path.dirname(label), target))
     if label.startswith("<"):  # text given in memory: name the parent by base_dir
@@ -104,7 +170,11 @@ def merge(parent: Any, child: Any, loc: tuple[Any, ...], reader: FileReader) -> 
             return child
         out = _copy_map(parent, child.mark)
         for key, value in child.items():
-            out[key] = merge(parent[key], value, loc + (key,), reader) if key in parent else value
+            same = _same_key(parent, key)
+            if same is not None and same != key:  # "2024-01-01" over 2024-01-01: one date
+                del out[same], out.key_marks[same]
+            out[key] = merge(parent[same], value, loc + (key,), reader) if same is not None \
+                else value
             out.key_marks[key] = child.key_marks[key]
         return out
     if isinstance(parent, LList) and isinstance(child, LList):
@@ -150,6 +220,17 @@ def _merge_by_id(parent: LList, child: LList, loc: tuple[Any, ...], reader: File
         out.append(item)
         out.item_marks.append(mark)
     return out
+
+
+def _same_key(parent: LMap, key: Any) -> Any:
+    """The parent's key that `key` overrides: itself, or the same date spelled otherwise
+    (a date key quoted in one file and not in the other), else None."""
+    if key in parent:
+        return key
+    day = date_key(key)
+    if day is None:
+        return None
+    return next((k for k in parent if date_key(k) == day), None)
 
 
 def id_key(value: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 import typing
 from collections.abc import Iterator
@@ -70,16 +71,21 @@ def sections(
 
 
 def type_label(info: FieldInfo) -> str:
-    """A reader's name for the field's type, with its bounds."""
-    if distribution_spec(info) is not None:
-        label = "distribution"
+    """A reader's name for the field's type, with its bounds (limits.py's included)."""
+    spec = distribution_spec(info)
+    if spec is not None:
+        label = f"distribution, parameters ≤ {_plain(spec.limit)}"
     else:
         label = _annotation_label(info.annotation)
-    bounds = [f"{sign} {_plain(getattr(m, key))}" for m in info.metadata
-              for key, sign in _BOUNDS if getattr(m, key, None) is not None]
+    bounds = _bounds(info.metadata)
     bounds += [f"≥ {m.min_length} items" for m in info.metadata
                if getattr(m, "min_length", None) and label.startswith("list")]
     return ", ".join([label, *bounds])
+
+
+def _bounds(metadata: Any) -> list[str]:
+    return [f"{sign} {_plain(getattr(m, key))}" for m in metadata
+            for key, sign in _BOUNDS if getattr(m, key, None) is not None]
 
 
 def _annotation_label(annotation: Any) -> str:
@@ -90,7 +96,9 @@ def _annotation_label(annotation: Any) -> str:
             return _annotation_label(rest[0])
         return " or ".join(map(_annotation_label, rest))
     if origin is typing.Annotated:
-        return _annotation_label(args[0])
+        inner = getattr(annotation, "__metadata__", ())
+        metadata = [m for x in inner for m in getattr(x, "metadata", [x])]
+        return ", ".join([_annotation_label(args[0]), *_bounds(metadata)])
     if origin is typing.Literal:
         return "one of " + ", ".join(map(str, args))
     if origin is dict:
@@ -129,8 +137,10 @@ def default_label(info: FieldInfo) -> str:
 def _plain(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e6:
         return str(int(value))
+    if isinstance(value, float):  # 1e10 rather than 10000000000.0, 1e-6 rather than 1e-06
+        return re.sub(r"e([-+])0*(\d)", lambda m: "e" + m[1].strip("+") + m[2], f"{value:g}")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dict):

@@ -6,7 +6,13 @@ them (`python -m simulator.scenario.reference`). Unknown fields are refused ever
 Defaults that depend on other fields are filled in here too: line ids (`<plant>#<n>`),
 tranche ids (the date, `#2`, `#3` for repeats), stage `start` (= `scenario.start`), and a
 stage with `enabled: false` becomes None. Checks that relate several fields live in
-`checks.py`.
+`checks.py`; the estimate of a replication's work in `workload.py`.
+
+Bounds that no real plant, market or budget comes near (`limits.py`) are part of the
+fields: rates, money, durations, review and failure intervals, replications. Names, ids
+and units may hold no control character, free text (`description`, `source`) only tab and
+line breaks: a bell or NUL in a name would pass here and break the spreadsheet report
+long after the simulating.
 """
 
 from __future__ import annotations
@@ -33,6 +39,22 @@ from pydantic_core import PydanticCustomError
 
 from simulator import policies
 from simulator.distributions import Distribution, DistributionError, fixed, parse_distribution
+from simulator.scenario.errors import describe_value
+from simulator.scenario.limits import (
+    MAX_DAYS,
+    MAX_DISCOUNT_RATE,
+    MAX_FACTOR,
+    MAX_MIXTURE_DEPTH,
+    MAX_MONEY,
+    MAX_REPLICATIONS,
+    MAX_RUN_DAYS,
+    MAX_UNITS_PER_YEAR,
+    MIN_DISCOUNT_RATE,
+    MIN_MTBF_DAYS,
+    MIN_REVIEW_DAYS,
+    MIN_UNITS_PER_VEHICLE,
+    explain,
+)
 
 STAGE_NAMES = ("sharing", "procurement", "investment")
 DEFAULT_END = dt.date(2030, 12, 31)
@@ -46,19 +68,55 @@ def _error(message: str) -> PydanticCustomError:
     return PydanticCustomError("scenario", "{message}", {"message": message})
 
 
+_ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
+_LOOSE_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
+
+
 def to_date(value: Any) -> dt.date:
-    """A `datetime.date` from a YAML date or an ISO `YYYY-MM-DD` string."""
+    """A `datetime.date` from a YAML date or an ISO `YYYY-MM-DD` string.
+
+    `2024-1-1` is refused, with the ISO spelling suggested: SPEC.md writes dates ISO, and
+    one date spelled two ways in a `{date: value}` mapping must be seen as one.
+    """
     if isinstance(value, dt.datetime):
         raise _error(f"expected a date (YYYY-MM-DD) without a time, got {value}")
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", value):
-        try:
-            year, month, day = (int(x) for x in value.strip().split("-"))
-            return dt.date(year, month, day)
-        except ValueError as err:
-            raise _error(f"{value!r} is not a valid date ({err})") from None
-    raise _error(f"expected a date (YYYY-MM-DD), got {value!r}")
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return _calendar_date(value)
+    if isinstance(value, str) and _LOOSE_DATE.fullmatch(value):
+        day = _calendar_date(value)
+        raise _error(f"write dates as YYYY-MM-DD (ISO): {day.isoformat()}, not {value!r}")
+    raise _error(f"expected a date (YYYY-MM-DD), got {describe_value(value)}")
+
+
+def _calendar_date(text: str) -> dt.date:
+    try:
+        year, month, day = (int(x) for x in text.strip().split("-"))
+        return dt.date(year, month, day)
+    except ValueError as err:
+        raise _error(f"{text!r} is not a valid date ({err})") from None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _no_control(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+    """A check refusing text with a character `pattern` matches (C0/C1 controls)."""
+    def check(text: str) -> str:
+        found = pattern.search(text)
+        if found:
+            raise _error(f"control character U+{ord(found.group()):04X} at position "
+                         f"{found.start() + 1} of {describe_value(text)}: {what}")
+        return text
+
+    return check
+
+
+check_label = _no_control(_CONTROL, "names, ids and units are one line of printable text")
+check_text = _no_control(_CONTROL_IN_TEXT, "free text may hold tabs and line breaks, no "
+                         "other control character")
 
 
 def id_text(value: Any) -> Any:
@@ -70,17 +128,31 @@ def id_text(value: Any) -> Any:
     return value
 
 
+def _limits(**bounds: str) -> dict[str, Any]:
+    """Field metadata naming the `limits.py` constant behind each bound (`ge="MIN_..."`),
+    so that a refusal can give the limit's reason (`limit_note`)."""
+    return {"limits": bounds}
+
+
 Day = Annotated[dt.date, BeforeValidator(to_date)]
-Id = Annotated[str, BeforeValidator(id_text), Field(min_length=1)]
-Amount = Annotated[float, Field(ge=0, strict=True)]
+Label = Annotated[str, AfterValidator(check_label)]
+Text = Annotated[str, AfterValidator(check_text)]
+Id = Annotated[str, BeforeValidator(id_text), Field(min_length=1), AfterValidator(check_label)]
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, strict=True,
+                               json_schema_extra=_limits(le="MAX_MONEY"))]
+Rate = Annotated[float, Field(ge=0, le=MAX_UNITS_PER_YEAR, strict=True,
+                              json_schema_extra=_limits(le="MAX_UNITS_PER_YEAR"))]
 Fraction = Annotated[float, Field(ge=0, le=1, strict=True)]
 
 
 @dataclass(frozen=True)
 class DistributionSpec:
-    """Marks a field that takes a distribution; `unit` is what its samples measure."""
+    """Marks a field that takes a distribution; `unit` is what its samples measure and
+    `limit` the largest size of a parameter (`limits.py`)."""
 
     unit: str
+    limit: float
+    limit_name: str
     nonnegative: bool = True
 
 
@@ -88,6 +160,7 @@ def _validate_distribution(spec: DistributionSpec) -> Callable[[Any], Distributi
     def validate(raw: Any) -> Distribution:
         if isinstance(raw, dict):
             _check_notes(raw)
+        _check_parameters(raw, spec)
         try:
             dist = parse_distribution(raw)
         except DistributionError as err:
@@ -103,9 +176,38 @@ def _validate_distribution(spec: DistributionSpec) -> Callable[[Any], Distributi
     return validate
 
 
+_NOT_PARAMETERS = frozenset({"dist", "weight", *NOTE_KEYS})
+
+
+def _check_parameters(raw: Any, spec: DistributionSpec) -> None:
+    """Refuse a parameter larger than `spec.limit` and mixtures nested deeper than
+    MAX_MIXTURE_DEPTH; walked with a stack, so that no nesting exhausts Python's."""
+    todo: list[tuple[Any, str, int]] = [(raw, "", 0)]
+    while todo:
+        value, where, depth = todo.pop()
+        if isinstance(value, dict):
+            if value.get("dist") == "mixture":
+                depth += 1
+                if depth > MAX_MIXTURE_DEPTH:
+                    raise _error(f"mixtures nested more than {MAX_MIXTURE_DEPTH} deep, at "
+                                 f"{where.rstrip('.')} (limit {explain('MAX_MIXTURE_DEPTH')})")
+            todo += [(v, f"{where}{k}.", depth) for k, v in value.items()
+                     if k not in _NOT_PARAMETERS]
+        elif isinstance(value, list):
+            todo += [(v, f"{where.rstrip('.')}[{i}].", depth) for i, v in enumerate(value)]
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            if abs(value) > spec.limit:
+                name = where.rstrip(".")
+                raise _error(f"{name + ' ' if name else ''}must be at most {spec.limit:g} "
+                             f"{spec.unit} in size, got {describe_value(value)} "
+                             f"(limit {explain(spec.limit_name)})")
+
+
 def _check_notes(raw: dict[str, Any]) -> None:
     if "source" in raw and raw["source"] is not None and not isinstance(raw["source"], str):
         raise _error(f"source must be text, got {raw['source']!r}")
+    if isinstance(raw.get("source"), str):
+        check_text(raw["source"])
     if raw.get("confidence") not in (None, "H", "M", "L"):
         raise _error(f"confidence must be one of 'H', 'M', 'L', got {raw['confidence']!r}")
 
@@ -114,9 +216,9 @@ def _dump_distribution(dist: Any) -> Any:
     return None if dist is None else dist.to_dict()
 
 
-_DAYS = DistributionSpec("days")
-_PER_YEAR = DistributionSpec("units/year")
-_FACTOR = DistributionSpec("factor")
+_DAYS = DistributionSpec("days", MAX_DAYS, "MAX_DAYS")
+_PER_YEAR = DistributionSpec("units/year", MAX_UNITS_PER_YEAR, "MAX_UNITS_PER_YEAR")
+_FACTOR = DistributionSpec("factor", MAX_FACTOR, "MAX_FACTOR")
 Days = Annotated[Distribution, _DAYS, PlainValidator(_validate_distribution(_DAYS)),
                  PlainSerializer(_dump_distribution)]
 PerYear = Annotated[Distribution, _PER_YEAR, PlainValidator(_validate_distribution(_PER_YEAR)),
@@ -144,8 +246,8 @@ class Node(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    source: str | None = Field(None, description="Where the figures come from (free text; "
-                               "shown in reports' assumption tables)")
+    source: Text | None = Field(None, description="Where the figures come from (free text; "
+                                "shown in reports' assumption tables)")
     confidence: Literal["H", "M", "L"] | None = Field(
         None, description="Confidence in the figures: H (high), M (medium) or L (low)")
     # source/confidence written inside distribution mappings, by field name
@@ -203,24 +305,29 @@ def distribution_spec(info: Any) -> DistributionSpec | None:
 class Meta(Node):
     """`scenario:` — the run as a whole."""
 
-    name: str = Field(description="Scenario name (used for the results folder)")
-    description: str | None = Field(None, description="Free text about the scenario")
+    name: Label = Field(description="Scenario name (used for the results folder)")
+    description: Text | None = Field(None, description="Free text about the scenario")
     start: Day = Field(description="First day of the run, t = 0 (date)")
     end: Day = Field(DEFAULT_END, description="Last day of the run, inclusive (date; after start)")
     seed: int = Field(0, ge=0, strict=True, description="Seed of all random draws")
-    replications: int = Field(100, ge=1, strict=True,
-                              description="Number of Monte Carlo replications")
-    currency: str = Field("", description="Currency label of all money fields (e.g. RUB)")
+    replications: int = Field(100, ge=1, le=MAX_REPLICATIONS, strict=True,
+                              description="Number of Monte Carlo replications",
+                              json_schema_extra=_limits(le="MAX_REPLICATIONS"))
+    currency: Label = Field("", description="Currency label of all money fields (e.g. RUB)")
     price_year: int | None = Field(None, strict=True,
                                    description="Year whose prices the money fields are in")
     close_threshold: float = Field(0.05, ge=0, lt=1, strict=True, description=(
         "A component is closed while its shortfall ratio is at most this (share of demand)"))
-    close_hold_days: int = Field(90, ge=1, strict=True,
-                                 description="Days the ratio must stay closed to count (days)")
-    close_smoothing_days: int = Field(1, ge=1, strict=True, description=(
-        "Trailing window over which the shortfall ratio is smoothed (days; 1 = daily)"))
-    discount_rate: float = Field(0.0, gt=-1, strict=True,
-                                 description="Discount rate for NPV (per year; 0 = undiscounted)")
+    close_hold_days: int = Field(90, ge=1, le=MAX_RUN_DAYS, strict=True,
+                                 description="Days the ratio must stay closed to count (days)",
+                                 json_schema_extra=_limits(le="MAX_RUN_DAYS"))
+    close_smoothing_days: int = Field(1, ge=1, le=MAX_RUN_DAYS, strict=True, description=(
+        "Trailing window over which the shortfall ratio is smoothed (days; 1 = daily)"),
+        json_schema_extra=_limits(le="MAX_RUN_DAYS"))
+    discount_rate: float = Field(
+        0.0, ge=MIN_DISCOUNT_RATE, le=MAX_DISCOUNT_RATE, strict=True,
+        description="Discount rate for NPV (per year; 0 = undiscounted)",
+        json_schema_extra=_limits(ge="MIN_DISCOUNT_RATE", le="MAX_DISCOUNT_RATE"))
     demand_factor: Factor | None = Field(None, description=(
         "Market-wide demand multiplier, one draw per replication shared by all components "
         "(factor)"))
@@ -230,15 +337,19 @@ class Component(Node):
     """`components[]` — a group of components with its demand and domestic supply."""
 
     id: Id = Field(description="Unique component id")
-    name: str = Field(description="Display name")
-    unit: str = Field("units", description="Unit the component is counted in (e.g. pcs)")
-    unit_value: Amount = Field(description="Value of one unit (currency/unit)")
-    units_per_vehicle: float | None = Field(None, gt=0, strict=True, description=(
-        "Units per vehicle; links the component to vehicle output (units/vehicle)"))
-    demand: dict[Day, Amount] = Field(min_length=1, description=(
-        "Demand as {date: value} points, interpolated linearly, flat outside (units/year)"))
-    domestic_supply: dict[Day, Amount] = Field(default_factory=dict, description=(
-        "Domestic supply already reaching buyers, {date: value} points (units/year)"))
+    name: Label = Field(description="Display name")
+    unit: Label = Field("units", description="Unit the component is counted in (e.g. pcs)")
+    unit_value: Money = Field(description="Value of one unit (currency/unit)")
+    units_per_vehicle: float | None = Field(
+        None, ge=MIN_UNITS_PER_VEHICLE, strict=True, description=(
+            "Units per vehicle; links the component to vehicle output (units/vehicle)"),
+        json_schema_extra=_limits(ge="MIN_UNITS_PER_VEHICLE"))
+    demand: dict[Day, Rate] = Field(min_length=1, description=(
+        "Demand as {date: value} points, interpolated linearly, flat outside (units/year)"),
+        json_schema_extra=_limits(le="MAX_UNITS_PER_YEAR"))
+    domestic_supply: dict[Day, Rate] = Field(default_factory=dict, description=(
+        "Domestic supply already reaching buyers, {date: value} points (units/year)"),
+        json_schema_extra=_limits(le="MAX_UNITS_PER_YEAR"))
     demand_factor: Factor | None = Field(None, description=(
         "Demand multiplier for this component, one draw per replication (factor)"))
     qualification_days: Days | None = Field(None, description=(
@@ -251,18 +362,21 @@ class Line(Node):
 
     id: Id = Field(description="Unique line id in the scenario", json_schema_extra={
         "default_text": "`<plant id>#<index>` (index from 0 within the plant)"})
-    component: str = Field(description="Id of the component the line makes")
-    capacity: Amount = Field(description="Output at full availability (units/year)")
+    component: Label = Field(description="Id of the component the line makes")
+    capacity: Rate = Field(description="Output at full availability (units/year)")
     committed: PerYear = Field(default_factory=lambda: fixed(0.0), description=(
         "Output already sold to existing customers, drawn once per replication and capped "
         "at capacity (units/year)"))
-    mtbf_days: float | None = Field(None, gt=0, strict=True, description=(
-        "Mean up-time between failures, exponential; omitted = never fails (days)"))
+    mtbf_days: float | None = Field(
+        None, ge=MIN_MTBF_DAYS, le=MAX_DAYS, strict=True, description=(
+            "Mean up-time between failures, exponential; omitted = never fails (days; at "
+            "least 1/24, an hour)"),
+        json_schema_extra=_limits(ge="MIN_MTBF_DAYS", le="MAX_DAYS"))
     repair_days: Days = Field(default_factory=lambda: fixed(0.0),
                               description="Time to repair after a failure (days)")
-    machine_capacity: Amount = Field(0.0, description=(
+    machine_capacity: Rate = Field(0.0, description=(
         "Capacity one added machine gives (units/year; > 0 when max_machines > 0)"))
-    machine_cost: Amount = Field(0.0, description="Cost of one added machine (currency)")
+    machine_cost: Money = Field(0.0, description="Cost of one added machine (currency)")
     max_machines: int = Field(0, ge=0, strict=True,
                               description="Machines that can be added in stage 2 (count)")
 
@@ -271,8 +385,8 @@ class Plant(Node):
     """`plants[]` — a plant and its lines."""
 
     id: Id = Field(description="Unique plant id")
-    name: str = Field(description="Display name")
-    country: str = Field("", description="Country code (e.g. BY, RU)")
+    name: Label = Field(description="Display name")
+    country: Label = Field("", description="Country code (e.g. BY, RU)")
     lines: list[Line] = Field(default_factory=list, description="The plant's lines")
 
     @model_validator(mode="before")
@@ -287,7 +401,7 @@ class Tranche(Node):
     id: Id = Field(description="Unique tranche id in its stage", json_schema_extra={
         "default_text": "the date; repeats get `#2`, `#3`"})
     date: Day = Field(description="Date the tranche is due (date; not after scenario.end)")
-    amount: Amount = Field(description="Money released (currency)")
+    amount: Money = Field(description="Money released (currency)")
     delay_days: Days = Field(default_factory=lambda: fixed(0.0),
                              description="Delay of payment after date (days)")
     probability: Fraction = Field(1.0, description="Probability that it is paid at all (0-1)")
@@ -297,7 +411,7 @@ class Supplier(Node):
     """`stages.procurement.suppliers[]` — a machine-tool supplier."""
 
     id: Id = Field(description="Unique supplier id")
-    name: str | None = Field(None, description="Display name")
+    name: Label | None = Field(None, description="Display name")
     slots: int = Field(ge=1, strict=True, description="Orders built at the same time (count)")
     lead_time_days: Days = Field(description="Time to build one machine (days)")
     shipping_days: Days = Field(default_factory=lambda: fixed(0.0),
@@ -312,10 +426,12 @@ class Project(Node):
     """`stages.investment.projects[]` — a candidate new line or plant."""
 
     id: Id = Field(description="Unique project id")
-    name: str | None = Field(None, description="Display name")
-    component: str = Field(description="Id of the component the project makes")
-    capacity: float = Field(gt=0, strict=True, description="Nameplate capacity (units/year)")
-    capex: Amount = Field(description="Total investment (currency)")
+    name: Label | None = Field(None, description="Display name")
+    component: Label = Field(description="Id of the component the project makes")
+    capacity: float = Field(gt=0, le=MAX_UNITS_PER_YEAR, strict=True,
+                            description="Nameplate capacity (units/year)",
+                            json_schema_extra=_limits(le="MAX_UNITS_PER_YEAR"))
+    capex: Money = Field(description="Total investment (currency)")
     upfront_share: Fraction = Field(0.0, description="Share of capex paid at the start (0-1)")
     preparation_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
         "Design and permits before building; no money drawn (days)"))
@@ -340,10 +456,11 @@ class Stage(Node):
 class FundedStage(Stage):
     """A stage with its own money: a budget at the start, tranches and periodic reviews."""
 
-    budget: Amount = Field(0.0, description="Money available at the stage start (currency)")
+    budget: Money = Field(0.0, description="Money available at the stage start (currency)")
     tranches: list[Tranche] = Field(default_factory=list, description="Further money")
-    review_days: float = Field(90.0, gt=0, strict=True,
-                               description="Time between reviews (days; > 0)")
+    review_days: float = Field(90.0, ge=MIN_REVIEW_DAYS, le=MAX_DAYS, strict=True,
+                               description="Time between reviews (days)",
+                               json_schema_extra=_limits(ge="MIN_REVIEW_DAYS", le="MAX_DAYS"))
 
     @model_validator(mode="before")
     @classmethod
@@ -366,16 +483,19 @@ class Procurement(FundedStage):
 
     tranches: list[Tranche] = Field(default_factory=list,
                                     description="Further money, e.g. yearly credit lines")
-    review_days: float = Field(90.0, gt=0, strict=True,
-                               description="Time between order reviews (days; > 0)")
+    review_days: float = Field(90.0, ge=MIN_REVIEW_DAYS, le=MAX_DAYS, strict=True,
+                               description="Time between order reviews (days)",
+                               json_schema_extra=_limits(ge="MIN_REVIEW_DAYS", le="MAX_DAYS"))
     approval_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
         "Delay from a review's decision to the order's placement (days)"))
     installation_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
         "Installation after delivery (days)"))
     ramp_up_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
         "Linear ramp of an installed machine to machine_capacity (days)"))
-    target_offset_days: float | None = Field(None, ge=0, strict=True, description=(
-        "Review target = review time + this; default the mean total lead time (days)"))
+    target_offset_days: float | None = Field(
+        None, ge=0, le=MAX_DAYS, strict=True, description=(
+            "Review target = review time + this; default the mean total lead time (days)"),
+        json_schema_extra=_limits(le="MAX_DAYS"))
     suppliers: list[Supplier] = Field(min_length=1, description="Machine-tool suppliers (>= 1)")
     ordering: Annotated[str, _policy("ordering")] = Field(
         "lowest_cost_per_capacity", description="Rule choosing the line that gets the next "
@@ -390,8 +510,9 @@ class Investment(FundedStage):
 
     tranches: list[Tranche] = Field(default_factory=list,
                                     description="Money released into the programme")
-    review_days: float = Field(90.0, gt=0, strict=True,
-                               description="Time between start decisions (days; > 0)")
+    review_days: float = Field(90.0, ge=MIN_REVIEW_DAYS, le=MAX_DAYS, strict=True,
+                               description="Time between start decisions (days)",
+                               json_schema_extra=_limits(ge="MIN_REVIEW_DAYS", le="MAX_DAYS"))
     policy: Annotated[str, _policy("project_policy")] = Field(
         "largest_gap_first", description="Order in which candidates are started "
         "(registered project_policy)")
@@ -573,3 +694,22 @@ def fields_at(loc: tuple[Any, ...], model: type[BaseModel] | None = None) -> lis
             return []
         model = found
     return list(model.model_fields)
+
+
+def limit_note(loc: tuple[Any, ...], kind: str) -> str | None:
+    """The `limits.py` constant and reason behind a bound error (`kind` as pydantic's:
+    `less_than_equal`, ...) of the field at `loc`, if the bound is such a limit."""
+    model: type[BaseModel] | None = Scenario
+    info = None
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        found = model.model_fields.get(str(part))
+        if found is None:
+            break  # a key inside a field's value (a date in `demand`): the field's limits
+        info, model = found, model_in(found.annotation)
+    extra = info.json_schema_extra if info is not None else None
+    limits = extra.get("limits", {}) if isinstance(extra, dict) else {}
+    side = "le" if kind.startswith("less") else "ge"
+    name = limits.get(side) if isinstance(limits, dict) else None
+    return explain(str(name)) if name else None

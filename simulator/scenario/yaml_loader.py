@@ -5,35 +5,53 @@ The text is composed into YAML nodes (never constructed by PyYAML), then turned 
 key and item — so that any later problem can name its file and line, even after `extends`
 has merged several files. Only plain data is built: any tag beyond the standard scalar,
 mapping and sequence tags (e.g. `!!python/object/apply:os.system`) is refused without
-running anything. Numbers in exponent form (`60e6`, `2e-3`) are floats; `true`/`false` are
-the only booleans (so `country: NO` stays the text "NO"); duplicate keys are refused.
+running anything. Duplicate keys are refused.
+
+Scalars are read as YAML 1.2 (core schema) reads them, not as YAML 1.1, so that nothing is
+taken silently in a sense the author did not mean: `true`/`false` are the only booleans
+(`country: NO` stays the text "NO"); numbers are decimal (`010` is 10, not octal 8),
+`0o17` octal, `0x1F` hex, floats with an optional exponent (`60e6`, `2e-3`); `_` may
+separate digits (`1_000_000`); base-60 forms such as `1:30` are text (a number field then
+refuses them, a name keeps them). Dates (`2024-01-01`) are still read as dates.
+
+Limits (`limits.py`): nesting deeper than `MAX_NESTING_DEPTH` (aliases counted, so a
+cyclic alias ends there too) and more than `_MAX_NODES` values are refused; so is a raw
+control character (only tab and line breaks are allowed), with its line.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from typing import Any, NamedTuple
 
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from simulator.scenario.errors import Problem, format_path
+from simulator.scenario.limits import MAX_NESTING_DEPTH, explain
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _MAX_NODES = 200_000  # guards against alias bombs ("billion laughs")
 
+# YAML 1.2 core schema (`_` between digits allowed, as before); a float needs `.` or an
+# exponent, so that the float resolver, listed before the int one, leaves integers alone
+_INT = re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+)$")
 _FLOAT = re.compile(
-    r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    r"""^(?:[-+]?(?:\.[0-9][0-9_]*|[0-9][0-9_]*\.[0-9_]*)(?:[eE][-+]?[0-9]+)?
     |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
-    |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""",
     re.VERBOSE,
 )
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_RESOLVERS = {_TAG + "int": _INT, _TAG + "float": _FLOAT, _TAG + "bool": _BOOL}
+# C0 but tab, LF, CR; DEL; C1, NEL included (PyYAML would take NEL as a line break)
+_RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class Mark(NamedTuple):
@@ -62,19 +80,74 @@ class LList(list):  # type: ignore[type-arg]
 
 
 class ScenarioLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2-style floats (`60e6`) and booleans (`true`/`false` only)."""
+    """SafeLoader reading numbers and booleans as YAML 1.2 does, refusing deep nesting."""
 
     yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's own class attribute)
-        first: [
-            (tag, _FLOAT if tag == _TAG + "float" else _BOOL if tag == _TAG + "bool" else rx)
-            for tag, rx in resolvers
-        ]
+        first: [(tag, _RESOLVERS.get(tag, rx)) for tag, rx in resolvers]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+    depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        """PyYAML's composer recurses once per level: stop before the stack runs out."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self.depth -= 1
 
 
 class _TooLarge(Exception):
     pass
+
+
+class _TooDeep(Exception):
+    """Nesting beyond MAX_NESTING_DEPTH; `args[0]` is the 1-based line where it went over."""
+
+
+def to_int(text: str) -> int:
+    """A YAML 1.2 integer (`42`, `-7`, `010` = 10, `0o17`, `0x1F`; `_` between digits)."""
+    digits = text.replace("_", "")
+    if digits.startswith("0o"):
+        return int(digits[2:], 8)
+    if digits.startswith("0x"):
+        return int(digits[2:], 16)
+    if not re.fullmatch(r"[-+]?[0-9]+", digits):
+        raise ValueError(f"not a YAML 1.2 integer: {text!r}")
+    return int(digits, 10)
+
+
+def to_float(text: str) -> float:
+    """A YAML 1.2 float (`60e6`, `.5`, `.inf`, `.nan`; `_` between digits); no base 60."""
+    digits = text.replace("_", "").lower()
+    sign = -1.0 if digits.startswith("-") else 1.0
+    if digits.lstrip("+-") == ".inf":
+        return sign * math.inf
+    if digits == ".nan":
+        return math.nan
+    if ":" in digits:
+        raise ValueError(f"not a YAML 1.2 number: {text!r}")
+    return float(digits)
+
+
+_CONSTRUCT = {_TAG + "int": to_int, _TAG + "float": to_float}
+_DATE_TEXT = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
+
+
+def date_key(value: Any) -> dt.date | None:
+    """The calendar date a key names however it is spelled (`2024-01-01`, quoted or not,
+    `2024-1-1`), else None: two keys naming one date are one key given twice."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    found = _DATE_TEXT.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        return None
+    try:
+        return dt.date(*(int(x) for x in found.groups()))
+    except ValueError:
+        return None
 
 
 def parse_yaml(text: str, file: str, problems: list[Problem]) -> Any:
@@ -82,9 +155,20 @@ def parse_yaml(text: str, file: str, problems: list[Problem]) -> Any:
 
     Returns None (and records a problem) when the text is not valid YAML.
     """
-    loader = ScenarioLoader(text)
+    raw = _RAW_CONTROL.search(text)
+    if raw is not None:
+        problems.append(_control_problem(text, raw.start(), file))
+        return None
+    try:
+        loader = ScenarioLoader(text)
+    except ReaderError as err:  # another character PyYAML refuses (U+FFFE, ...)
+        problems.append(_control_problem(text, int(err.position), file))
+        return None
     try:
         node = loader.get_single_node()
+    except _TooDeep as err:
+        problems.append(Problem(file, "", err.args[0], _too_deep()))
+        return None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -102,8 +186,26 @@ def parse_yaml(text: str, file: str, problems: list[Problem]) -> Any:
     try:
         return builder.build(node, ())
     except _TooLarge:
-        problems.append(Problem(file, "", None, "file too large (too many values or aliases)"))
+        problems.append(Problem(file, "", None, f"file too large (more than {_MAX_NODES:,} "
+                                "values, aliases counted)"))
         return None
+    except _TooDeep as err:
+        problems.append(Problem(file, "", err.args[0], _too_deep(" (aliases counted)")))
+        return None
+
+
+def _too_deep(how: str = "") -> str:
+    return (f"nested more than {MAX_NESTING_DEPTH} levels deep{how} "
+            f"(limit {explain('MAX_NESTING_DEPTH')})")
+
+
+def _control_problem(text: str, position: int, file: str) -> Problem:
+    """A raw control character at `position` of `text`, with its line and column."""
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return Problem(file, "", line, f"raw control character U+{ord(text[position]):04X} at "
+                   f"column {column}: a scenario file is text, with tabs and line breaks as "
+                   "its only control characters")
 
 
 class _Builder:
@@ -113,6 +215,7 @@ class _Builder:
         self.file = file
         self.problems = problems
         self.count = 0
+        self.depth = 0  # of build calls: aliases can nest (and cycle) beyond the composer's
         self.constructor = SafeConstructor()
 
     def mark(self, node: Node) -> Mark:
@@ -125,6 +228,15 @@ class _Builder:
         self.count += 1
         if self.count > _MAX_NODES:
             raise _TooLarge
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING_DEPTH:
+                raise _TooDeep(self.mark(node).line)
+            return self.build_node(node, loc)
+        finally:
+            self.depth -= 1
+
+    def build_node(self, node: Node, loc: tuple[Any, ...]) -> Any:
         if isinstance(node, MappingNode):
             if node.tag != _TAG + "map":
                 return self.bad_tag(node, loc)
@@ -142,8 +254,10 @@ class _Builder:
         return self.scalar(node)
 
     def scalar(self, node: ScalarNode) -> Any:
-        construct = yaml.SafeLoader.yaml_constructors[node.tag]
         try:
+            if node.tag in _CONSTRUCT:
+                return _CONSTRUCT[node.tag](node.value)
+            construct = yaml.SafeLoader.yaml_constructors[node.tag]
             return construct(self.constructor, node)
         except (ValueError, TypeError, yaml.YAMLError):
             # e.g. 2024-13-01 matches the date pattern but is no date: keep the text,
@@ -157,6 +271,7 @@ class _Builder:
     def build_map(self, node: MappingNode, loc: tuple[Any, ...]) -> LMap:
         out = LMap(self.mark(node))
         merges: list[Node] = []
+        dates: dict[dt.date, Any] = {}  # date -> the key that first named it
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
                 merges.append(value_node)
@@ -165,11 +280,20 @@ class _Builder:
                 self.refuse(key_node, loc, "mapping keys must be plain values")
                 continue
             key = self.scalar(key_node)
+            day = date_key(key)
             if key in out:
                 first = out.key_marks[key].line
                 self.refuse(key_node, loc + (key,),
                             f"duplicate key {key!r} (first at line {first})")
                 continue
+            if day is not None and day in dates:
+                twin = dates[day]
+                self.refuse(key_node, loc + (key,), f"date {day} is given twice (as "
+                            f"{_spelled(twin)} at line {out.key_marks[twin].line} and as "
+                            f"{_spelled(key)}); give each date once")
+                continue
+            if day is not None:
+                dates[day] = key
             out[key] = self.build(value_node, loc + (key,))
             out.key_marks[key] = self.mark(key_node)
         for source in merges:  # YAML merge keys (<<: *anchor): explicit keys win
@@ -184,6 +308,10 @@ class _Builder:
                         out[key] = value
                         out.key_marks[key] = merged.key_marks[key]
         return out
+
+
+def _spelled(key: Any) -> str:
+    return key.isoformat() if isinstance(key, dt.date) else repr(key)
 
 
 def plain(value: Any) -> Any:

@@ -25,9 +25,10 @@ def test_every_field_is_in_the_reference_with_a_description():
 
 def test_rows_show_type_unit_default_and_required():
     text = reference.generate()
-    assert ("| `plants[].lines[].capacity` | number, ≥ 0 | Output at full availability "
+    assert ("| `plants[].lines[].capacity` | number, ≥ 0, ≤ 1e10 | Output at full availability "
             "(units/year) |  | yes |") in text
-    assert "| `plants[].lines[].repair_days` | distribution |" in text
+    assert "| `plants[].lines[].repair_days` | distribution, parameters ≤ 36525 |" in text
+    assert "| `components[].demand` | {date: number, ≥ 0, ≤ 1e10} |" in text
     assert "`<plant id>#<index>`" in text
     row = next(r for r in text.splitlines() if r.startswith("| `scenario.end`"))
     assert row.endswith("| `2030-12-31` | no |")
