@@ -36,7 +36,7 @@ MAX_RUN_DAYS = 36_525
 """Longest run, end - start + 1 (days): a century; the daily grid grows with the run."""
 
 MAX_DAYS = 36_525
-"""Largest duration (days), distribution parameters included: a century of delay or build."""
+"""Largest duration (days), distribution parameters and means too: a century of delay."""
 
 MIN_REVIEW_DAYS = 1.0
 """Shortest review_days: a review more often than daily is not plant behaviour."""

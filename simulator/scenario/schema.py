@@ -163,14 +163,21 @@ def _validate_distribution(spec: DistributionSpec) -> Callable[[Any], Distributi
         _check_parameters(raw, spec)
         try:
             dist = parse_distribution(raw)
+            mean = dist.mean()
         except DistributionError as err:
             raise _error(str(err)) from None
+        except ArithmeticError as err:  # e.g. weights of 1e308, whose sum overflows
+            raise _error(f"cannot be computed with ({err}): a parameter or weight is too "
+                         "large or too small") from None
+        if not abs(mean) <= spec.limit:  # a lognormal's mean outgrows its parameters
+            raise _error(f"has a mean of {mean:g} {spec.unit}, beyond {spec.limit:g} "
+                         f"(limit {explain(spec.limit_name)})")
         if spec.nonnegative:
             form = dist.to_dict()
             if isinstance(form, (int, float)) and form < 0:
                 raise _error(f"must be >= 0, got {form:g}")
-            if dist.mean() < 0:
-                raise _error(f"cannot be negative on average (mean {dist.mean():g} {spec.unit})")
+            if mean < 0:
+                raise _error(f"cannot be negative on average (mean {mean:g} {spec.unit})")
         return dist
 
     return validate

@@ -72,6 +72,18 @@ def test_a_duration_beyond_a_century_is_refused(field, value):
     assert f"must be at most {MAX_DAYS} days" in problem.message and "MAX_DAYS" in problem.message
 
 
+@pytest.mark.parametrize("value, words", [
+    ("{dist: lognormal, median: 1e-6, p90: 36525}", "has a mean of 1.61651e+72 days"),
+    ("{dist: lognormal, median: 1e-300, p90: 36525}", "cannot be computed with"),
+    ("{dist: mixture, parts: [{weight: 1e308, dist: fixed, value: 1}, "
+     "{weight: 1e308, dist: fixed, value: 2}]}", "cannot be computed with"),
+])
+def test_a_distribution_whose_mean_overflows_is_refused_not_a_traceback(value, words):
+    problem = only(refused(bent("lead_time_days: 30", f"lead_time_days: {value}")))
+    assert problem.path == "stages.procurement.suppliers[0].lead_time_days"
+    assert words in problem.message
+
+
 def test_a_run_longer_than_a_century_is_refused():
     problem = only(refused(bent("end: 2024-12-31", "end: 9999-12-31")))
     assert problem.path == "scenario.end" and "MAX_RUN_DAYS" in problem.message
