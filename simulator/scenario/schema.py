@@ -9,8 +9,8 @@ stage with `enabled: false` becomes None. Checks that relate several fields live
 `checks.py`; the estimate of a replication's work in `workload.py`.
 
 Bounds that no real plant, market or budget comes near (`limits.py`) are part of the
-fields: rates, money, durations, review and failure intervals, replications. Names, ids
-and units may hold no control character, free text (`description`, `source`) only tab and
+fields: rates, money, durations, review and failure intervals, replications. Ids may hold
+no control character, other text (names, units, `description`, `source`) only tabs and
 line breaks: a bell or NUL in a name would pass here and break the spreadsheet report
 long after the simulating.
 """
@@ -98,8 +98,8 @@ def _calendar_date(text: str) -> dt.date:
         raise _error(f"{text!r} is not a valid date ({err})") from None
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL, C1
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # but tab, LF, CR
 
 
 def _no_control(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
@@ -114,9 +114,9 @@ def _no_control(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
     return check
 
 
-check_label = _no_control(_CONTROL, "names, ids and units are one line of printable text")
-check_text = _no_control(_CONTROL_IN_TEXT, "free text may hold tabs and line breaks, no "
-                         "other control character")
+check_id = _no_control(_CONTROL, "an id is one line of printable text")
+check_text = _no_control(_CONTROL_IN_TEXT, "text may hold tabs and line breaks, no other "
+                         "control character")
 
 
 def id_text(value: Any) -> Any:
@@ -135,9 +135,9 @@ def _limits(**bounds: str) -> dict[str, Any]:
 
 
 Day = Annotated[dt.date, BeforeValidator(to_date)]
-Label = Annotated[str, AfterValidator(check_label)]
 Text = Annotated[str, AfterValidator(check_text)]
-Id = Annotated[str, BeforeValidator(id_text), Field(min_length=1), AfterValidator(check_label)]
+Ref = Annotated[str, AfterValidator(check_id)]  # an id written to refer to another item
+Id = Annotated[str, BeforeValidator(id_text), Field(min_length=1), AfterValidator(check_id)]
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY, strict=True,
                                json_schema_extra=_limits(le="MAX_MONEY"))]
 Rate = Annotated[float, Field(ge=0, le=MAX_UNITS_PER_YEAR, strict=True,
@@ -312,7 +312,7 @@ def distribution_spec(info: Any) -> DistributionSpec | None:
 class Meta(Node):
     """`scenario:` — the run as a whole."""
 
-    name: Label = Field(description="Scenario name (used for the results folder)")
+    name: Text = Field(description="Scenario name (used for the results folder)")
     description: Text | None = Field(None, description="Free text about the scenario")
     start: Day = Field(description="First day of the run, t = 0 (date)")
     end: Day = Field(DEFAULT_END, description="Last day of the run, inclusive (date; after start)")
@@ -320,7 +320,7 @@ class Meta(Node):
     replications: int = Field(100, ge=1, le=MAX_REPLICATIONS, strict=True,
                               description="Number of Monte Carlo replications",
                               json_schema_extra=_limits(le="MAX_REPLICATIONS"))
-    currency: Label = Field("", description="Currency label of all money fields (e.g. RUB)")
+    currency: Text = Field("", description="Currency label of all money fields (e.g. RUB)")
     price_year: int | None = Field(None, strict=True,
                                    description="Year whose prices the money fields are in")
     close_threshold: float = Field(0.05, ge=0, lt=1, strict=True, description=(
@@ -344,8 +344,8 @@ class Component(Node):
     """`components[]` — a group of components with its demand and domestic supply."""
 
     id: Id = Field(description="Unique component id")
-    name: Label = Field(description="Display name")
-    unit: Label = Field("units", description="Unit the component is counted in (e.g. pcs)")
+    name: Text = Field(description="Display name")
+    unit: Text = Field("units", description="Unit the component is counted in (e.g. pcs)")
     unit_value: Money = Field(description="Value of one unit (currency/unit)")
     units_per_vehicle: float | None = Field(
         None, ge=MIN_UNITS_PER_VEHICLE, strict=True, description=(
@@ -369,7 +369,7 @@ class Line(Node):
 
     id: Id = Field(description="Unique line id in the scenario", json_schema_extra={
         "default_text": "`<plant id>#<index>` (index from 0 within the plant)"})
-    component: Label = Field(description="Id of the component the line makes")
+    component: Ref = Field(description="Id of the component the line makes")
     capacity: Rate = Field(description="Output at full availability (units/year)")
     committed: PerYear = Field(default_factory=lambda: fixed(0.0), description=(
         "Output already sold to existing customers, drawn once per replication and capped "
@@ -392,8 +392,8 @@ class Plant(Node):
     """`plants[]` — a plant and its lines."""
 
     id: Id = Field(description="Unique plant id")
-    name: Label = Field(description="Display name")
-    country: Label = Field("", description="Country code (e.g. BY, RU)")
+    name: Text = Field(description="Display name")
+    country: Text = Field("", description="Country code (e.g. BY, RU)")
     lines: list[Line] = Field(default_factory=list, description="The plant's lines")
 
     @model_validator(mode="before")
@@ -418,7 +418,7 @@ class Supplier(Node):
     """`stages.procurement.suppliers[]` — a machine-tool supplier."""
 
     id: Id = Field(description="Unique supplier id")
-    name: Label | None = Field(None, description="Display name")
+    name: Text | None = Field(None, description="Display name")
     slots: int = Field(ge=1, strict=True, description="Orders built at the same time (count)")
     lead_time_days: Days = Field(description="Time to build one machine (days)")
     shipping_days: Days = Field(default_factory=lambda: fixed(0.0),
@@ -433,8 +433,8 @@ class Project(Node):
     """`stages.investment.projects[]` — a candidate new line or plant."""
 
     id: Id = Field(description="Unique project id")
-    name: Label | None = Field(None, description="Display name")
-    component: Label = Field(description="Id of the component the project makes")
+    name: Text | None = Field(None, description="Display name")
+    component: Ref = Field(description="Id of the component the project makes")
     capacity: float = Field(gt=0, le=MAX_UNITS_PER_YEAR, strict=True,
                             description="Nameplate capacity (units/year)",
                             json_schema_extra=_limits(le="MAX_UNITS_PER_YEAR"))

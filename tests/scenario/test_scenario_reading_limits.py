@@ -191,12 +191,13 @@ def test_every_raw_control_byte_is_refused_with_its_line(tmp_path, byte):
 @pytest.mark.parametrize("field, old, new", [
     ("scenario.name", "name: tiny", r'name: "ti\x07ny"'),
     ("plants[0].id", "id: p\n", 'id: "p\\0"\n'),
-    ("components[0].name", "name: A,", r'name: "A\tB",'),
+    ("components[0].name", "name: A,", r'name: "A\bB",'),
+    ("stages.investment.tranches[0].id", "{date: 2024-03-01,", r'{id: "t\t1", date: 2024-03-01,'),
     ("components[0].unit", "name: A,", r'name: A, unit: "pcs\x85",'),
     ("plants[0].lines[0].id", "id: l,", r'id: "l\n",'),
     ("scenario.currency", "replications: 2", r'currency: "RUB\e"'),
     ("plants[0].country", "name: P", 'name: P\n    country: "B\\x7fY"'),
-    ("stages.procurement.suppliers[0].name", "{id: s,", r'{id: s, name: "S\r",'),
+    ("stages.procurement.suppliers[0].name", "{id: s,", r'{id: s, name: "S\0",'),
     ("stages.investment.projects[0].name", "{id: pr,", r'{id: pr, name: "\x1b[31mred",'),
     ("scenario.description", "name: tiny", 'name: tiny\n  description: "bell\\x07"'),
     ("components[0].source", "name: A,", r'name: A, source: "x\0",'),
@@ -206,11 +207,15 @@ def test_an_escaped_control_character_is_refused_by_field(field, old, new):
     assert problem.path == field and "control character U+" in problem.message
 
 
-def test_free_text_keeps_tabs_and_line_breaks():
-    text = bent("name: tiny", 'name: tiny\n  description: "two\\tcolumns\\nand lines"\n'
+def test_text_keeps_tabs_and_line_breaks_ids_do_not():
+    text = bent("name: tiny", 'name: "\\tti\\r\\nny"\n  description: "two\\tcolumns\\nand lines"\n'
                 '  source: |\n    one\n    two')
     meta = load_scenario_text(text).scenario
-    assert meta.description == "two\tcolumns\nand lines" and meta.source == "one\ntwo\n"
+    assert meta.name == "\tti\r\nny" and meta.source == "one\ntwo\n"
+    assert meta.description == "two\tcolumns\nand lines"
+    problem = only(refused(bent("{id: s,", r'{id: "s\t",')))
+    assert problem.path == "stages.procurement.suppliers[0].id"
+    assert "an id is one line of printable text" in problem.message
 
 
 def test_a_control_character_in_a_distribution_source_is_refused():
