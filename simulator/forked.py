@@ -15,6 +15,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+from simulator.lifeline import child_setup
+
 T = TypeVar("T")
 
 
@@ -32,7 +34,8 @@ def run_forked(function: Callable[..., T], *args: Any) -> T:
         return function(*args)
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, function, args), daemon=True)
+    child = context.Process(target=_child, args=(send, os.getpid(), function, args),
+                            daemon=True)
     child.start()
     send.close()
     try:
@@ -52,7 +55,8 @@ def run_forked(function: Callable[..., T], *args: Any) -> T:
     return value  # type: ignore[no-any-return]
 
 
-def _child(send: Connection, function: Callable[..., Any], args: tuple) -> None:
+def _child(send: Connection, parent: int, function: Callable[..., Any], args: tuple) -> None:
+    child_setup(parent)  # dies with the parent; the parent's terminate() ends it at once
     try:
         outcome = (True, function(*args))
     except BaseException as error:  # noqa: BLE001 - every failure goes back to the parent

@@ -20,6 +20,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
+from simulator.lifeline import check_stop
 from simulator.results import release_memory
 
 if "matplotlib.pyplot" not in sys.modules:
@@ -256,7 +257,8 @@ def _draw_in_forks(drawers: dict[str, Callable[[], Figure]], stems: list[str], f
         while todo or running:
             while todo and len(running) < n:
                 stem = todo.pop(0)
-                process = context.Process(target=_draw_job, args=(stem, folder), daemon=True)
+                process = context.Process(target=_draw_job, args=(stem, folder, os.getpid()),
+                                          daemon=True)
                 process.start()
                 running[process.sentinel] = (stem, process)
             for sentinel in wait(list(running)):
@@ -264,6 +266,7 @@ def _draw_in_forks(drawers: dict[str, Callable[[], Figure]], stems: list[str], f
                 process.join()
                 if process.exitcode == 0:
                     drawn.add(stem)
+            check_stop()  # a stop whose exception a fork hook swallowed
     finally:
         _JOBS = {}
         for _stem, child in running.values():  # interrupted: stop the others
@@ -272,9 +275,12 @@ def _draw_in_forks(drawers: dict[str, Callable[[], Figure]], stems: list[str], f
     return drawn
 
 
-def _draw_job(stem: str, folder: Path) -> None:
+def _draw_job(stem: str, folder: Path, parent: int) -> None:
     """In a forked process: draw one chart of `_JOBS` and save it; any failure only sets
     the exit code (the parent draws the chart again and reports the error itself)."""
+    from simulator.lifeline import child_setup
+
+    child_setup(parent)  # dies with the parent; the parent's terminate() ends it at once
     try:
         save_figure(_JOBS[stem](), folder, stem)
     except BaseException:

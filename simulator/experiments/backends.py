@@ -5,15 +5,20 @@ order; the batch writes each result as it arrives, so order never matters and re
 the same for every backend and number of workers. `LocalProcesses` runs in a process pool
 and rebuilds it when a worker dies (its chunks are retried); `InProcess` runs in this
 process; `simulator.experiments.dask_backend.DaskBackend` runs on a Dask cluster.
+Pool workers die with the main process and are killed, not waited for, when a batch stops
+(`simulator.lifeline`), so neither a crash nor a kill leaves a process behind.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
+
+from simulator.lifeline import child_setup
 
 Call = tuple[Hashable, tuple[Any, ...]]
 MAX_ATTEMPTS = 3
@@ -63,8 +68,13 @@ class LocalProcesses:
 
     def _fresh_pool(self) -> ProcessPoolExecutor:
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            _stop(self._pool)  # a broken pool: its other workers may be stuck, kill them
+        # fork where there is fork (workers start at once, sharing the imported modules),
+        # else spawn; never forkserver, so that every worker's parent is this process
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context(method),
+            initializer=child_setup, initargs=(os.getpid(),))
         return self._pool
 
     def map_unordered(self, fn: Callable[..., Any],
@@ -79,9 +89,8 @@ class LocalProcesses:
             if suspects:
                 # alone in the pool, a crash can only be this chunk's own: charge it
                 call = suspects.pop(0)
-                future = pool.submit(fn, *call[1])
                 try:
-                    result = future.result()
+                    result = pool.submit(fn, *call[1]).result()
                 except BrokenProcessPool:
                     crashes[call[0]] = crashes.get(call[0], 0) + 1
                     if crashes[call[0]] >= MAX_ATTEMPTS:
@@ -92,20 +101,24 @@ class LocalProcesses:
                     continue
                 yield call[0], result
                 continue
-            while waiting and len(running) < limit:
-                call = waiting.pop(0)
-                running[pool.submit(fn, *call[1])] = call
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
             broken = False
-            for future in done:
-                call = running.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    suspects.append(call)
-                    continue
-                yield call[0], result
+            try:
+                while waiting and len(running) < limit:
+                    running[pool.submit(fn, *waiting[0][1])] = waiting[0]
+                    waiting.pop(0)
+            except BrokenProcessPool:  # a worker died since the last wait
+                broken = True
+            if not broken:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    call = running.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        suspects.append(call)
+                        continue
+                    yield call[0], result
             if broken:
                 # a worker died: every chunk still in the pool is lost with it; we cannot
                 # tell which one killed it, so each is rerun alone before going on
@@ -114,9 +127,25 @@ class LocalProcesses:
                 pool = self._fresh_pool()
 
     def close(self) -> None:
+        """Shut the pool down: workers still busy (a stopped or failed batch) are killed,
+        never waited for."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            _stop(self._pool)
             self._pool = None
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes, then shut it down (nothing is left to wait for).
+    `ProcessPoolExecutor` has no public way to end busy workers before Python 3.14."""
+    kill = getattr(pool, "kill_workers", None)
+    if kill is not None:
+        kill()
+    else:
+        processes = getattr(pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            if process.is_alive():
+                process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def make_backend(workers: int | None = None, scheduler: str | None = None,
