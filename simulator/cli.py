@@ -35,6 +35,10 @@ class Refused(Exception):
     """Input the command cannot accept (exit status 2)."""
 
 
+class Failed(Exception):
+    """A run that stopped or failed, its message already complete (exit status 1)."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="capsim",
@@ -165,8 +169,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _checked_counts(args: argparse.Namespace) -> None:
-    if args.replications is not None and args.replications < 1:
-        raise Refused("--replications must be at least 1")
+    from simulator.scenario.limits import MAX_REPLICATIONS
+
+    if args.replications is not None and not 1 <= args.replications <= MAX_REPLICATIONS:
+        raise Refused(f"--replications must be between 1 and {MAX_REPLICATIONS:,} "
+                      f"(not {args.replications:,})")
     if args.seed is not None and args.seed < 0:
         raise Refused(f"--seed must be a whole number >= 0, not {args.seed}")
 
@@ -186,13 +193,16 @@ def _write_report(folder: Path, result: RunResult) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """`capsim report RESULTS_DIR`: (re)write report.html, report.xlsx and tables/."""
+    """`capsim report RESULTS_DIR`: (re)write report.html, report.xlsx and tables/. A
+    folder that is not a results folder, or has a missing or damaged file, is refused by
+    that file's name (and the report, written all or nothing, is left as it was)."""
     from simulator.report import write_report
+    from simulator.results import DamagedResults
 
-    folder = Path(args.results)
-    if not (folder / "kpis.parquet").is_file():
-        raise Refused(f"{folder} is not a results folder (no kpis.parquet)")
-    path = write_report(folder)
+    try:
+        path = write_report(Path(args.results))
+    except DamagedResults as err:
+        raise Refused(str(err)) from None
     print(f"report: {path}")
     return EXIT_OK
 
@@ -330,16 +340,25 @@ def _rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
 
 
 def _out_dir(args: argparse.Namespace, name: str) -> Path:
-    """The results folder: --out or results/<name>/<timestamp>/; never one with results."""
+    """The results folder: --out or results/<name>/<timestamp>/, checked before anything
+    runs (`simulator.folders.usable_out_dir`): never one with results, one another run is
+    using, or one that could not receive them."""
+    from simulator.folders import FolderInUse, UnusableFolder, lock_holder, usable_out_dir
+
     if args.resume and args.out is None:
         raise Refused("--resume needs the --out folder of the interrupted run")
-    out: Path = args.out or default_out_dir(name)
-    if out.exists() and any(out.iterdir()):
-        raise Refused(f"--out {out}: folder exists and is not empty")
+    try:
+        out = usable_out_dir(args.out or default_out_dir(name))
+    except UnusableFolder as err:
+        raise Refused(str(err)) from None
     partial = Path(f"{out}.partial")
-    if partial.exists() and not args.resume:
-        raise Refused(f"{partial} holds an interrupted run: add --resume to continue it, "
-                      "or remove that folder to start again")
+    if partial.exists():
+        holder = lock_holder(partial)
+        if holder is not None:
+            raise Refused(str(FolderInUse(partial, holder)))
+        if not args.resume:
+            raise Refused(f"{partial} holds an interrupted run: add --resume to continue it, "
+                          "or remove that folder to start again")
     return out
 
 
@@ -352,6 +371,13 @@ def _backend(args: argparse.Namespace) -> Iterator[Backend]:
         raise Refused("--workers must be at least 1")
     if args.scheduler and args.dask:
         raise Refused("give either --scheduler (an existing cluster) or --dask local, not both")
+    if args.scheduler:
+        from simulator.experiments.dask_backend import check_scheduler_address
+
+        try:  # at once: distributed takes a minute to refuse a malformed address
+            check_scheduler_address(args.scheduler)
+        except ValueError as err:
+            raise Refused(f"--scheduler: {err}") from None
     try:
         backend = make_backend(args.workers, scheduler=args.scheduler,
                                dask_local=args.dask == "local")
@@ -364,22 +390,27 @@ def _backend(args: argparse.Namespace) -> Iterator[Backend]:
 
 
 def _interruptible(work: Callable[[], T]) -> T:
-    """Run a batch; Ctrl-C or SIGTERM stop it cleanly (finished chunks are kept)."""
-    from simulator.experiments.batch import BatchInterrupted
+    """Run a batch; Ctrl-C or SIGTERM stop it cleanly and a failure is one message, both
+    keeping the finished chunks (the message says where and how to continue)."""
+    from simulator.experiments.batch import BatchFailed, BatchInterrupted
     from simulator.experiments.store import StoreMismatch
+    from simulator.folders import FolderInUse
 
     try:
         return work()
     except BatchInterrupted as err:
-        print(f"capsim: {err}", file=sys.stderr)
-        raise SystemExit(EXIT_FAILED) from None
-    except StoreMismatch as err:
+        raise Failed(str(err)) from None
+    except BatchFailed as err:
+        raise Failed(f"error: {err}") from None
+    except (StoreMismatch, FolderInUse) as err:
         raise Refused(str(err)) from None
 
 
 def default_out_dir(name: str) -> Path:
     """results/<scenario-name>/<timestamp>/ (a suffix is added if that exists already)."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "scenario"
+    from simulator.folders import safe_name
+
+    safe = safe_name(name)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = Path("results") / safe / stamp
     k = 2
@@ -412,12 +443,18 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "stages": cmd_stages,
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    from simulator.lifeline import stop_signals_interrupt
+
     args = _parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with stop_signals_interrupt():  # SIGTERM acts as Ctrl-C in every phase
+            return COMMANDS[args.command](args)
     except Refused as err:
         print(f"capsim: {err}", file=sys.stderr)
         return EXIT_REFUSED
+    except Failed as err:
+        print(f"capsim: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("capsim: interrupted; nothing was written", file=sys.stderr)
         return EXIT_FAILED

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from simulator.lifeline import check_stop
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -166,13 +168,17 @@ def write_results(result: RunResult, out_dir: Path | str, *, charts: bool = True
     ValueError
         If `out_dir` exists and is not an empty folder (results are never overwritten).
     """
+    from simulator.folders import remove_dead_leftovers, tmp_sibling
+
     out_dir = Path(out_dir)
     _check_free(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    remove_dead_leftovers(out_dir)  # a killed earlier write's temporary folder
+    tmp = tmp_sibling(out_dir, secrets.token_hex(4))
     tmp.mkdir()
     try:
         _write_contents(result, tmp, charts=charts)
+        check_stop()
         _check_free(out_dir)  # it may have appeared while we were writing
         if out_dir.exists():
             out_dir.rmdir()  # empty (checked above); lets the rename work on every OS
@@ -342,6 +348,7 @@ def finish_folder(result: RunResult, tmp: Path, out_dir: Path, *, charts: bool,
     _write_contents(result, tmp, charts=charts, tables=False)
     if finishing is not None:
         finishing(tmp, result)
+    check_stop()  # a stop asked for while writing, even if its exception was swallowed
     _check_free(out_dir)
     if out_dir.exists():
         out_dir.rmdir()

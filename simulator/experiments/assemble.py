@@ -9,7 +9,6 @@ chunk), so only the KPI rows are ever held whole.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 from collections.abc import Hashable
@@ -23,6 +22,7 @@ import pyarrow.parquet as pq
 
 from simulator.experiments.chunks import run_chunk
 from simulator.experiments.store import ChunkStore
+from simulator.folders import tmp_sibling
 from simulator.forked import run_forked
 from simulator.results import (
     TABLES,
@@ -107,13 +107,13 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
                        charts: bool = True, analyse: Analysis | None = None,
                        finishing: FolderHook | None = None,
                        base: Scenario | None = None) -> RunResult:
-    """Stream the saved chunks into a results folder, written atomically; remove the
-    partial folder once the results folder is in place."""
+    """Stream the saved chunks into a results folder, written atomically (the caller
+    removes the partial folder once it is in place)."""
     from simulator.experiments.runner import batch_meta
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp = tmp_sibling(out, secrets.token_hex(4))
     tmp.mkdir()
     try:
         # the chunks are merged in a child process: what the merge allocates goes with it
@@ -134,7 +134,6 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    store.remove()
     return result
 
 

@@ -4,26 +4,29 @@ A batch is a list of `Variant`s (a stage set, a scenario, a sweep point) that sh
 replication indices 0..n-1 and so, through keyed random streams, their random numbers.
 Replications are cut into chunks (the unit of work) whose size depends only on n, so a
 resumed batch has the same chunks whatever the backend or number of workers. With an
-output folder, each finished chunk is saved at once in `<out>.partial/`: an interrupted
-batch (Ctrl-C, SIGTERM) keeps them and `resume=True` continues from them; memory stays flat
-because only the KPI rows are held while the results folder is written.
+output folder, each finished chunk is saved at once in `<out>.partial/`: a stopped batch
+(Ctrl-C, SIGTERM) or a failed one keeps them and `resume=True` continues from them; they
+are deleted only once the results folder is complete. Memory stays flat because only the
+KPI rows are held while the results folder is written.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
-import signal
-from collections.abc import Callable, Hashable, Iterator, Mapping
-from contextlib import contextmanager
+import sys
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.experiments.assemble import variant_chunk
-from simulator.experiments.backends import Backend, make_backend
-from simulator.experiments.store import ChunkStore
+from simulator.experiments.backends import Backend, LocalProcesses, make_backend
+from simulator.experiments.store import DAMAGED, ChunkStore
+from simulator.folders import remove_dead_leftovers
+from simulator.lifeline import check_stop, stop_signals_interrupt
 from simulator.results import release_memory
 
 if TYPE_CHECKING:
@@ -48,6 +51,11 @@ class Variant:
 
 class BatchInterrupted(RuntimeError):
     """The batch was stopped; the finished chunks are kept for `--resume`."""
+
+
+class BatchFailed(RuntimeError):
+    """The batch failed (a chunk's error, workers that kept dying, a full disk, an error
+    while writing the results); the finished chunks are kept for `--resume`."""
 
 
 def chunk_ranges(n: int) -> list[list[int]]:
@@ -79,30 +87,6 @@ def batch_calls(variants: list[Variant], n: int, log_failures: bool,
             if (vi, ci) not in skip]
 
 
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGINT stop the batch as Ctrl-C does (main thread
-    only). SIGINT is set explicitly too: a process started in the background by a shell
-    inherits SIGINT as ignored, and `kill -INT` must still stop it cleanly."""
-    def handler(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = {}
-    try:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            previous[sig] = signal.signal(sig, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-        yield
-        return
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def run_batch(variants: list[Variant], *, replications: int | None = None,
               backend: Backend | None = None, workers: int | None = None,
               out: Path | str | None = None, resume: bool = False, progress: bool = False,
@@ -115,14 +99,56 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
 
     Without `out`, everything is held in memory and returned (small batches, notebooks).
     With `out`, finished chunks go to `<out>.partial/` as they arrive and the results
-    folder is written atomically at the end (then the partial folder is removed).
+    folder is written atomically at the end; the partial folder is removed only once the
+    results folder is in place. A stop (Ctrl-C, SIGTERM) raises `BatchInterrupted`, any
+    other failure `BatchFailed`; both keep the finished chunks for `resume=True`.
     `analyse(result)` returns further tables by name (e.g. ``differences``), computed from
     the assembled result and written with it; `finishing(folder, result)` adds files to the
     results folder before it is put in place (the command line's HTML report). `base` is
     the scenario written as `scenario.yaml` (default: the first variant's).
     """
-    from simulator.experiments.assemble import assemble_in_memory, write_batch_folder
-    from simulator.experiments.runner import finishing_status, progress_bar
+    from simulator.experiments.assemble import assemble_in_memory
+
+    n = _checked(variants, replications, events)
+    store, done = _open_store(out, fingerprint(variants, n, events), resume)
+    owned = backend is None
+    try:
+        calls = batch_calls(variants, n, events == "all", skip=done)
+        with stop_signals_interrupt():
+            try:
+                backend = backend or make_backend(workers)
+                fit_workers(backend, len(calls))
+                chunks = _simulate(calls, backend, store, n * len(variants), progress,
+                                   on_progress)
+            finally:
+                if owned and backend is not None:
+                    backend.close()  # workers killed at once on a stop, never left running
+            if store is None:
+                result = assemble_in_memory(variants, n, chunks, base=base)
+                if analyse is not None:
+                    result.extra.update(analyse(result))
+                return result
+            return _write_folder(variants, n, store, Path(str(out)), progress, charts=charts,
+                                 analyse=analyse, finishing=finishing, base=base)
+    except KeyboardInterrupt:
+        raise BatchInterrupted(f"stopped{_kept(store)}") from None
+    except (BatchInterrupted, BatchFailed):
+        raise
+    except Exception as err:
+        if store is None:
+            raise
+        raise BatchFailed(f"{_what_failed(err)}{_kept(store)}") from err
+    finally:
+        if store is not None:
+            store.release()
+
+
+MAX_REPLICATIONS_PER_BATCH = 1_000_000  # variants x replications: the KPI rows held in memory
+
+
+def _checked(variants: list[Variant], replications: int | None, events: str) -> int:
+    """The batch's replication count, after checking the batch can run at all."""
+    from simulator.scenario.limits import MAX_REPLICATIONS
 
     if not variants:
         raise ValueError("a batch needs at least one variant")
@@ -132,54 +158,120 @@ def run_batch(variants: list[Variant], *, replications: int | None = None,
     if events not in ("milestones", "all"):
         raise ValueError(f"events must be 'milestones' or 'all', not {events!r}")
     n = int(replications or variants[0].scenario.scenario.replications)
-    log_failures = events == "all"
-    store = ChunkStore(Path(f"{out}.partial")) if out is not None else None
-    done = store.open(fingerprint(variants, n, events), resume=resume) if store else set()
-    calls = batch_calls(variants, n, log_failures, skip=done)
+    if not 1 <= n <= MAX_REPLICATIONS:
+        raise ValueError(f"replications must be between 1 and {MAX_REPLICATIONS:,}, not {n:,}")
+    if n * len(variants) > MAX_REPLICATIONS_PER_BATCH:
+        raise ValueError(
+            f"{len(variants):,} variants x {n:,} replications is more than "
+            f"{MAX_REPLICATIONS_PER_BATCH:,} replications in one batch (their KPI rows are "
+            "held in memory): use fewer replications or split the batch")
+    return n
+
+
+def _open_store(out: Path | str | None, print_: str,
+                resume: bool) -> tuple[ChunkStore | None, set[Hashable]]:
+    """Lock and open `<out>.partial/`, clear a dead run's leftovers, and say which damaged
+    chunk files were set aside (they are computed again); the chunks already done."""
+    if out is None:
+        return None, set()
+    store = ChunkStore(Path(f"{out}.partial"))
+    done = store.open(print_, resume=resume)
+    remove_dead_leftovers(Path(str(out)))
+    for line in store.damaged:
+        notice(f"chunk file {line}; set aside in {store.folder / DAMAGED} and computed again")
+    return store, done
+
+
+def _simulate(calls: list[tuple[Hashable, tuple[Any, ...]]], backend: Backend,
+              store: ChunkStore | None, total: int, progress: bool,
+              on_progress: Callable[[int], object] | None) -> dict[Hashable, dict[str, pa.Table]]:
+    """Run the chunk calls; save each finished chunk (or keep it, without a store)."""
+    from simulator.experiments.runner import progress_bar
+
+    replications = {key: args[1] for key, args in calls}
+    sizes = {key: len(reps) for key, reps in replications.items()}
     in_memory: dict[Hashable, dict[str, pa.Table]] = {}
-    owned = backend is None
-    backend = backend or make_backend(workers)
-    sizes = {key: len(args[1]) for key, args in calls}
-    total = n * len(variants)
-    try:
-        with progress_bar(progress, total) as advance, sigterm_as_interrupt():
-            advance(total - sum(sizes.values()))
-            for key, tables in backend.map_unordered(variant_chunk, calls):
-                if store is not None:
-                    store.save(key, tables)
-                    del tables
-                    release_memory()
-                else:
-                    in_memory[key] = tables
-                advance(sizes[key])
-                if on_progress is not None:
-                    on_progress(sizes[key])
-    except KeyboardInterrupt:
-        if owned:
-            backend.close()
-        kept = len(list(store.keys())) if store else 0
-        where = f"; {kept} finished chunks kept in {store.folder} (rerun with --resume)" \
-            if store else ""
-        raise BatchInterrupted(f"stopped{where}") from None
-    except BaseException:
-        if store is not None:
-            store.remove()  # a failed run leaves nothing behind (an interrupted one does)
-        raise
-    finally:
-        if owned:
-            backend.close()
-    if store is None:
-        result = assemble_in_memory(variants, n, in_memory, base=base)
-        if analyse is not None:
-            result.extra.update(analyse(result))
-        return result
+    with progress_bar(progress, total) as advance:
+        advance(total - sum(sizes.values()))
+        for key, tables in backend.map_unordered(variant_chunk, calls):
+            if store is not None:
+                store.save(key, tables, replications[key])
+                del tables
+                release_memory()
+            else:
+                in_memory[key] = tables
+            advance(sizes[key])
+            if on_progress is not None:
+                on_progress(sizes[key])
+            check_stop()
+    return in_memory
+
+
+def _write_folder(variants: list[Variant], n: int, store: ChunkStore, out: Path,
+                  progress: bool, **options: Any) -> RunResult:
+    """The results folder from the saved chunks; the chunks are removed only after it is
+    in place."""
+    from simulator.experiments.assemble import write_batch_folder
+    from simulator.experiments.runner import finishing_status
+
     try:
         with finishing_status(progress):
-            return write_batch_folder(variants, n, store, Path(str(out)), charts=charts,
-                                      analyse=analyse, finishing=finishing, base=base)
+            result = write_batch_folder(variants, n, store, out, **options)
     except KeyboardInterrupt:
-        raise BatchInterrupted(f"stopped while writing the results; the finished chunks are "
-                               f"kept in {store.folder} (rerun with --resume)") from None
-    except BaseException:
-        store.remove()
-        raise
+        raise BatchInterrupted(f"stopped while writing the results{_kept(store)}") \
+            from None
+    store.remove()
+    return result
+
+
+def _kept(store: ChunkStore | None) -> str:
+    """Where the finished chunks are and how to continue (nothing when none are kept: the
+    empty partial folder is then removed)."""
+    if store is None:
+        return ""
+    kept = store.count()
+    if not kept:
+        if store.folder.is_dir():
+            store.remove()  # nothing finished: nothing to keep
+        return ""
+    return f"; {kept} finished chunks kept in {store.folder} (rerun with --resume)"
+
+
+def _what_failed(err: BaseException) -> str:
+    """A failure in words: a full disk is said as such."""
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {err.filename}" if err.filename else ""
+        return f"the disk is full{where}"
+    return f"{type(err).__name__}: {err}"
+
+
+def notice(message: str) -> None:
+    """A note to the user on standard error (a decision the batch took for them)."""
+    print(f"capsim: note: {message}", file=sys.stderr)
+
+
+def fit_workers(backend: Backend, calls: int) -> None:
+    """Local processes beyond the chunks to run, or beyond what memory holds, would only
+    cost memory: clamp them and say so."""
+    if not isinstance(backend, LocalProcesses) or calls < 1:
+        return
+    fit = min(backend.workers, calls, memory_workers())
+    if fit < backend.workers:
+        why = f"{calls} chunks to run" if fit == calls else "the memory available"
+        notice(f"{backend.workers} workers asked for; using {fit} ({why})")
+        backend.workers = fit
+
+
+WORKER_MEMORY = 400 * 2**20  # bytes a pool worker may reach on a large scenario
+
+
+def memory_workers() -> int:
+    """How many pool workers the available memory holds (Linux; unbounded elsewhere)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    return max(1, int(line.split()[1]) * 1024 // WORKER_MEMORY)
+    except (OSError, ValueError):
+        pass
+    return 1 << 30

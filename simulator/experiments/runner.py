@@ -32,9 +32,12 @@ STAGE_NAMES = set(STAGES)
 def configure(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
               stages: Iterable[str] | None = None) -> Scenario:
     """The scenario with command-line overrides applied (seed, replications, stages)."""
+    from simulator.scenario.limits import MAX_REPLICATIONS
+
     meta_update: dict[str, int] = {}
-    if replications is not None and int(replications) < 1:
-        raise ValueError("replications must be at least 1")
+    if replications is not None and not 1 <= int(replications) <= MAX_REPLICATIONS:
+        raise ValueError(f"replications must be between 1 and {MAX_REPLICATIONS:,}, "
+                         f"not {int(replications):,}")
     if seed is not None and int(seed) < 0:
         raise ValueError(f"the seed must be a whole number >= 0, not {seed}")
     if replications is not None:

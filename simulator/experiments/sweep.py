@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.experiments.paths import Target, resolve_path
 from simulator.scenario import Problem, Scenario, ScenarioError, load_scenario, validate_tree
 from simulator.scenario.extends import FileReader
+from simulator.scenario.limits import MAX_REPLICATIONS
 from simulator.scenario.yaml_loader import LList, LMap, Mark, plain
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ class _Reader:
 
     def check_top(self, tree: LMap) -> None:
         _check_fields(self, tree, TOP_FIELDS, "")
-        self.replications = self.int_field(tree, "replications", 1)
+        self.replications = self.int_field(tree, "replications", 1, MAX_REPLICATIONS)
         self.seed = self.int_field(tree, "seed", 0)
         for key in ("name", "description"):
             self.text_field(tree, key)
@@ -214,13 +215,18 @@ class _Reader:
             return None
         return value
 
-    def int_field(self, tree: LMap, key: str, minimum: int) -> int | None:
+    def int_field(self, tree: LMap, key: str, minimum: int,
+                  maximum: int | None = None) -> int | None:
         value = tree.get(key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.refuse(key, tree.key_marks[key].line,
                         f"expected a whole number >= {minimum}, got {value!r}")
+            return None
+        if maximum is not None and value > maximum:
+            self.refuse(key, tree.key_marks[key].line,
+                        f"at most {maximum:,} (got {value:,})")
             return None
         return value
 

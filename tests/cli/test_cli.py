@@ -60,19 +60,40 @@ def test_bad_arguments_are_refused_with_status_2(tmp_path, args, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_a_failed_run_leaves_nothing_behind(tmp_path, monkeypatch, capsys):
+def test_a_failed_run_writes_no_results_and_keeps_its_finished_chunks(tmp_path, monkeypatch,
+                                                                      capsys):
     import simulator.charts as charts
+
+    draw = charts.draw_run_charts
 
     def broken(*args, **kwargs):
         raise RuntimeError("chart failed")
 
     monkeypatch.setattr(charts, "draw_run_charts", broken)
     out = tmp_path / "run"
-    code = main(["run", MINIMAL, "-n", "2", "--out", str(out), "--workers", "1",
-                 "--no-progress"])
+    args = ["run", MINIMAL, "-n", "2", "--out", str(out), "--workers", "1", "--no-progress"]
+    code = main(args)
     assert code == 1
-    assert not out.exists() and list(tmp_path.iterdir()) == []
-    assert "chart failed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "chart failed" in err and "1 finished chunks kept" in err and "--resume" in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.partial"]  # no temp folder
+    monkeypatch.setattr(charts, "draw_run_charts", draw)
+    assert main([*args, "--resume"]) == 0
+    assert (out / "kpis.parquet").is_file() and not (tmp_path / "run.partial").exists()
+
+
+def test_a_run_failing_before_any_chunk_is_done_leaves_nothing(tmp_path, monkeypatch, capsys):
+    import simulator.experiments.assemble as assemble
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("model failed")
+
+    monkeypatch.setattr(assemble, "run_chunk", broken)
+    code = main(["run", MINIMAL, "-n", "2", "--out", str(tmp_path / "run"), "--workers", "1",
+                 "--no-progress"])
+    assert code == 1 and "model failed" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_module_entry_point_runs_as_a_process():

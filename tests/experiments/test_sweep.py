@@ -205,3 +205,15 @@ def test_a_field_the_scenario_leaves_unset_may_be_set_but_not_entered():
     _, reasons = resolve_path(tree, "stages.procurement.suppliers.slots")
     assert reasons == ["stages.procurement.suppliers is a list: select its items with [id], "
                        "[N] or [*] before .slots"]
+
+
+def test_an_experiment_asking_for_more_replications_than_the_limit_is_refused(tmp_path):
+    from simulator.scenario.limits import MAX_REPLICATIONS
+
+    text = (DATA / "grid.yaml").read_text(encoding="utf-8")
+    text = text.replace("scenario: small.yaml", f"scenario: {DATA / 'small.yaml'}")
+    text = text.replace("replications: 5", f"replications: {MAX_REPLICATIONS * 10}")
+    path = tmp_path / "big.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=f"at most {MAX_REPLICATIONS:,}"):
+        load_experiment(path)
