@@ -447,8 +447,9 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """
     safe = frame.rename(columns=lambda c: spreadsheet_text(c) if isinstance(c, str) else c)
     for i, dtype in enumerate(safe.dtypes):
-        if dtype == object or isinstance(dtype, pd.StringDtype | pd.CategoricalDtype):
-            safe.isetitem(i, safe.iloc[:, i].astype(object).map(spreadsheet_text))
+        if pd.api.types.is_object_dtype(dtype) or isinstance(
+                dtype, pd.StringDtype | pd.CategoricalDtype):
+            safe.isetitem(i, safe.iloc[:, i].astype(object).map(spreadsheet_text).to_numpy())
     return safe
 
 

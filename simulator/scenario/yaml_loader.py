@@ -88,13 +88,13 @@ class ScenarioLoader(yaml.SafeLoader):
     }
     depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         """PyYAML's composer recurses once per level: stop before the stack runs out."""
         self.depth += 1
         try:
             if self.depth > MAX_NESTING_DEPTH:
                 raise _TooDeep(self.peek_event().start_mark.line + 1)
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
