@@ -196,6 +196,39 @@ def test_a_full_disk_keeps_the_finished_chunks(tmp_path, monkeypatch, capsys, wh
     assert_same_results(whole, out)
 
 
+def _mount_tmpfs(where: Path, size: str) -> bool:
+    where.mkdir(exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                          capture_output=True).returncode == 0
+
+
+def test_a_real_disk_that_fills_up_keeps_the_finished_chunks_even_on_resume(tmp_path, whole):
+    disk = tmp_path / "disk"
+    if not _mount_tmpfs(disk, "1m"):  # chunks of this batch take ~3 MB, its results ~3 MB
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        out = disk / "run"
+        partial = Path(f"{out}.partial")
+        command = [*RUN, MINIMAL, "-n", N, "--workers", "1", "--out", str(out)]
+        first = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert first.returncode == 1, first.stderr
+        assert "the disk is full" in first.stderr and "finished chunks kept" in first.stderr
+        kept = sorted(p.name for p in chunk_files(partial))
+        assert 0 < len(kept) < len(chunk_ranges(int(N)))
+        again = subprocess.run([*command, "--resume"], capture_output=True, text=True,
+                               timeout=120)  # still full: before the fix, this deleted all
+        assert again.returncode == 1 and "the disk is full" in again.stderr
+        assert sorted(p.name for p in chunk_files(partial)) == kept
+        assert leftovers(disk) == [] and not out.exists()
+        subprocess.run(["mount", "-o", "remount,size=32m", str(disk)], check=True)
+        done = subprocess.run([*command, "--resume"], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert_same_results(whole, out)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
 class _DyingCluster:
     """A backend whose workers die for good after two chunks (as Dask reports it)."""
 
