@@ -229,26 +229,43 @@ def test_a_real_disk_that_fills_up_keeps_the_finished_chunks_even_on_resume(tmp_
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
-class _DyingCluster:
-    """A backend whose workers die for good after two chunks (as Dask reports it)."""
+def dying_chunk(variant, replications, log_failures):
+    """A chunk that kills its Dask worker every time it runs (the one from replication 20)."""
+    from simulator.experiments.assemble import variant_chunk
 
-    name, workers = "dying", 1
+    if replications[0] == 20:
+        os._exit(1)
+    return variant_chunk(variant, replications, log_failures)
+
+
+class _KillingCluster:
+    """A real Dask backend whose chunk from replication 20 always kills its worker."""
+
+    def __init__(self, backend) -> None:
+        self.backend = backend
+        self.name, self.workers = backend.name, backend.workers
 
     def map_unordered(self, fn, calls):
-        for key, args in calls[:2]:
-            yield key, fn(*args)
-        raise RuntimeError("KilledWorker: the chunk's workers died 3 times")
+        return self.backend.map_unordered(dying_chunk, calls)
 
     def close(self) -> None:
-        pass
+        self.backend.close()
 
 
-def test_workers_that_keep_dying_fail_the_batch_but_keep_its_chunks(tmp_path):
+def test_real_dask_workers_dying_repeatedly_fail_the_batch_but_keep_its_chunks(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from simulator.experiments.dask_backend import DaskBackend
+
     variant = Variant("minimal", load_scenario(MINIMAL))
     out = tmp_path / "run"
-    with pytest.raises(BatchFailed, match="2 finished chunks kept .* --resume"):
-        run_batch([variant], replications=40, backend=_DyingCluster(), out=out, resume=True)
-    assert len(chunk_files(Path(f"{out}.partial"))) == 2
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, host="127.0.0.1") as cluster:
+        backend = _KillingCluster(DaskBackend(address=cluster.scheduler_address))
+        with pytest.raises(BatchFailed, match="finished chunks kept .* --resume"):
+            run_batch([variant], replications=40, backend=backend, out=out)
+        backend.close()
+    kept = chunk_files(Path(f"{out}.partial"))
+    assert 0 < len(kept) < len(chunk_ranges(40))  # before the fix: all deleted
     run_batch([variant], replications=40, workers=1, out=out, resume=True, charts=False)
     memory = run_batch([variant], replications=40, workers=1)
     pd.testing.assert_frame_equal(read_results(out).kpis, memory.kpis, check_dtype=False)
