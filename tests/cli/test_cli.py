@@ -52,12 +52,21 @@ def test_run_with_only_some_stages(tmp_path):
     assert kpis["capacity_added_investment"].fillna(0).eq(0).all()
 
 
-@pytest.mark.parametrize("args", [["--stages", "sharing,magic"], ["--replications", "0"]])
+@pytest.mark.parametrize("args", [["--stages", "sharing,magic"], ["--replications", "0"],
+                                  ["-n", "100000000000"], ["--workers", "0"]])
 def test_bad_arguments_are_refused_with_status_2(tmp_path, args, capsys):
     out = tmp_path / "run"
     assert main(["run", MINIMAL, "--out", str(out), "--no-progress", *args]) == 2
-    assert not out.exists()
-    assert "Traceback" not in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "MemoryError" not in err
+
+
+@pytest.mark.parametrize("command", ["run", "stages"])
+def test_replications_beyond_the_limit_are_refused_with_the_limit(tmp_path, capsys, command):
+    code = main([command, MINIMAL, "-n", "100000000000", "--out", str(tmp_path / "run")])
+    assert code == 2
+    assert "between 1 and 100,000" in capsys.readouterr().err
 
 
 def test_a_failed_run_writes_no_results_and_keeps_its_finished_chunks(tmp_path, monkeypatch,
