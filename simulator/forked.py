@@ -15,7 +15,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-from simulator.lifeline import child_setup
+from simulator.lifeline import child_setup, signals_blocked
 
 T = TypeVar("T")
 
@@ -36,7 +36,8 @@ def run_forked(function: Callable[..., T], *args: Any) -> T:
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(send, os.getpid(), function, args),
                             daemon=True)
-    child.start()
+    with signals_blocked():
+        child.start()
     send.close()
     try:
         try:

@@ -79,12 +79,34 @@ def _quiet_lost_interrupt(hook: Callable[[Any], object]) -> Callable[[Any], obje
     return quiet
 
 
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
+@contextmanager
+def signals_blocked() -> Iterator[None]:
+    """Block SIGTERM and SIGINT in this thread while it forks children: a child starts with
+    them blocked (it inherits the mask, not just the handlers) and unblocks them in
+    `child_setup` once its own handlers are set, so a `terminate()` that comes at once
+    cannot reach the parent's handler in the child. The parent gets a signal that arrived
+    meanwhile when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def child_setup(parent: int | None = None) -> None:
-    """First thing in a forked child: default SIGTERM, ignored SIGINT, and a watchdog that
-    ends this process (`os._exit`, no clean-up of the parent's state) once `parent` (default:
-    the current parent) is gone."""
+    """First thing in a forked child: default SIGTERM, ignored SIGINT (then both unblocked,
+    see `signals_blocked`), and a watchdog that ends this process (`os._exit`, no clean-up
+    of the parent's state) once `parent` (default: the current parent) is gone."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     watch_parent(os.getppid() if parent is None else parent)
 
 

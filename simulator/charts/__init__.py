@@ -20,7 +20,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from simulator.lifeline import check_stop
+from simulator.lifeline import check_stop, signals_blocked
 from simulator.results import release_memory
 
 if "matplotlib.pyplot" not in sys.modules:
@@ -259,7 +259,8 @@ def _draw_in_forks(drawers: dict[str, Callable[[], Figure]], stems: list[str], f
                 stem = todo.pop(0)
                 process = context.Process(target=_draw_job, args=(stem, folder, os.getpid()),
                                           daemon=True)
-                process.start()
+                with signals_blocked():
+                    process.start()
                 running[process.sentinel] = (stem, process)
             for sentinel in wait(list(running)):
                 stem, process = running.pop(cast(int, sentinel))

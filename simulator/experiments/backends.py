@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
-from simulator.lifeline import child_setup
+from simulator.lifeline import child_setup, signals_blocked
 
 Call = tuple[Hashable, tuple[Any, ...]]
 MAX_ATTEMPTS = 3
@@ -90,7 +90,7 @@ class LocalProcesses:
                 # alone in the pool, a crash can only be this chunk's own: charge it
                 call = suspects.pop(0)
                 try:
-                    result = pool.submit(fn, *call[1]).result()
+                    result = _submit(pool, fn, call).result()
                 except BrokenProcessPool:
                     crashes[call[0]] = crashes.get(call[0], 0) + 1
                     if crashes[call[0]] >= MAX_ATTEMPTS:
@@ -104,7 +104,7 @@ class LocalProcesses:
             broken = False
             try:
                 while waiting and len(running) < limit:
-                    running[pool.submit(fn, *waiting[0][1])] = waiting[0]
+                    running[_submit(pool, fn, waiting[0])] = waiting[0]
                     waiting.pop(0)
             except BrokenProcessPool:  # a worker died since the last wait
                 broken = True
@@ -132,6 +132,13 @@ class LocalProcesses:
         if self._pool is not None:
             _stop(self._pool)
             self._pool = None
+
+
+def _submit(pool: ProcessPoolExecutor, fn: Callable[..., Any], call: Call) -> Future[Any]:
+    """Submit one call; a fresh pool forks its workers in its first submit, with the stop
+    signals blocked (see `simulator.lifeline.signals_blocked`)."""
+    with signals_blocked():
+        return pool.submit(fn, *call[1])
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
