@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from proctree import children  # noqa: E402
+
 from simulator.experiments.batch import chunk_ranges  # noqa: E402
 from simulator.results import read_results  # noqa: E402
 
@@ -33,16 +35,6 @@ TABLES = ("kpis", "series", "yearly", "events", "suppliers", "assembly")
 def capsim(scenario: str, n: int, workers: int, out: Path) -> list[str]:
     return [sys.executable, "-m", "simulator", "run", scenario, "-n", str(n), "--workers",
             str(workers), "--out", str(out), "--no-charts", "--no-report", "--no-progress"]
-
-
-def children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
 
 
 def saved(partial: Path) -> int:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The direct children of a process."""
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
@@ -27,7 +28,7 @@ def _tree(pid: int) -> list[int]:
     while todo:
         p = todo.pop()
         out.append(p)
-        todo += _children(p)
+        todo += children(p)
     return out
 
 
