@@ -108,6 +108,7 @@ def validate_tree(tree: LMap, label: str) -> tuple[Scenario | None, list[Problem
             stage = stages.get(name)
             if isinstance(stage, dict) and is_disabled(stage):
                 issues += _schema_issues(model, stage, ("stages", name), only_unknown=True)
+        issues += check_empty_stages(stages)
     scenario = None
     try:
         scenario = Scenario.model_validate(raw)
@@ -122,6 +123,19 @@ def validate_tree(tree: LMap, label: str) -> tuple[Scenario | None, list[Problem
         problems.append(Problem(mark.file if mark else label, format_path(clean),
                                 mark.line if mark else None, message))
     return (scenario if not problems else None), problems
+
+
+def check_empty_stages(stages: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """A stage key with nothing under it (null) is refused, not taken as "off".
+
+    `procurement:` followed by fields indented one step too little reads as null; taking
+    that as "switched off" lost the stage without a word (in a variant, the parent's
+    stage too). Only files are held to this: in Python, `None` still means off.
+    """
+    return [(("stages", name), f"is empty: indent its fields under `{name}:`, or switch the "
+             f"stage off with `{name}: {{enabled: false}}` (or, in a file without "
+             f"`extends`, by leaving `{name}:` out)")
+            for name in STAGE_MODELS if name in stages and stages[name] is None]
 
 
 def _schema_issues(model: Any, raw: Any, prefix: tuple[Any, ...],
