@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.version import __version__
+
 __all__ = ["load_scenario", "run", "RunResult", "__version__"]
-__version__ = "0.2.0"
 
 
 def __getattr__(name: str) -> Any:

@@ -81,7 +81,7 @@ def assemble_in_memory(variants: list[Variant], n: int,
                        chunks: dict[Hashable, dict[str, pa.Table]],
                        base: Scenario | None = None) -> RunResult:
     """Concatenate every chunk's tables in (variant, chunk) order."""
-    from simulator.experiments.runner import batch_meta
+    from simulator.experiments.provenance import batch_meta
 
     parts: dict[str, list[pa.Table]] = {}
     for key in sorted(chunks, key=lambda k: cast(tuple[int, int], k)):
@@ -109,7 +109,7 @@ def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: 
                        base: Scenario | None = None) -> RunResult:
     """Stream the saved chunks into a results folder, written atomically (the caller
     removes the partial folder once it is in place)."""
-    from simulator.experiments.runner import batch_meta
+    from simulator.experiments.provenance import batch_meta
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,28 +16,13 @@ import os
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Protocol
+from typing import Any
 
+from simulator.experiments.backend_api import MAX_ATTEMPTS, Backend, Call, WorkerCrashed
 from simulator.lifeline import child_setup, signals_blocked
 
-Call = tuple[Hashable, tuple[Any, ...]]
-MAX_ATTEMPTS = 3
-
-
-class WorkerCrashed(RuntimeError):
-    """A chunk's worker died more often than `MAX_ATTEMPTS`."""
-
-
-class Backend(Protocol):
-    """Runs keyed calls and yields their results as they complete."""
-
-    name: str
-    workers: int
-
-    def map_unordered(self, fn: Callable[..., Any],
-                      calls: Sequence[Call]) -> Iterator[tuple[Hashable, Any]]: ...
-
-    def close(self) -> None: ...
+__all__ = ["MAX_ATTEMPTS", "Backend", "Call", "InProcess", "LocalProcesses", "WorkerCrashed",
+           "make_backend"]
 
 
 class InProcess:

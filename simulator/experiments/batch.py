@@ -66,7 +66,7 @@ def chunk_ranges(n: int) -> list[list[int]]:
 
 def fingerprint(variants: list[Variant], n: int, events: str) -> str:
     """What makes two batches the same: variants, resolved scenarios, n, chunking, events."""
-    from simulator import __version__
+    from simulator.version import __version__
 
     payload = {
         "version": __version__, "replications": n, "chunks": len(chunk_ranges(n)),
@@ -186,7 +186,7 @@ def _simulate(calls: list[tuple[Hashable, tuple[Any, ...]]], backend: Backend,
               store: ChunkStore | None, total: int, progress: bool,
               on_progress: Callable[[int], object] | None) -> dict[Hashable, dict[str, pa.Table]]:
     """Run the chunk calls; save each finished chunk (or keep it, without a store)."""
-    from simulator.experiments.runner import progress_bar
+    from simulator.experiments.progress import progress_bar
 
     replications = {key: args[1] for key, args in calls}
     sizes = {key: len(reps) for key, reps in replications.items()}
@@ -212,7 +212,7 @@ def _write_folder(variants: list[Variant], n: int, store: ChunkStore, out: Path,
     """The results folder from the saved chunks; the chunks are removed only after it is
     in place."""
     from simulator.experiments.assemble import write_batch_folder
-    from simulator.experiments.runner import finishing_status
+    from simulator.experiments.progress import finishing_status
 
     try:
         with finishing_status(progress):

@@ -20,7 +20,7 @@ from functools import cache
 from types import TracebackType
 from typing import Any
 
-from simulator.experiments.backends import Call, WorkerCrashed
+from simulator.experiments.backend_api import Call, WorkerCrashed
 
 CONNECT_TIMEOUT = 30.0  # seconds to reach a scheduler, or for a local cluster to start
 CLOSE_TIMEOUT = 10.0  # seconds for a client or local cluster to shut down

@@ -2,27 +2,20 @@
 
 Replications are split into chunks that run in a process pool (or in this process for
 one worker); chunks are gathered by index, so results are identical for any number of
-workers. A rich progress bar shows replications done when asked for.
+workers. A rich progress bar shows replications done when asked for
+(`simulator.experiments.progress`).
 """
 
 from __future__ import annotations
 
-import platform
-import subprocess
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
-
-import numpy as np
-import pandas as pd
 
 from simulator.model.record import STAGES
 
 if TYPE_CHECKING:
     from simulator.experiments.backends import Backend
-    from simulator.experiments.batch import Variant
     from simulator.results import FolderHook, RunResult
     from simulator.scenario import Scenario
 
@@ -96,114 +89,3 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     variant = Variant(scenario.scenario.name, scenario)
     return run_batch([variant], backend=backend, workers=workers, out=out, resume=resume,
                      progress=progress, events=events, charts=charts, finishing=finishing)
-
-
-def batch_meta(variants: list[Variant], n: int) -> dict:
-    """Provenance of a batch: the first variant's, plus every variant's name and columns."""
-    meta = run_meta(variants[0].scenario)
-    meta["replications"] = n
-    if len(variants) > 1:
-        meta["variants"] = [
-            {"name": v.name, "scenario": v.scenario.scenario.name,
-             "scenario_hash": v.scenario.source_hash,
-             "stages": [s for s in STAGES if getattr(v.scenario.stages, s) is not None],
-             **{k: val for k, val in v.columns.items()}}
-            for v in variants
-        ]
-    return meta
-
-
-def run_meta(scenario: Scenario) -> dict:
-    """What is needed to reproduce the run."""
-    import pydantic
-    import scipy
-    import simpy
-
-    from simulator import __version__
-
-    enabled = [s for s in STAGES if getattr(scenario.stages, s) is not None]
-    return {
-        "scenario": scenario.scenario.name,
-        "scenario_file": scenario.source_file,
-        "scenario_hash": scenario.source_hash,
-        "seed": int(scenario.scenario.seed),
-        "replications": int(scenario.scenario.replications),
-        "stages": enabled,
-        "start": scenario.scenario.start.isoformat(),
-        "end": scenario.scenario.end.isoformat(),
-        "currency": scenario.scenario.currency,
-        "versions": {
-            "capsim": __version__, "python": platform.python_version(),
-            "numpy": np.__version__, "pandas": pd.__version__, "simpy": simpy.__version__,
-            "scipy": scipy.__version__, "pydantic": pydantic.__version__,
-        },
-        "git_commit": git_commit(Path(scenario.source_file).parent if scenario.source_file
-                                 else Path.cwd()),
-    }
-
-
-def git_commit(folder: Path) -> str | None:
-    """The commit of the repository holding `folder`, if there is one; "+dirty" is added
-    when the working tree has uncommitted changes (the results may not match the commit)."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True,
-                              text=True, timeout=5)
-        if head.returncode != 0 or not head.stdout.strip():
-            return None
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                cwd=folder, capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    dirty = status.returncode == 0 and bool(status.stdout.strip())
-    return head.stdout.strip() + ("+dirty" if dirty else "")
-
-
-def progress_bar(show: bool, total: int) -> AbstractContextManager[Callable[[int], object]]:
-    if not show:
-        return nullcontext(lambda k: None)
-    return _RichProgress(total)
-
-
-def finishing_status(show: bool) -> AbstractContextManager[object]:
-    """A spinner while the results folder is written (for a large batch the tables, charts
-    and report take a while after the last replication)."""
-    if not show:
-        return nullcontext()
-    from rich.console import Console
-
-    return Console(stderr=True).status(
-        "writing the results folder (tables, charts, report)")
-
-
-class _RichProgress:
-    """A rich progress bar of replications done, with rate and time left."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-
-    def __enter__(self) -> Callable[[int], None]:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        rate = TextColumn("{task.fields[rate]}")
-        self.progress = Progress(TextColumn("replications"), BarColumn(), MofNCompleteColumn(),
-                                 rate, TimeElapsedColumn(), TextColumn("left"),
-                                 TimeRemainingColumn(), transient=True)
-        self.progress.__enter__()
-        self.task = self.progress.add_task("run", total=self.total, rate="")
-        return self._advance
-
-    def _advance(self, k: int) -> None:
-        self.progress.advance(self.task, k)
-        speed = self.progress.tasks[0].speed
-        self.progress.update(self.task, rate=f"{speed:.1f}/s" if speed else "")
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.progress.__exit__(exc_type, exc, tb)
