@@ -387,14 +387,28 @@ def month_bands(result: RunResult, component: str = ALL, variant: str | None = N
     blocks = result.blocks("series", "month", **where)
     medians = pd.DataFrame(index=pd.to_datetime(pd.Index(blocks.labels), format="%Y-%m"))
     medians.index.name = "month"
-    for column in ("gap", *STACK):  # one column's block in memory at a time
+    gap = blocks.column("gap")  # kept: the shares of the gap divide by it
+    medians["gap"] = np.median(gap, axis=1)
+    medians["gap_p10"], medians["gap_p90"] = np.quantile(gap, [0.1, 0.9], axis=1)
+    summed = gap.sum(axis=1)
+    total = np.where(summed > 0, summed, np.nan)
+    for column in STACK:  # one stack column's block in memory at a time
         block = blocks.column(column)
         medians[column] = np.median(block, axis=1)
+        medians[f"gap_share_{column.removeprefix('served_')}"] = block.sum(axis=1) / total
         if column == "shortfall":
             medians["shortfall_p10"], medians["shortfall_p90"] = np.quantile(
                 block, [0.1, 0.9], axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(gap > 0, block / gap, np.nan)  # per replication
+            quantiles = np.full((2, len(share)), np.nan)
+            has = ~np.isnan(share).all(axis=1)
+            quantiles[:, has] = np.nanquantile(share[has], [0.1, 0.9], axis=1)
+            medians["gap_share_shortfall_p10"], medians["gap_share_shortfall_p90"] = quantiles
         del block
-    medians = medians[["gap", *STACK, "shortfall_p10", "shortfall_p90"]]
+    shares = [f"gap_share_{c.removeprefix('served_')}" for c in STACK]
+    medians = medians[["gap", *STACK, "shortfall_p10", "shortfall_p90", "gap_p10", "gap_p90",
+                       *shares, "gap_share_shortfall_p10", "gap_share_shortfall_p90"]]
     medians.attrs["n_replications"] = blocks.shape[1]
     return medians
 
@@ -402,32 +416,61 @@ def month_bands(result: RunResult, component: str = ALL, variant: str | None = N
 def stage_medians_by_month(series: pd.DataFrame, component: str = ALL) -> pd.DataFrame:
     """Per month (index: first day, as Timestamp): the median over replications of each
     stage's served rate, the shortfall and the gap, plus the shortfall's 10% and 90%
-    quantiles (``shortfall_p10``, ``shortfall_p90``). ``attrs["n_replications"]`` holds N.
+    quantiles (``shortfall_p10``, ``shortfall_p90``) and the gap's (``gap_p10``,
+    ``gap_p90``); and the shares of the gap: each stage's served amount and the shortfall
+    summed over replications, over the gap summed the same way (``gap_share_sharing``,
+    ``gap_share_procurement``, ``gap_share_investment``, ``gap_share_shortfall``: they add
+    up to 1; NaN where there is no gap), with the 10% and 90% quantiles over replications
+    of each replication's shortfall / gap (``gap_share_shortfall_p10``, ``_p90``; over the
+    replications with a gap). ``attrs["n_replications"]`` holds N.
 
     The medians are taken column by column, so the stacked medians need not add up
-    exactly to the median gap.
+    exactly to the median gap; the shares of the gap do.
     """
     rows = series[series["component"] == component]
     if rows.empty:
         raise ValueError(f"no series rows for component {component!r}")
+    shares = [f"gap_share_{c.removeprefix('served_')}" for c in STACK]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        missing = np.where(rows["gap"] > 0, rows["shortfall"] / rows["gap"], np.nan)
     # numpy on one (month x replication) block per column: lean at 10,000 replications
     months, codes = np.unique(rows["month"].astype(str).to_numpy(), return_inverse=True)
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes)
     if counts.min() != counts.max():  # some month lacks a replication: group one by one
-        grouped = rows.groupby("month", sort=True)
+        grouped = rows.assign(_missing=missing).groupby("month", sort=True)
         medians = grouped[["gap", *STACK]].median()
-        medians["shortfall_p10"] = grouped["shortfall"].quantile(0.1)
-        medians["shortfall_p90"] = grouped["shortfall"].quantile(0.9)
+        for column, q in (("p10", 0.1), ("p90", 0.9)):
+            medians[f"shortfall_{column}"] = grouped["shortfall"].quantile(q)
+            medians[f"gap_{column}"] = grouped["gap"].quantile(q)
+            medians[f"gap_share_shortfall_{column}"] = grouped["_missing"].quantile(q)
+        sums = grouped[["gap", *STACK]].sum()
+        for column, share in zip(STACK, shares, strict=True):
+            medians[share] = sums[column] / sums["gap"].where(sums["gap"] > 0)
     else:
-        def block(column: str) -> np.ndarray:
-            values = rows[column].to_numpy(dtype=float)[order]
-            return values.reshape(len(months), int(counts[0]))
+        def block(values: np.ndarray) -> np.ndarray:
+            return values.astype(float)[order].reshape(len(months), int(counts[0]))
 
-        medians = pd.DataFrame({c: np.median(block(c), axis=1) for c in ("gap", *STACK)},
+        gap = block(rows["gap"].to_numpy())  # kept: the shares of the gap divide by it
+        summed = gap.sum(axis=1)
+        total = np.where(summed > 0, summed, np.nan)
+        medians = pd.DataFrame({"gap": np.median(gap, axis=1)},
                                index=pd.Index(months, name="month"))
-        low, high = np.quantile(block("shortfall"), [0.1, 0.9], axis=1)
-        medians["shortfall_p10"], medians["shortfall_p90"] = low, high
+        medians["gap_p10"], medians["gap_p90"] = np.quantile(gap, [0.1, 0.9], axis=1)
+        for column, share in zip(STACK, shares, strict=True):  # one block at a time
+            values = block(rows[column].to_numpy())
+            medians[column] = np.median(values, axis=1)
+            medians[share] = values.sum(axis=1) / total
+            if column == "shortfall":
+                medians["shortfall_p10"], medians["shortfall_p90"] = np.quantile(
+                    values, [0.1, 0.9], axis=1)
+        share_block = block(missing)
+        quantiles = np.full((2, len(months)), np.nan)
+        has = ~np.isnan(share_block).all(axis=1)
+        quantiles[:, has] = np.nanquantile(share_block[has], [0.1, 0.9], axis=1)
+        medians["gap_share_shortfall_p10"], medians["gap_share_shortfall_p90"] = quantiles
+    medians = medians[["gap", *STACK, "shortfall_p10", "shortfall_p90", "gap_p10", "gap_p90",
+                       *shares, "gap_share_shortfall_p10", "gap_share_shortfall_p90"]]
     medians.index = pd.to_datetime(medians.index.astype(str), format="%Y-%m")
     medians.index.name = "month"
     medians.attrs["n_replications"] = int(rows["replication"].nunique())

@@ -1,37 +1,48 @@
 """Charts of how the gap is closed over time, stage by stage.
 
-Month by month, the median over replications of what each stage serves and of what is
-still missing, stacked in merit order (sharing, new machines, new plants, shortfall), with
-the median gap as a line and the shortfall's 10–90% range across simulated futures as a
-band on top. `shortfall_by_stage` draws one component (or ``all``, in money);
-`shortfall_small_multiples` draws the overall panel and one small panel per component.
+Month by month, each stage's share of the gap and the share still missing, stacked in
+merit order (sharing, new machines, new plants, still missing) from 0 to 100%: served (or
+missing) summed over the simulated futures, over the gap summed the same way (the measure
+the summary's ``gap_share_by_year`` and the heat map use). The uncertainty is the 10–90%
+range over futures of the share still missing, drawn where the served part ends: a share
+of the gap, it cannot rise above the whole gap. `shortfall_by_stage` draws one component
+(or ``all``, value-weighted) under a panel of the gap itself (its median and 10–90%
+range, in units or currency a year); `shortfall_small_multiples` draws the shares for the
+overall panel and one small panel per component.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import cast
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.charts.style import (
-    BAND_LABEL,
     GAP_COLOUR,
     GAP_LABEL,
-    STAGE_COLOURS,
     chart_style,
     figure_and_axes,
     plain_date_axis,
     plain_number_axis,
+    share_axis,
     stage_fill,
 )
 from simulator.summary import ALL, STACK, stage_medians_by_month
 
 STACK_STAGES = ("sharing", "procurement", "investment", "shortfall")
+SHARE_COLUMNS = tuple(f"gap_share_{c.removeprefix('served_')}" for c in STACK)
 OVERALL_NAME = "All components (value-weighted)"
+SHARE_LABEL = "Share of the gap"
+MISSING_BAND_LABEL = "Share still missing: 10–90% of futures (dashed)"
+GAP_BAND_LABEL = "Gap to close: 10–90% of futures"
+SHARES_NOTE = ("Each stage's share of the gap and the share still missing, all futures "
+               "pooled")
 
 
 def shortfall_by_stage(
@@ -43,34 +54,53 @@ def shortfall_by_stage(
     name: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """How much of the gap does each stage close, month by month, and how much is still
-    missing — in the typical simulated future, and how uncertain is what remains?
+    """What share of the gap does each stage close, month by month, what share is still
+    missing, and how uncertain is that share?
+
+    A new figure has two panels: the gap itself (median and 10–90% of the simulated
+    futures, in `unit` per year) over the shares of it (each stage's share and the share
+    still missing, all futures pooled, with the 10–90% range of the share still missing).
+    Into a given `ax` only the shares are drawn.
 
     Parameters
     ----------
     series
-        The run's ``series`` table.
+        The run's ``series`` table, or a function giving one component's bands
+        (`simulator.summary.month_bands`).
     component
         A component id, or ``"all"`` for the value-weighted total (in currency per year).
     title
-        Defaults to "How the component gap is closed, by stage (median of N simulated
+        Defaults to "Share of the gap closed by each stage and still missing (N simulated
         futures)".
     unit
-        The unit of the values: the component's unit, or the currency for ``all``;
-        the y label reads "<unit> per year".
+        The unit of the gap: the component's unit, or the currency for ``all``; the gap
+        panel's y label reads "<unit> per year".
     name
         The component's name for the default title.
     ax
-        Draw into this axes instead of a new figure.
+        Draw the shares into this axes instead of a new figure.
     """
     bands = _bands(series, component)
     n = bands.attrs["n_replications"]
     with chart_style():
-        fig, ax = figure_and_axes(ax, figsize=(9.0, 5.2))
-        draw_stage_stack(ax, bands)
-        ax.set_title(title or _default_title(component, name, n), loc="left")
-        ax.set_ylabel(_y_label(component, unit))
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3)
+        if ax is not None:
+            fig, shares = figure_and_axes(ax, figsize=(9.0, 5.2))
+            draw_stage_stack(shares, bands)
+            shares.set_title(title or _default_title(component, name, n), loc="left")
+            shares.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3)
+            return fig
+        fig = Figure(figsize=(9.0, 6.6), layout="constrained")
+        gap, shares = fig.subplots(2, 1, sharex=True, height_ratios=[1.0, 2.6])
+        draw_gap(gap, bands)
+        gap.set_ylabel(_y_label(component, unit))
+        gap.set_title("The gap to close", loc="left", fontsize=9, fontweight="normal")
+        draw_stage_stack(shares, bands)
+        shares.set_title(SHARES_NOTE, loc="left", fontsize=9, fontweight="normal")
+        handles, labels = shares.get_legend_handles_labels()
+        gap_handles, gap_labels = gap.get_legend_handles_labels()
+        fig.legend([*handles, *gap_handles], [*labels, *gap_labels],
+                   loc="outside lower center", ncols=3)
+        fig.suptitle(title or _default_title(component, name, n), fontweight="bold")
     return fig
 
 
@@ -83,14 +113,17 @@ def shortfall_small_multiples(
     ncols: int = 3,
     title: str | None = None,
 ) -> Figure:
-    """For each component, and overall, how is the gap closed stage by stage over time?
+    """For each component, and overall, what share of the gap does each stage close over
+    time, and what share is still missing?
 
-    One small panel per component (each on its own scale and unit) after the overall,
-    value-weighted panel; one shared legend. `names` and `units` map component ids (and
-    ``"all"``, whose unit is the currency) to plain names and units. `series` may be a
-    function giving one component's rows, so a large batch is read a component at a time.
+    One small panel per component after the overall, value-weighted panel, all on the same
+    0–100% scale; one shared legend. `names` maps component ids (and ``"all"``) to plain
+    names. `units` is accepted for symmetry with `shortfall_by_stage`; the panels show
+    shares, so no unit is drawn. `series` may be a function giving one component's rows
+    (or ready bands), so a large batch is read a component at a time.
     """
-    names, units = dict(names or {}), dict(units or {})
+    names = dict(names or {})
+    del units  # shares carry no unit
     panels = [ALL, *[c for c in components if c != ALL]]
     ncols = max(1, min(ncols, len(panels)))
     nrows = math.ceil(len(panels) / ncols)
@@ -98,20 +131,21 @@ def shortfall_small_multiples(
         fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows + 1.2), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         n = 0
-        for ax, component in zip(axes, panels, strict=False):
+        for i, (ax, component) in enumerate(zip(axes, panels, strict=False)):
             bands = _bands(series, component)
             n = bands.attrs["n_replications"]
             draw_stage_stack(ax, bands)
+            if i % ncols:  # the same 0–100% scale: the label once per row
+                ax.set_ylabel("")
             default = OVERALL_NAME if component == ALL else component
             ax.set_title(names.get(component) or default, loc="left", fontsize=10)
-            ax.set_ylabel(_y_label(component, units.get(component)))
         for ax in axes[len(panels):]:
             ax.remove()
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=3)
         fig.suptitle(
-            title or f"How each component's gap is closed, by stage (median of {n} simulated "
-            "futures)",
+            title or "Share of each component's gap closed by each stage and still missing "
+            f"({n} simulated futures, pooled)",
             fontweight="bold",
         )
     return fig
@@ -122,27 +156,48 @@ def _bands(series: pd.DataFrame | Callable[[str], pd.DataFrame], component: str
     """The monthly bands to draw: from a function (rows or ready bands for a component),
     or computed from the series rows."""
     table = series(component) if callable(series) else series
-    if "shortfall_p10" in table.columns:  # already `stage_medians_by_month` output
+    if "gap_share_shortfall_p10" in table.columns:  # already `stage_medians_by_month` output
         return table
     return stage_medians_by_month(table, component)
 
 
 def draw_stage_stack(ax: Axes, bands: pd.DataFrame) -> None:
-    """Draw the stacked medians, the shortfall band and the gap line from
-    `simulator.summary.stage_medians_by_month` output into `ax`."""
+    """Draw the stages' shares of the gap stacked from 0 to 100%, the share still missing
+    on top, and the 10–90% range of the share still missing where the served part ends,
+    from `simulator.summary.stage_medians_by_month` output into `ax`.
+
+    Every drawn edge is held within [0, 1] whatever the table holds, so no band can rise
+    above the whole gap or below nothing."""
     x = cast(pd.DatetimeIndex, bands.index).to_pydatetime()  # indexed by month start
-    base = pd.Series(0.0, index=bands.index)
-    for stage, column in zip(STACK_STAGES, STACK, strict=True):
-        top = base + bands[column]
-        ax.fill_between(x, base.to_numpy(), top.to_numpy(), **stage_fill(stage))
+    base = np.zeros(len(bands))
+    for stage, column in zip(STACK_STAGES, SHARE_COLUMNS, strict=True):
+        if stage == "shortfall":  # what is left of the whole: no gap, nothing drawn
+            top = np.where(np.isfinite(bands[column].to_numpy(dtype=float)), 1.0, base)
+        else:
+            top = np.clip(base + np.nan_to_num(bands[column].to_numpy(dtype=float)), 0.0, 1.0)
+        ax.fill_between(x, base, top, **stage_fill(stage))
         base = top
-    served = bands[list(STACK[:3])].sum(axis=1)
-    low, high = served + bands["shortfall_p10"], served + bands["shortfall_p90"]
-    colour = STAGE_COLOURS["shortfall"]
-    ax.fill_between(x, low, high, facecolor=colour, alpha=0.18, linewidth=0, label=BAND_LABEL)
-    for edge in (low, high):
-        ax.plot(x, edge, color=colour, linewidth=0.9, linestyle="--")
-    ax.plot(x, bands["gap"], color=GAP_COLOUR, linewidth=1.8, label=GAP_LABEL)
+    # the missing share's range, as where the served part ends: 1 - p90 to 1 - p10
+    low = 1.0 - np.clip(bands["gap_share_shortfall_p90"].to_numpy(dtype=float), 0.0, 1.0)
+    high = 1.0 - np.clip(bands["gap_share_shortfall_p10"].to_numpy(dtype=float), 0.0, 1.0)
+    ax.fill_between(x, low, high, facecolor="#FFFFFF", alpha=0.45, edgecolor="none")
+    for edge, label in ((low, MISSING_BAND_LABEL), (high, None)):
+        ax.plot(x, edge, color=GAP_COLOUR, linewidth=0.9, linestyle=(0, (3, 2)), label=label)
+    ax.set_xlim(x[0], x[-1])
+    ax.set_ylim(0.0, 1.0)
+    ax.set_ylabel(SHARE_LABEL)
+    share_axis(ax)
+    plain_date_axis(ax)
+
+
+def draw_gap(ax: Axes, bands: pd.DataFrame) -> None:
+    """Draw the gap's median and its 10–90% range over the futures into `ax`."""
+    x = cast(pd.DatetimeIndex, bands.index).to_pydatetime()
+    ax.fill_between(x, bands["gap_p10"].to_numpy(dtype=float),
+                    bands["gap_p90"].to_numpy(dtype=float), facecolor="#BBBBBB", alpha=0.5,
+                    edgecolor="none", label=GAP_BAND_LABEL)
+    ax.plot(x, bands["gap"].to_numpy(dtype=float), color=GAP_COLOUR, linewidth=1.6,
+            label=GAP_LABEL)
     ax.set_xlim(x[0], x[-1])
     ax.set_ylim(bottom=0)
     plain_date_axis(ax)
@@ -150,8 +205,9 @@ def draw_stage_stack(ax: Axes, bands: pd.DataFrame) -> None:
 
 
 def _default_title(component: str, name: str | None, n: int) -> str:
-    what = "the component gap" if component == ALL else f"the gap in {name or component}"
-    return f"How {what} is closed, by stage (median of {n} simulated futures)"
+    what = "the gap" if component == ALL else f"the gap in {name or component}"
+    return textwrap.fill(f"Share of {what} closed by each stage and still missing "
+                         f"({n} simulated futures)", 80)
 
 
 def _y_label(component: str, unit: str | None) -> str:

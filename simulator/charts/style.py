@@ -50,7 +50,6 @@ STAGE_LABELS = {
 }
 GAP_COLOUR = OKABE_ITO["black"]
 GAP_LABEL = "Gap to close (median)"
-BAND_LABEL = "Still missing: 10–90% of simulated futures"
 END_COLOUR = "#555555"
 
 RC: dict[RcKeyType, Any] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
@@ -15,6 +17,7 @@ from simulator.charts import (
     shortfall_small_multiples,
 )
 from simulator.charts.style import STAGE_COLOURS, STAGE_HATCHES, STAGE_LABELS
+from simulator.summary import stage_medians_by_month
 from tests.synthetic_tables import make_result
 
 STACK_LABELS = [
@@ -37,15 +40,16 @@ def legend_labels(legend) -> list[str]:
 def test_shortfall_by_stage_overall(result):
     fig = shortfall_by_stage(result.series, unit="RUB")
     assert isinstance(fig, Figure)
-    (ax,) = fig.axes
-    assert ax.get_title(loc="left") == (
-        "How the component gap is closed, by stage (median of 20 simulated futures)"
-    )
-    assert ax.get_ylabel() == "RUB per year"
-    labels = legend_labels(ax.get_legend())
+    gap, shares = fig.axes
+    assert fig.get_suptitle() == (
+        "Share of the gap closed by each stage and still missing (20 simulated futures)")
+    assert gap.get_ylabel() == "RUB per year"
+    assert shares.get_ylabel() == "Share of the gap"
+    assert shares.get_ylim() == (0.0, 1.0)
+    labels = legend_labels(fig.legends[0])
     assert labels[:4] == STACK_LABELS
     assert "Gap to close (median)" in labels
-    assert any("10–90%" in label for label in labels)
+    assert "Share still missing: 10–90% of futures (dashed)" in labels
 
 
 def test_shortfall_by_stage_for_one_component_into_given_axes(result):
@@ -54,8 +58,9 @@ def test_shortfall_by_stage_for_one_component_into_given_axes(result):
     fig = shortfall_by_stage(result.series, component="ecu", unit="pcs",
                              name="engine control units", ax=ax)
     assert fig is base
-    assert ax.get_title(loc="left").startswith("How the gap in engine control units is closed")
-    assert ax.get_ylabel() == "pcs per year"
+    assert ax.get_title(loc="left").startswith(
+        "Share of the gap in engine control units closed by each stage")
+    assert ax.get_ylabel() == "Share of the gap"
 
 
 def test_small_multiples_have_one_panel_per_component_plus_overall(result):
@@ -64,8 +69,77 @@ def test_small_multiples_have_one_panel_per_component_plus_overall(result):
     assert len(fig.axes) == 4
     assert fig.axes[0].get_title(loc="left") == "All components (value-weighted)"
     assert fig.axes[1].get_title(loc="left") == "Engine control units"
-    assert fig.get_suptitle().startswith("How each component's gap is closed, by stage")
+    assert fig.get_suptitle().startswith(
+        "Share of each component's gap closed by each stage and still missing")
     assert legend_labels(fig.legends[0])[:4] == STACK_LABELS
+
+
+def uncertain_gap_series(n_reps: int = 40, n_months: int = 6) -> pd.DataFrame:
+    """Series rows where the gap itself varies tenfold between futures and the futures
+    with the largest gaps serve least: the medians of the served amounts plus the 90%
+    quantile of the shortfall rise far above the median gap (the old chart's band)."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for r in range(n_reps):
+        gap = 100.0 * (1 + 9 * r / (n_reps - 1))
+        served = (0.9 if r < n_reps // 2 else 0.05) * gap
+        for m in range(n_months):
+            parts = rng.dirichlet([1.0, 1.0, 1.0]) * served
+            rows.append({"component": "x", "replication": r, "month": f"2030-{m + 1:02d}",
+                         "gap": gap, "served_sharing": parts[0],
+                         "served_procurement": parts[1], "served_investment": parts[2],
+                         "shortfall": gap - served})
+    return pd.DataFrame(rows)
+
+
+def drawn_heights(ax) -> list[float]:
+    """Every y value the areas and lines of `ax` reach."""
+    heights = [float(y) for line in ax.get_lines() for y in line.get_ydata()]
+    for collection in ax.collections:
+        for path in collection.get_paths():
+            heights += [float(y) for y in path.vertices[:, 1]]
+    return heights
+
+
+def test_no_band_rises_above_the_gap_it_is_part_of():
+    series = uncertain_gap_series()
+    bands = stage_medians_by_month(series, "x")
+    served = bands[["served_sharing", "served_procurement", "served_investment"]].sum(axis=1)
+    assert (served + bands["shortfall_p90"] > bands["gap"]).all()  # the old band did
+    fig = shortfall_by_stage(series, component="x", unit="units")
+    gap, shares = fig.axes
+    heights = drawn_heights(shares)
+    assert heights and max(heights) <= 1.0 + 1e-12 and min(heights) >= -1e-12
+    missing = [line for line in shares.get_lines() if line.get_linestyle() != "-"]
+    assert len(missing) == 2  # the band's edges: where the served part ends, 1 - p90, 1 - p10
+    assert np.allclose(missing[0].get_ydata(), 1 - bands["gap_share_shortfall_p90"])
+    assert np.allclose(missing[1].get_ydata(), 1 - bands["gap_share_shortfall_p10"])
+    # the gap panel: its band is the gap's own range, around its median
+    band = gap.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.max() == pytest.approx(bands["gap_p90"].max())
+
+
+def test_bands_stay_within_the_whole_whatever_the_table_holds():
+    bands = stage_medians_by_month(uncertain_gap_series(), "x")
+    bands["gap_share_sharing"] = 0.8  # stage shares adding up to more than the gap
+    bands["gap_share_procurement"] = 0.7
+    bands["gap_share_shortfall_p10"] = -0.3  # quantiles outside 0–100%
+    bands["gap_share_shortfall_p90"] = 1.6
+    fig = shortfall_small_multiples(lambda _c: bands, [])
+    heights = drawn_heights(fig.axes[0])
+    assert max(heights) <= 1.0 + 1e-12 and min(heights) >= -1e-12
+
+
+def test_shares_of_the_gap_are_ratios_of_sums_and_add_up_to_one():
+    series = uncertain_gap_series()
+    bands = stage_medians_by_month(series, "x")
+    month = series[series["month"] == "2030-01"]
+    expected = month["shortfall"].sum() / month["gap"].sum()
+    assert bands["gap_share_shortfall"].iloc[0] == pytest.approx(expected)
+    shares = [f"gap_share_{s}" for s in ("sharing", "procurement", "investment", "shortfall")]
+    assert np.allclose(bands[shares].sum(axis=1), 1.0)
+    per_future = month["shortfall"] / month["gap"]
+    assert bands["gap_share_shortfall_p90"].iloc[0] == pytest.approx(per_future.quantile(0.9))
 
 
 def test_close_date_distribution(result):
