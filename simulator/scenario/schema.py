@@ -587,6 +587,10 @@ class Scenario(Node):
         """Days from `scenario.start` to `d`."""
         return float((d - self.scenario.start).days)
 
+    def enabled_stages(self) -> tuple[str, ...]:
+        """The stages this scenario enables, in the announced order."""
+        return tuple(n for n in STAGE_NAMES if getattr(self.stages, n) is not None)
+
     def with_stages(self, names: Iterable[str]) -> Scenario:
         """The same scenario with only the named stages (as configured) enabled."""
         names = set(names)
