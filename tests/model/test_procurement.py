@@ -126,3 +126,51 @@ def test_tranche_at_a_review_instant_is_credited_first():
     _, record, _ = run_one(text)
     # 2024-03-31 is day 90, the second review: money first, then the decision
     assert [e[0] for e in events(record, "order_decided")] == [90.0]
+
+
+def slot_crowding(budget: float) -> str:
+    """Part A (worth more) has no gap until day 55; part C has one from the start. One
+    supplier slot; RUB 1 arrives as a tranche on day 50, the second review."""
+    return f"""
+scenario: {{name: crowding, start: 2024-01-01, end: 2024-12-31}}
+components:
+  - {{id: a, name: Part A, unit_value: 2,
+     demand: {{2024-01-01: 0, 2024-02-20: 0, 2024-02-25: 10000}}}}
+  - {{id: c, name: Part C, unit_value: 1, demand: {{2024-01-01: 10000}}}}
+plants:
+  - id: p
+    name: Plant
+    lines:
+      - {{id: la, component: a, capacity: 100, committed: 100, machine_capacity: 100,
+         machine_cost: 1, max_machines: 1}}
+      - {{id: lc, component: c, capacity: 100, committed: 100, machine_capacity: 100,
+         machine_cost: 1, max_machines: 1}}
+stages:
+  procurement:
+    budget: {budget}
+    tranches: [{{date: 2024-02-20, amount: 1}}]
+    review_days: 50
+    target_offset_days: 10
+    installation_days: 20
+    suppliers:
+      - {{id: s, slots: 1, lead_time_days: 100, shipping_days: 10}}
+"""
+
+
+@pytest.mark.parametrize("budget, a_ready, waits", [
+    # day 50: A's gap at the target (day 60) is 10,000, C's 10,000 - 0; A (value 20,000)
+    # comes first and takes the tranche: placed 50, built 150, shipped 160, installed 180
+    (0, 180.0, [0.0]),
+    # day 0: A has no gap at the target (day 10), so the start budget buys C's machine,
+    # which holds the only slot from 0 to 100; A's machine, decided and placed at 50 as
+    # before, waits 50 days: built 200, shipped 210, installed 230
+    (1, 230.0, [0.0, 50.0]),
+])
+def test_more_money_can_delay_another_components_machine(budget, a_ready, waits):
+    # The default scenario's doubled stage-2 budget in miniature: money that lets a part
+    # order earlier fills the FIFO slots that another part's later-placed order needs.
+    _, record, _ = run_one(slot_crowding(budget))
+    ready = {src[1]: src[3] for src in record.sources}
+    assert ready[0] == a_ready
+    assert record.slot_waits["s"] == waits
+    assert [(e[0], e[3]) for e in events(record, "order_decided")][-1] == (50.0, "la/m1")
