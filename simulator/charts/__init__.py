@@ -79,12 +79,12 @@ gives `units_per_vehicle`, so the result has an ``assembly`` table)."""
 
 CHART_CAPTIONS: dict[str, str] = {
     "shortfall_overall": (
-        "How the overall gap (value-weighted) is closed month by month by sharing, new "
-        "machines and new plants, and how much is still missing, in the typical simulated "
-        "future with the 10–90% range of what remains."),
+        "The overall gap (value-weighted) month by month, and the share of it served by "
+        "sharing, new machines and new plants and still missing, all simulated futures "
+        "pooled, with the 10–90% range of the share still missing."),
     "shortfall_by_component": (
-        "The same picture component by component: how each component's gap is closed, "
-        "stage by stage, over time."),
+        "The same shares component by component: what share of each component's gap each "
+        "stage serves over time, and what share is still missing."),
     "close_dates": (
         "For each component, the share of simulated futures in which its shortfall is "
         "closed by each date, and the share never closed by the end of the run."),
@@ -102,8 +102,8 @@ CHART_CAPTIONS: dict[str, str] = {
         "What a unit of yearly capacity costs per component when bought as new machines "
         "and when built as new plants (capex spent over capacity added by the end)."),
     "shortfall_heatmap": (
-        "The share of each component's demand left unmet, year by year, in the typical "
-        "simulated future: where and until when the shortfall bites."),
+        "The share of each component's gap still missing, year by year, all simulated "
+        "futures pooled: where and until when the shortfall bites."),
     "held_back": (
         "What holds the stages back: days without money, plant building paused, money left "
         "unspent, waits for supplier slots and orders blocked or lapsed, so the most "
@@ -385,32 +385,25 @@ def _variant_paths(result: RunResult) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _unmet_shares(result: RunResult, yearly_columns: list[str]) -> pd.DataFrame:
-    """`unmet_share_by_year` computed a component at a time from numpy blocks, so a
-    10,000-replication result is never held whole (older results without `demand`: the
-    table as before)."""
-    from simulator.charts.heatmap import unmet_share_by_year
-
-    if "demand" not in result.columns("yearly"):
-        return unmet_share_by_year(_read(result, "yearly", yearly_columns))
+def _unmet_shares(result: RunResult, _columns: list[str]) -> pd.DataFrame:
+    """`missing_share_by_year` (the share of the gap still missing: the shortfall summed over
+    the futures over the gap summed the same way) computed a component at a time from numpy
+    blocks, so a 10,000-replication result is never held whole. (`_columns`: unused, the
+    sums need only ``shortfall`` and ``gap``.)"""
     rows, n = {}, 0
     for component in dict.fromkeys(result.kpis["component"].astype(str)):
-        years, blocks = result.numeric_block("yearly", ["shortfall", "demand"], "year",
+        years, blocks = result.numeric_block("yearly", ["shortfall", "gap"], "year",
                                              component=component)
-        demand = blocks["demand"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(demand > 0, blocks["shortfall"] / demand, np.nan)
-        medians = np.full(len(years), np.nan)
-        has = ~np.isnan(share).all(axis=1)
-        medians[has] = np.nanmedian(share[has], axis=1)
-        rows[component] = pd.Series(medians, index=[int(y) for y in years])
-        n = demand.shape[1]
+        gap, shortfall = blocks["gap"].sum(axis=1), blocks["shortfall"].sum(axis=1)
+        share = shortfall / np.where(gap > 0, gap, 1.0)
+        rows[component] = pd.Series(np.where(gap > 0, share, np.nan),
+                                    index=[int(y) for y in years])
+        n = blocks["gap"].shape[1]
         release_memory()
     table = pd.DataFrame(rows).T
     table = table.reindex(columns=sorted(table.columns))
     table.columns.name = "year"
     table.attrs["n_replications"] = n
-    table.attrs["basis"] = "demand"
     return table
 
 

@@ -1,11 +1,11 @@
-"""Heat map of the share of demand left unmet, component by component and year by year.
+"""Heat map of the share of the gap still missing, component by component and year by year.
 
-Each cell is the median over simulated futures of that component-year's shortfall over its
-demand (both summed over the year's days), written in the cell as a percentage. The colour
-scale is sequential and colour-blind safe (cividis, reversed so that more unmet reads
-darker, also in grey). The overall row (value-weighted) comes first; components follow,
-the worst first. Results written before the ``yearly`` table carried ``demand`` fall back
-to the share of the gap unmet, and the chart says so.
+Each cell is that component-year's shortfall over its gap, both summed over the year's days
+and over the simulated futures (a ratio of sums: the measure the summary's
+``gap_share_by_year`` and the report quote), written in the cell as a percentage. The
+colour scale is sequential and colour-blind safe (cividis, reversed so that more missing
+reads darker, also in grey). The overall row (value-weighted) comes first; components
+follow, the worst first.
 """
 
 from __future__ import annotations
@@ -24,29 +24,24 @@ from simulator.summary import ALL
 
 COLORMAP = "cividis_r"
 OVERALL_NAME = "All components (value-weighted)"
-TITLE = "What share of demand is left unmet, component by component and year by year?"
-GAP_TITLE = "What share of the import gap is left unmet, component by component and year by year?"
+TITLE = "What share of the gap is still missing, component by component and year by year?"
+MEASURE = "Share of the gap still missing"
 
 
-def unmet_share_by_year(yearly: pd.DataFrame) -> pd.DataFrame:
-    """Per component (rows) and year (columns): the median over replications of
-    shortfall / demand for that component-year (NaN where there is no demand).
-
-    ``attrs``: ``n_replications``, and ``basis`` — ``"demand"``, or ``"gap"`` when the
-    table has no ``demand`` column (older results), in which case the share is of the gap.
-    """
-    basis = "demand" if "demand" in yearly else "gap"
-    denominator = yearly[basis].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(denominator > 0,
-                         yearly["shortfall"].to_numpy(dtype=float) / denominator, np.nan)
+def missing_share_by_year(yearly: pd.DataFrame) -> pd.DataFrame:
+    """Per component (rows) and year (columns): the share of the gap still missing, the
+    shortfall summed over replications over the gap summed the same way (NaN where there
+    is no gap). ``attrs["n_replications"]`` holds N."""
     frame = pd.DataFrame({"component": yearly["component"].astype(str).to_numpy(),
-                          "year": yearly["year"].astype(int).to_numpy(), "share": share})
-    table = frame.groupby(["component", "year"], sort=False)["share"].median().unstack("year")
+                          "year": yearly["year"].astype(int).to_numpy(),
+                          "shortfall": yearly["shortfall"].to_numpy(dtype=float),
+                          "gap": yearly["gap"].to_numpy(dtype=float)})
+    sums = frame.groupby(["component", "year"], sort=False)[["shortfall", "gap"]].sum()
+    share = sums["shortfall"] / sums["gap"].where(sums["gap"] > 0)
+    table = share.unstack("year")
     table = table.reindex(columns=sorted(table.columns))
     table.attrs["n_replications"] = (int(yearly["replication"].nunique())
                                      if "replication" in yearly and len(yearly) else 0)
-    table.attrs["basis"] = basis
     return table
 
 
@@ -59,30 +54,29 @@ def shortfall_heatmap(
     end_date: object = None,
     title: str | None = None,
 ) -> Figure:
-    """Which components are short, and until when: what share of each component's demand is
-    left unmet in each year (median of the simulated futures)?
+    """Which components are short, and until when: what share of each component's gap is
+    still missing in each year (all simulated futures pooled)?
 
     Parameters
     ----------
     yearly
-        The run's ``yearly`` table (component, year, replication, shortfall, demand), or
-        `unmet_share_by_year` output.
+        The run's ``yearly`` table (component, year, replication, shortfall, gap), or
+        `missing_share_by_year` output.
     names
         Plain names of the component ids.
     order
         Component ids top to bottom; by default the overall row first, then components by
-        their mean unmet share, worst first.
+        their mean share still missing, worst first.
     start_date, end_date
         The run's first and last day, so that years covered in part say so.
     """
-    table = yearly if "component" not in yearly else unmet_share_by_year(yearly)
+    table = yearly if "component" not in yearly else missing_share_by_year(yearly)
     names = dict(names or {})
     rows = _row_order(table, order)
     table = table.reindex(rows)
     years = [int(y) for y in table.columns]
     values = table.to_numpy(dtype=float)
     n = int(table.attrs.get("n_replications", 0))
-    basis = table.attrs.get("basis", "demand")
     with chart_style():
         fig = Figure(figsize=(max(9.5, 0.95 * len(years) + 4.5), 0.42 * len(rows) + 2.0),
                      layout="constrained")
@@ -116,14 +110,9 @@ def shortfall_heatmap(
         for side in ("left", "bottom"):
             ax.spines[side].set_visible(False)
         bar = fig.colorbar(mesh, ax=ax, location="right", shrink=0.8, pad=0.02)
-        what = "demand" if basis == "demand" else "the gap"
-        bar.set_label(f"Share of {what} unmet\n(median of {n} simulated futures)"
-                      if n else f"Share of {what} unmet (median)")
+        bar.set_label(f"{MEASURE}\n(all {n} simulated futures pooled)" if n else MEASURE)
         bar.ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-        fig.suptitle(title or (TITLE if basis == "demand" else GAP_TITLE), fontweight="bold")
-        if basis != "demand":
-            ax.set_title("These results have no demand per year: shares are of the import "
-                         "gap.", loc="left", fontsize=8, fontweight="normal")
+        fig.suptitle(title or TITLE, fontweight="bold")
     return fig
 
 

@@ -20,7 +20,7 @@ from simulator.charts import (
     save_figure,
 )
 from simulator.charts.assembly import binding_shares, vehicle_bands, vehicles_supportable
-from simulator.charts.heatmap import shortfall_heatmap, unmet_share_by_year
+from simulator.charts.heatmap import missing_share_by_year, shortfall_heatmap
 from simulator.charts.held_back import (
     budget_constraints,
     supplier_constraints,
@@ -297,33 +297,44 @@ def test_cost_per_unit_chart_names_components_with_nothing_added():
 # ---------------------------------------------------------------------------- heat map
 
 
-def test_unmet_share_is_the_median_of_shortfall_over_demand(result):
-    table = unmet_share_by_year(result.yearly)
+def test_missing_share_is_the_ratio_of_sums_over_futures(result):
+    table = missing_share_by_year(result.yearly)
     rows = result.yearly[(result.yearly["component"] == "ecu") & (result.yearly["year"] == 2027)]
-    assert table.loc["ecu", 2027] == pytest.approx((rows["shortfall"] / rows["demand"]).median())
-    assert table.attrs["basis"] == "demand"
+    assert table.loc["ecu", 2027] == pytest.approx(rows["shortfall"].sum() / rows["gap"].sum())
+
+
+def test_heatmap_numbers_are_those_the_summary_and_report_quote(result):
+    """One measure of what is still missing: the heat map's cells (as `draw_run_charts`
+    computes them, a component at a time) equal the summary's ``gap_share_by_year``
+    shortfall, which the report quotes."""
+    from simulator.charts import _unmet_shares
+
+    table = _unmet_shares(result, [])
+    for component, entry in result.summary["components"].items():
+        for year in entry["gap_share_by_year"]:
+            assert table.loc[component, year["year"]] == pytest.approx(
+                year["shortfall"]), (component, year["year"])
+    pd.testing.assert_frame_equal(table.sort_index(),
+                                  missing_share_by_year(result.yearly).sort_index(),
+                                  check_names=False)
 
 
 def test_shortfall_heatmap(result, span, tmp_path):
     fig = shortfall_heatmap(result.yearly, names={"ecu": "Engine control units"},
                             start_date=span[0], end_date=span[1])
     assert fig.get_suptitle() == (
-        "What share of demand is left unmet, component by component and year by year?")
+        "What share of the gap is still missing, component by component and year by year?")
     ax, colourbar = fig.axes
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         "All components (value-weighted)", "Engine control units"]
     years = sorted(result.yearly["year"].unique())
     cells = [t.get_text() for t in ax.texts]
     assert len(cells) == 2 * len(years) and all(c.endswith("%") or c == "–" for c in cells)
-    assert colourbar.get_ylabel().startswith("Share of demand unmet")
+    assert colourbar.get_ylabel() == (
+        "Share of the gap still missing\n(all 6 simulated futures pooled)")
     assert ax.collections[0].get_cmap().name == "cividis_r"
+    assert "share of each component's gap still missing" in CHART_CAPTIONS["shortfall_heatmap"]
     assert_saves(fig, tmp_path, "shortfall_heatmap")
-
-
-def test_heatmap_without_demand_says_it_shows_the_gap(result):
-    fig = shortfall_heatmap(result.yearly.drop(columns="demand"))
-    assert "import gap" in fig.get_suptitle()
-    assert fig.axes[1].get_ylabel().startswith("Share of the gap unmet")
 
 
 # ----------------------------------------------------------------- what holds it back
