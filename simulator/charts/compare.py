@@ -11,6 +11,8 @@ stage-set names (``sharing+procurement``) are written in plain words.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import textwrap
 from collections.abc import Mapping
 from typing import cast
 
@@ -21,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator
 
 from simulator.charts.style import (
     END_COLOUR,
@@ -45,6 +48,13 @@ OVERALL_NAME = "All components (value-weighted)"
 CLOSE_TITLE = "When is the shortfall closed, variant by variant?"
 PATHS_TITLE = "How much is still missing each month, variant by variant?"
 GAINS_TITLE = "How many months earlier does each added stage close the shortfall?"
+GAINS_SUBTITLE = ("Paired differences over {n} simulated futures in the restricted mean time "
+                  "to close: a future that never closes counts as closing at the end of "
+                  "the run. Bars: mean; lines: 95% interval.")
+EARLIER_LABEL = "months earlier (+) / later (−) than without the stage"
+NUMBERS_HEADER = "Months earlier (95% interval)"
+SURVIVAL_TITLE = "In what share of simulated futures is the shortfall closed by each date?"
+NEVER_CLOSED_WORDS = "not closed in any future\nunder any variant"
 CI_LABEL = "95% confidence interval"
 CENSORED_LABEL = "Hatched: in some futures a side never closed (censored; see the share)"
 BAND_NOTE = "Light bands: 10–90% of simulated futures"
@@ -161,20 +171,152 @@ def shortfall_paths_compared(
 
 def stage_gains_chart(
     gains: pd.DataFrame,
+    names: Mapping[str, str] | None = None,
     *,
-    component_names: Mapping[str, str] | None = None,
     title: str | None = None,
+    component_names: Mapping[str, str] | None = None,
 ) -> Figure:
     """How many months earlier does each added stage close the shortfall, per component
     and overall, and how sure is that?
 
-    `gains` is `simulator.experiments.differences.stage_gains` output; its ``close_day``
-    rows are drawn: one horizontal bar per component and added stage (mean months gained
-    over futures where both sides closed), with 95% confidence intervals as error bars.
-    Where some pairs were censored the bar is hatched and the share censored written at
-    its end; a triangle marks the bound from all pairs (▶ the gain is at least this, ◀ at
-    most this), and "no bound" is written where censoring ran both ways.
+    `gains` is `simulator.analysis.comparison.stage_gains` output: one row per component
+    (``all`` drawn first, as the overall row) and added stage. Each gets a horizontal bar
+    of ``earlier_months`` — the paired difference of the restricted mean time to close,
+    months earlier (+) or later (−) than without the stage, a future that never closes
+    counting as the end of the run — with its 95% interval as a line, and the number
+    with its interval (or, where nothing changes in any future, the ``note`` in words:
+    "already closed by sharing", "neither closes by December 2030") in a column to the
+    right of the plot, so no text is drawn over a bar or a line. `names` maps component
+    ids to plain names. (A table of the older `simulator.experiments.differences`
+    measure, with ``gain_months``, is still drawn the older way until the pipeline passes
+    the new one; `component_names` is that call's name for `names`.)
     """
+    names = dict(names or component_names or {})
+    if "earlier_months" not in gains and "gain_months" in gains:
+        return _censored_gains_chart(gains, component_names=names, title=title)
+    if gains.empty:
+        raise ValueError("the gains table is empty: nothing to draw")
+    components = _components_overall_first(gains["component"])
+    stages = list(dict.fromkeys(gains["stage"].astype(str)))
+    pitch = 0.8 / len(stages)
+    height = len(components) * (0.26 * len(stages) + 0.14) + 1.9
+    with chart_style():
+        fig = Figure(figsize=(10.0, height), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_axisbelow(True)
+        ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+        ax.grid(axis="y", visible=False)
+        position = {c: i for i, c in enumerate(components)}
+        for j, stage in enumerate(stages):
+            part = gains[gains["stage"].astype(str) == stage]
+            y = part["component"].astype(str).map(position).to_numpy(float) \
+                + (j - (len(stages) - 1) / 2) * pitch
+            _draw_earlier_bars(ax, part, y, pitch, stage, j)
+        ax.axvline(0, color="#444444", linewidth=0.8)
+        ax.set_yticks(range(len(components)), [_component_label(c, names) for c in components])
+        ax.tick_params(axis="y", length=0)
+        ax.set_ylim(len(components) - 0.5, -0.5)
+        low = np.nanmin(np.r_[0.0, gains["earlier_months_low"].to_numpy(float),
+                              gains["earlier_months"].to_numpy(float)])
+        high = np.nanmax(np.r_[1.0, gains["earlier_months_high"].to_numpy(float),
+                               gains["earlier_months"].to_numpy(float)])
+        pad = 0.04 * (high - low)
+        ax.set_xlim(low - pad if low < 0 else 0.0, high + pad)
+        ax.set_xlabel(EARLIER_LABEL)
+        ax.annotate(NUMBERS_HEADER, xy=(1.0, 1.0), xycoords="axes fraction", xytext=(8, 6),
+                    textcoords="offset points", ha="left", va="bottom", fontsize=8,
+                    fontweight="bold")
+        n = int(np.nanmax(gains["n_pairs"].to_numpy(float)))
+        ax.annotate(textwrap.fill(GAINS_SUBTITLE.format(n=n), 150), xy=(0.01, 1.0),
+                    xycoords=("figure fraction", "axes fraction"), xytext=(0, 24),
+                    textcoords="offset points", ha="left", va="bottom", fontsize=8,
+                    color="#333333")
+        fig.suptitle(title or GAINS_TITLE, x=0.01, ha="left", fontsize=11,
+                     fontweight="bold")
+        handles, labels = ax.get_legend_handles_labels()
+        handles.append(Line2D([], [], color="#333333", marker="|", markersize=8,
+                              linestyle="-", linewidth=1.0))
+        labels.append(CI_LABEL)
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(handles))
+    return fig
+
+
+def survival_small_multiples(
+    survival: pd.DataFrame,
+    names: Mapping[str, str] | None = None,
+    variant_labels: Mapping[str, str] | None = None,
+    *,
+    title: str | None = None,
+    ncols: int = 3,
+) -> Figure:
+    """By each date, in what share of simulated futures is each component's shortfall
+    closed — with each stage set (or variant)?
+
+    `survival` is `simulator.analysis.comparison.survival` output (``variant``,
+    ``component``, ``date``, ``share_closed``; rows at the start, at each close and at the
+    end of the run). One panel per component, the value-weighted overall first; in each,
+    one step line per variant (colour and line style as in the other comparison charts,
+    the first variant drawn widest so that lines that coincide stay visible). A panel in
+    which no variant ever closes says so in words. `names` maps component ids to plain
+    names, `variant_labels` variants to plain labels (stage sets are put in words by
+    default). One legend for every panel.
+    """
+    if survival.empty:
+        raise ValueError("the survival table is empty: nothing to draw")
+    components = _components_overall_first(survival["component"])
+    variants = list(dict.fromkeys(survival["variant"].astype(str)))
+    names = dict(names or {})
+    ncols = max(1, min(ncols, len(components)))
+    nrows = math.ceil(len(components) / ncols)
+    dates = pd.to_datetime(survival["date"])
+    left, right = dates.min().to_pydatetime(), dates.max().to_pydatetime()
+    with chart_style():
+        fig = Figure(figsize=(10.0, 2.0 * nrows + 1.4), layout="constrained")
+        axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+        for k, component in enumerate(components):
+            ax = axes[k // ncols][k % ncols]
+            rows = survival[survival["component"].astype(str) == component]
+            for i, variant in enumerate(variants):
+                line = rows[rows["variant"].astype(str) == variant].sort_values("day")
+                if line.empty:
+                    continue
+                x = cast(pd.DatetimeIndex, pd.DatetimeIndex(line["date"])).to_pydatetime()
+                ax.step(x, line["share_closed"].to_numpy(float), where="post",
+                        linewidth=max(1.3, 2.6 - 0.6 * i),
+                        label=variant_label(variant, variant_labels), **_variant_style(i))
+            if not (rows["share_closed"] > 0).any():
+                ax.text(0.5, 0.55, NEVER_CLOSED_WORDS, transform=ax.transAxes, ha="center",
+                        va="center", fontsize=8, color="#555555")
+            ax.set_title(textwrap.fill(_component_label(component, names), 40), loc="left",
+                         fontsize=9, fontweight="bold" if component == ALL else "normal")
+        for k in range(len(components), nrows * ncols):
+            axes[k // ncols][k % ncols].set_visible(False)
+            # the panel above is then the lowest of its column: it shows the years
+            axes[k // ncols - 1][k % ncols].xaxis.set_tick_params(labelbottom=True)
+        first = axes[0][0]
+        first.set_xlim(left, right)
+        first.set_ylim(-0.03, 1.05)
+        first.set_yticks([0, 0.5, 1.0])
+        share_axis(first)
+        _year_ticks(first, left, right)
+        for row in axes:
+            row[0].set_ylabel("Futures closed")
+        fig.suptitle(title or SURVIVAL_TITLE, x=0.01, ha="left", fontsize=11,
+                     fontweight="bold")
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(handles))
+    return fig
+
+
+def _censored_gains_chart(
+    gains: pd.DataFrame,
+    *,
+    component_names: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The older chart of `simulator.experiments.differences.stage_gains` (months earlier
+    over the futures where both sides close, hatched where censored), kept until the
+    pipeline passes the `simulator.analysis.comparison.stage_gains` table."""
     rows = gains[gains["metric"] == "close_day"]
     if rows.empty:
         raise ValueError("no close_day rows in the gains table")
@@ -193,7 +335,7 @@ def stage_gains_chart(
             part = rows[rows["stage"].astype(str) == stage]
             y = part["component"].map(position).to_numpy(float) + (j - (len(stages) - 1) / 2) \
                 * height
-            _draw_gain_bars(ax, part, y, height, stage, j)
+            _draw_censored_gain_bars(ax, part, y, height, stage, j)
         ax.axvline(0, color="#444444", linewidth=0.8)
         ax.set_yticks(range(len(components)), [
             names.get(c) or (OVERALL_NAME if c == ALL else c) for c in components])
@@ -214,7 +356,60 @@ def stage_gains_chart(
 # ----------------------------------------------------------------------------- helpers
 
 
-def _draw_gain_bars(ax: Axes, part: pd.DataFrame, y: np.ndarray, height: float, stage: str,
+def _draw_earlier_bars(ax: Axes, part: pd.DataFrame, y: np.ndarray, pitch: float,
+                       stage: str, j: int) -> None:
+    """One added stage's bars and 95% interval lines, and their numbers (or the note) in
+    the column right of the plot."""
+    colour = STAGE_COLOURS.get(stage, VARIANT_COLOURS[j % len(VARIANT_COLOURS)])
+    earlier = part["earlier_months"].to_numpy(float)
+    low = part["earlier_months_low"].to_numpy(float)
+    high = part["earlier_months_high"].to_numpy(float)
+    notes = part["note"].fillna("").astype(str).to_numpy() if "note" in part \
+        else np.full(len(part), "")
+    ax.barh(y, np.nan_to_num(earlier), height=pitch * 0.85, color=colour,
+            edgecolor="#333333", linewidth=0.4, label=STAGE_LABELS.get(stage, stage))
+    spread = np.isfinite(low) & np.isfinite(high) & (high > low)
+    if spread.any():
+        ax.errorbar(earlier[spread], y[spread],
+                    xerr=np.vstack([earlier[spread] - low[spread],
+                                    high[spread] - earlier[spread]]),
+                    fmt="none", ecolor="#333333", elinewidth=1.0, capsize=3)
+    for yy, value, lo, hi, note in zip(y, earlier, low, high, notes, strict=True):
+        ax.annotate("■", xy=(1.0, yy), xycoords=("axes fraction", "data"), xytext=(8, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize=7.5,
+                    color=colour)
+        ax.annotate(_earlier_words(value, lo, hi, note), xy=(1.0, yy),
+                    xycoords=("axes fraction", "data"), xytext=(19, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize=7.5,
+                    color="#222222" if not note else "#555555")
+
+
+def _earlier_words(value: float, low: float, high: float, note: str) -> str:
+    """"+8.2 (5.2 to 11.3)", or "0 — already closed by sharing" where nothing changes."""
+    if note:
+        return f"0 — {note}"
+    if not np.isfinite(value):
+        return "no futures to compare"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{value:+.1f} (one future: no interval)"
+    return f"{value:+.1f} ({low:+.1f} to {high:+.1f})".replace("-", "−")
+
+
+def _component_label(component: str, names: Mapping[str, str]) -> str:
+    return names.get(component) or (OVERALL_NAME if component == ALL else component)
+
+
+def _year_ticks(ax: Axes, left: dt.datetime, right: dt.datetime) -> None:
+    """Year ticks on a date axis (every other year past six), fixed positions: matplotlib's
+    rrule-based locators are slow."""
+    years = list(range(left.year + (left.month > 1 or left.day > 1), right.year + 1))
+    step = 2 if len(years) > 6 else 1
+    ticks = [dt.datetime(year, 1, 1) for year in years[::step]]
+    ax.xaxis.set_major_locator(FixedLocator(mdates.date2num(ticks)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def _draw_censored_gain_bars(ax: Axes, part: pd.DataFrame, y: np.ndarray, height: float, stage: str,
                     j: int) -> None:
     """One added stage's bars, error bars, censoring hatches, shares and bound markers."""
     colour = STAGE_COLOURS.get(stage, VARIANT_COLOURS[j % len(VARIANT_COLOURS)])

@@ -8,20 +8,28 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
+from simulator.analysis.comparison import stage_gains, survival
 from simulator.charts import save_figure
 from simulator.charts.compare import (
     CENSORED_LABEL,
     CI_LABEL,
+    EARLIER_LABEL,
     GAINS_TITLE,
+    NEVER_CLOSED_WORDS,
     PATHS_TITLE,
+    SURVIVAL_TITLE,
     close_dates_compared,
     shortfall_paths_compared,
     stage_gains_chart,
+    survival_small_multiples,
     variant_label,
 )
-from simulator.experiments.differences import stage_gains, variant_shortfall_paths
+from simulator.experiments import differences
+from simulator.experiments.differences import variant_shortfall_paths
 
 START, END = dt.date(2024, 1, 1), dt.date(2027, 12, 31)
 N_DAYS = (END - START).days + 1
@@ -117,27 +125,139 @@ def test_shortfall_paths_compared(tmp_path):
     assert all(p.stat().st_size > 1000 for p in save_figure(fig, tmp_path, "paths"))
 
 
-def test_stage_gains_chart(kpis, tmp_path):
-    gains = stage_gains(kpis, n_days=N_DAYS)
-    fig = stage_gains_chart(gains, component_names={"ecu": "Engine control units"})
+def drawn_texts(fig: Figure) -> list[tuple[str, object]]:
+    """(text, window extent) of every visible, non-empty text once the figure is laid out
+    and drawn as saved."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    out = []
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text().strip() and text.get_figure() is not None:
+            out.append((text.get_text(), text.get_window_extent(renderer)))
+    return out
+
+
+def assert_texts_apart_and_inside(fig: Figure) -> None:
+    """No text overlaps another; none leaves the figure (nothing clipped)."""
+    texts = drawn_texts(fig)
+    box = fig.bbox
+    for label, extent in texts:
+        assert extent.x0 >= box.x0 - 0.5 and extent.x1 <= box.x1 + 0.5, f"clipped: {label!r}"
+        assert extent.y0 >= box.y0 - 0.5 and extent.y1 <= box.y1 + 0.5, f"clipped: {label!r}"
+    for i, (a, first) in enumerate(texts):
+        for b, second in texts[i + 1:]:
+            overlap = (min(first.x1, second.x1) - max(first.x0, second.x0),
+                       min(first.y1, second.y1) - max(first.y0, second.y0))
+            assert min(overlap) <= 0.5, f"{a!r} overlaps {b!r}"
+
+
+@pytest.fixture(scope="module")
+def gains(kpis) -> pd.DataFrame:
+    """The new measure, with a component closed by sharing already (tyres: nothing
+    changes) and one never closed (glass)."""
+    extra = []
+    for variant in VARIANTS:
+        for r in range(40):
+            extra.append({"variant": variant, "replication": r, "component": "tyres",
+                          "closed": True, "close_day": 100.0 + r,
+                          "cumulative_shortfall": 10.0, "cumulative_shortfall_value": 50.0})
+            extra.append({"variant": variant, "replication": r, "component": "glass",
+                          "closed": False, "close_day": math.nan,
+                          "cumulative_shortfall": 99.0, "cumulative_shortfall_value": 500.0})
+    table = pd.concat([kpis.drop(columns="close_date"), pd.DataFrame(extra)],
+                      ignore_index=True)
+    return stage_gains(table, N_DAYS, start_date=START)
+
+
+def test_stage_gains_chart_draws_every_row_with_numbers_or_words(gains, tmp_path):
+    fig = stage_gains_chart(gains, {"ecu": "Engine control units"})
     (ax,) = fig.axes
-    assert ax.get_title(loc="left") == GAINS_TITLE
-    labels = legend_texts(fig)
-    assert labels[:2] == ["Stage 2: new machines", "Stage 3: new plants"]
-    assert CI_LABEL in labels and CENSORED_LABEL in labels
-    assert any(label.startswith("Bound from all futures") for label in labels)
+    assert fig.get_suptitle() == GAINS_TITLE  # in the figure, laid out with it
+    assert ax.get_xlabel() == EARLIER_LABEL == \
+        "months earlier (+) / later (−) than without the stage"
     ticks = [t.get_text() for t in ax.get_yticklabels()]
-    assert ticks == ["All components (value-weighted)", "Engine control units", "seat"]
-    notes = [t.get_text() for t in ax.texts]
-    assert any("censored" in note for note in notes)
-    mixed = gains[(gains["metric"] == "close_day") & (gains["bound_kind"] == "mixed")]
-    assert any("no bound" in note for note in notes) == (len(mixed) > 0)
-    bars = [p for p in ax.patches]
-    assert len(bars) == 6 and any(bar.get_hatch() for bar in bars)
+    assert ticks == ["All components (value-weighted)", "Engine control units", "seat",
+                     "tyres", "glass"]
+    assert len(ax.patches) == 2 * 5  # a bar per added stage on every row
+    labels = legend_texts(fig)
+    assert labels == ["Stage 2: new machines", "Stage 3: new plants", CI_LABEL]
+    words = [t.get_text() for t in ax.texts]
+    assert "0 — already closed by sharing" in words
+    assert "0 — already closed by sharing and procurement" in words
+    assert words.count("0 — neither closes by December 2027") == 2
+    ecu = gains[(gains["component"] == "ecu") & (gains["stage"] == "procurement")].iloc[0]
+    number = (f"{ecu['earlier_months']:+.1f} ({ecu['earlier_months_low']:+.1f} to "
+              f"{ecu['earlier_months_high']:+.1f})").replace("-", "−")
+    assert number in words
+    assert_texts_apart_and_inside(fig)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    right = ax.get_window_extent(canvas.get_renderer()).x1
+    renderer = canvas.get_renderer()
+    column = [t for t in ax.texts if not t.get_text().startswith("Paired differences")]
+    assert len(column) == 1 + 2 * 2 * 5  # header; a swatch and a number or note per bar
+    assert all(t.get_window_extent(renderer).x0 >= right for t in column)  # beside the plot
     assert all(p.stat().st_size > 1000 for p in save_figure(fig, tmp_path, "gains"))
 
 
-def test_stage_gains_chart_needs_close_day_rows(kpis):
-    gains = stage_gains(kpis, n_days=N_DAYS)
+def test_stage_gains_chart_later_and_single_future_rows():
+    gains = pd.DataFrame({
+        "stage": ["procurement", "procurement"], "before": "sharing",
+        "after": "sharing+procurement", "component": ["all", "ecu"], "n_pairs": [1, 1],
+        "earlier_months": [-4.0, 2.5], "earlier_months_low": [-6.5, np.nan],
+        "earlier_months_high": [-1.5, np.nan], "note": ["", ""]})
+    fig = stage_gains_chart(gains)
+    (ax,) = fig.axes
+    words = [t.get_text() for t in ax.texts]
+    assert "−4.0 (−6.5 to −1.5)" in words and "+2.5 (one future: no interval)" in words
+    assert ax.get_xlim()[0] < -6.5  # room for a stage that closes later
+    assert_texts_apart_and_inside(fig)
+
+
+def test_older_gains_tables_still_draw(kpis):
+    old = differences.stage_gains(kpis, n_days=N_DAYS)
+    fig = stage_gains_chart(old, component_names={"ecu": "Engine control units"})
+    assert CENSORED_LABEL in legend_texts(fig)
     with pytest.raises(ValueError, match="close_day"):
-        stage_gains_chart(gains[gains["metric"] != "close_day"])
+        stage_gains_chart(old[old["metric"] != "close_day"])
+
+
+def test_survival_small_multiples(kpis, gains, tmp_path):
+    table = pd.concat([kpis, pd.DataFrame([
+        {"variant": v, "replication": r, "component": "glass", "closed": False,
+         "close_day": math.nan} for v in VARIANTS for r in range(40)])], ignore_index=True)
+    curve = survival(table, N_DAYS, START)
+    fig = survival_small_multiples(curve, {"ecu": "Engine control units"},
+                                   {"sharing": "Pooling only"})
+    assert fig.get_suptitle() == SURVIVAL_TITLE
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title(loc="left") for ax in visible] == [
+        "All components (value-weighted)", "Engine control units", "seat", "glass"]
+    assert all(len(ax.get_lines()) == 3 for ax in visible)  # a line per variant
+    assert legend_texts(fig) == ["Pooling only", "Sharing + new machines", "All three stages"]
+    never = [ax for ax in visible if any(t.get_text() == NEVER_CLOSED_WORDS for t in ax.texts)]
+    assert [ax.get_title(loc="left") for ax in never] == ["glass"]
+    # the last step of each line is the share closed by the end of the run
+    ecu = visible[1].get_lines()[0].get_ydata()
+    closed = kpis[(kpis["component"] == "ecu") & (kpis["variant"] == "sharing")]["closed"]
+    assert ecu[-1] == pytest.approx(closed.mean())
+    assert_texts_apart_and_inside(fig)
+    assert all(p.stat().st_size > 1000 for p in save_figure(fig, tmp_path, "survival"))
+
+
+def test_survival_small_multiples_ten_components_stay_legible():
+    rows = []
+    for c in range(10):
+        for v, share in (("sharing", 0.2), ("sharing+procurement", 0.6)):
+            for r in range(10):
+                closed = r < share * 10
+                rows.append({"variant": v, "replication": r,
+                             "component": f"component_{c}", "closed": closed,
+                             "close_day": 200.0 + 30 * r + c if closed else math.nan})
+    curve = survival(pd.DataFrame(rows), N_DAYS, START)
+    names = {f"component_{c}": f"A rather long component name number {c} (with detail)"
+             for c in range(10)}
+    fig = survival_small_multiples(curve, names)
+    assert sum(ax.get_visible() for ax in fig.axes) == 10
+    assert_texts_apart_and_inside(fig)
