@@ -391,8 +391,14 @@ def _earlier_words(value: float, low: float, high: float, note: str) -> str:
     if not np.isfinite(value):
         return "no futures to compare"
     if not (np.isfinite(low) and np.isfinite(high)):
-        return f"{value:+.1f} (one future: no interval)"
-    return f"{value:+.1f} ({low:+.1f} to {high:+.1f})".replace("-", "−")
+        return f"{_signed(value)} (one future: no interval)"
+    return f"{_signed(value)} ({_signed(low)} to {_signed(high)})"
+
+
+def _signed(value: float) -> str:
+    """+8.2, −1.5 (a true minus sign), and 0.0 without a sign."""
+    text = f"{value:+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", "−")
 
 
 def _component_label(component: str, names: Mapping[str, str]) -> str:

@@ -206,11 +206,11 @@ def test_stage_gains_chart_later_and_single_future_rows():
         "stage": ["procurement", "procurement"], "before": "sharing",
         "after": "sharing+procurement", "component": ["all", "ecu"], "n_pairs": [1, 1],
         "earlier_months": [-4.0, 2.5], "earlier_months_low": [-6.5, np.nan],
-        "earlier_months_high": [-1.5, np.nan], "note": ["", ""]})
+        "earlier_months_high": [0.01, np.nan], "note": ["", ""]})
     fig = stage_gains_chart(gains)
     (ax,) = fig.axes
     words = [t.get_text() for t in ax.texts]
-    assert "−4.0 (−6.5 to −1.5)" in words and "+2.5 (one future: no interval)" in words
+    assert "−4.0 (−6.5 to 0.0)" in words and "+2.5 (one future: no interval)" in words
     assert ax.get_xlim()[0] < -6.5  # room for a stage that closes later
     assert_texts_apart_and_inside(fig)
 
