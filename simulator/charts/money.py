@@ -12,23 +12,24 @@ stage, the capex spent per unit/year of capacity added by the end (all futures p
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from simulator.charts.stage_speed import label_years, year_centres
+from simulator.charts.stage_speed import STAGE_SHORT, label_years, year_centres
 from simulator.charts.style import (
     STAGE_COLOURS,
     STAGE_LABELS,
     chart_style,
     plain_number,
     plain_number_axis,
-    stage_fill,
 )
 from simulator.summary import ALL, narrow
 
@@ -42,7 +43,9 @@ KIND_LABELS = {
 MONEY_TITLE = "How much money each stage receives, commits and spends, year by year"
 COST_TITLE = "What does a unit of yearly capacity cost, by component and stage?"
 COST_NOTE = ("Capex spent ÷ capacity in place, both at the end of the run; all simulated "
-             "futures pooled.\nThe component's unit in brackets.")
+             "futures pooled.\nEach figure is per unit a year of capacity, in the unit "
+             "after the dot (e.g. per engine a year).")
+COST_OFFSET = 0.36  # the two stages' dots sit just above and below their component's middle
 WHISKER_NOTE = ("Bars: mean of {n} simulated futures; whiskers (committed, spent): "
                 "10–90% of futures")
 
@@ -133,7 +136,11 @@ def money_by_year(yearly_all: pd.DataFrame, *, currency: str | None = None,
             years = [int(y) for y in part["year"]] if len(part) else []
             label_years(ax, years, start_date=start_date,  # type: ignore[arg-type]
                         end_date=end_date)  # type: ignore[arg-type]
-        legend = fig.legend(handles=_money_legend(), loc="outside lower center", ncols=3,
+        keys = _money_legend(stages)
+        legend = fig.legend(cast(Any, keys),  # tuples: drawn side by side by HandlerTuple
+                            [KIND_LABELS[kind] for kind in MONEY_KINDS],
+                            handler_map={tuple: HandlerTuple(ndivide=None, pad=0.4)},
+                            handlelength=3.2, loc="outside lower center", ncols=3,
                             title=WHISKER_NOTE.format(n=n) if n else None)
         legend.get_title().set_fontsize(8)
         fig.suptitle(title or MONEY_TITLE, fontweight="bold")
@@ -173,15 +180,11 @@ def _draw_money(ax: Axes, part: pd.DataFrame, stage: str) -> None:
     plain_number_axis(ax)
 
 
-def _money_legend() -> list[Patch]:
-    grey = "#555555"
-    return [
-        Patch(facecolor="#FFFFFF", edgecolor=grey, linewidth=1.2,
-              label=KIND_LABELS["released"]),
-        Patch(facecolor=grey, edgecolor="#FFFFFF", hatch="////", alpha=0.55,
-              label=KIND_LABELS["capex_committed"]),
-        Patch(facecolor=grey, label=KIND_LABELS["capex_spent"]),
-    ]
+def _money_legend(stages: Sequence[str]) -> list[tuple[Patch, ...]]:
+    """One key per money kind, in that kind's style, with a swatch in each drawn stage's
+    colour side by side (the bars' own colours)."""
+    return [tuple(Patch(label=KIND_LABELS[kind], **_kind_style(stage, kind)) for stage in stages)
+            for kind in MONEY_KINDS]
 
 
 def cost_per_unit_chart(kpis: pd.DataFrame, *, names: Mapping[str, str] | None = None,
@@ -191,8 +194,9 @@ def cost_per_unit_chart(kpis: pd.DataFrame, *, names: Mapping[str, str] | None =
     machines, and when built as new plants?
 
     Capex spent by the end over the nameplate capacity in place by the end (units per year),
-    all simulated futures pooled; on a log scale, since components differ by orders of
-    magnitude. Money spent on plants still being built at the end raises the figure, and
+    all simulated futures pooled; a dot per component and stage on a log scale (components
+    differ by orders of magnitude; a dot's position, not a bar's length, carries the
+    value). Money spent on plants still being built at the end raises the figure, and
     capacity is not credited for its life after the end.
 
     Parameters
@@ -216,24 +220,29 @@ def cost_per_unit_chart(kpis: pd.DataFrame, *, names: Mapping[str, str] | None =
     idle = [c for c in components if c not in drawn]
     money = currency or "money"
     with chart_style():
-        fig = Figure(figsize=(9.0, 0.55 * max(len(drawn), 2) + 1.9), layout="constrained")
+        fig = Figure(figsize=(9.0, 0.6 * max(len(drawn), 2) + 2.1), layout="constrained")
         ax = fig.add_subplot()
-        height = 0.38
+        for row in range(1, len(drawn)):  # a thin rule between components
+            ax.axhline(row - 0.5, color="#CCCCCC", linewidth=0.6, zorder=0)
         for j, stage in enumerate(PAYING_STAGES):
-            y = np.arange(len(drawn)) + (j - 0.5) * height
-            values = [_cost(table, c, stage) for c in drawn]
-            shown = np.array([v if np.isfinite(v) else 0.0 for v in values])
-            ax.barh(y, shown, height=height * 0.92, **stage_fill(stage))
+            y = np.arange(len(drawn)) + (j - 0.5) * COST_OFFSET
+            values = np.array([_cost(table, c, stage) for c in drawn], dtype=float)
+            shown = np.isfinite(values) & (values > 0)
+            ax.plot(values[shown], y[shown], linestyle="", **_cost_marker(stage))
             for yi, value, component in zip(y, values, drawn, strict=True):
-                text = (f"{plain_number(value)} {money}" if np.isfinite(value)
-                        else _why_missing(table, component, stage))
-                ax.text(value * 1.08 if np.isfinite(value) else 0.0, yi, f" {text}",
-                        va="center", ha="left", fontsize=7,
-                        transform=ax.transData if np.isfinite(value) else
-                        ax.get_yaxis_transform())
-        labels = [f"{names.get(c) or c} ({units.get(c, 'units')})" for c in drawn]
+                if np.isfinite(value) and value > 0:
+                    ax.annotate(f"{plain_number(value)} {money}", (value, yi),
+                                xytext=(7, 0), textcoords="offset points", va="center",
+                                ha="left", fontsize=7)
+                else:
+                    why = f"{STAGE_SHORT[stage]}: {_why_missing(table, component, stage)}"
+                    ax.text(0.005, yi, why, va="center",
+                            ha="left", fontsize=7, color="#555555",
+                            transform=ax.get_yaxis_transform())
+        labels = [_cost_label(names.get(c) or c, units.get(c)) for c in drawn]
         ax.set_yticks(range(len(drawn)), labels)
-        ax.set_ylim(len(drawn) - 0.4, -0.6)
+        ax.tick_params(axis="y", length=0)
+        ax.set_ylim(len(drawn) - 0.5, -0.5)
         finite = table["cost_per_unit"].dropna()
         finite = finite[finite > 0]
         if len(finite):
@@ -255,10 +264,24 @@ def cost_per_unit_chart(kpis: pd.DataFrame, *, names: Mapping[str, str] | None =
                 names.get(c) or c for c in idle)
         ax.set_title(note, loc="left", fontsize=8, fontweight="normal")
         if drawn:
-            ax.legend(handles=[Patch(**stage_fill(s)) for s in PAYING_STAGES],
-                      loc="lower right", fontsize=8)
+            fig.legend(handles=[Line2D([], [], linestyle="", label=STAGE_LABELS[s],
+                                       **_cost_marker(s)) for s in PAYING_STAGES],
+                       loc="outside lower center", ncols=2, fontsize=8)
         fig.suptitle(title or COST_TITLE, fontweight="bold")
     return fig
+
+
+def _cost_marker(stage: str) -> dict:
+    """A dot per stage: its colour, and a shape of its own so that grey prints read."""
+    return {"marker": "o" if stage == "procurement" else "D", "markersize": 7,
+            "color": STAGE_COLOURS[stage], "markeredgecolor": "#333333",
+            "markeredgewidth": 0.6}
+
+
+def _cost_label(name: str, unit: str | None) -> str:
+    """The component's name, then the unit it is counted in: "Engines · engines" (the name
+    alone for the generic "units")."""
+    return f"{name} · {unit}" if unit and unit != "units" else name
 
 
 def _cost(table: pd.DataFrame, component: str, stage: str) -> float:

@@ -260,6 +260,27 @@ def test_money_by_year(result, span, tmp_path):
     assert_saves(fig, tmp_path, "money")
 
 
+def test_money_legend_keys_wear_the_stage_colours(result):
+    """Each key shows its money kind in both stages' colours, as the bars are drawn (no
+    grey stand-in): released as a coloured outline, committed and spent as coloured fills."""
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Patch
+
+    fig = money_by_year(result.yearly[result.yearly["component"] == "all"])
+    legend = fig.legends[0]
+    keys = [a for a in legend.findobj(Patch) if a is not legend.legendPatch]
+    stage_rgb = [to_rgb(STAGE_COLOURS[s]) for s in ("procurement", "investment")]
+
+    def rgb(colour) -> tuple:
+        return tuple(round(c, 3) for c in colour[:3])
+
+    assert len(keys) == 6  # three kinds x two stages
+    outlines = [rgb(k.get_edgecolor()) for k in keys[:2]]
+    fills = [rgb(k.get_facecolor()) for k in keys[2:]]
+    expected = [rgb(c) for c in stage_rgb]
+    assert outlines == expected and fills == expected * 2
+
+
 def test_cost_per_unit_added(result):
     table = cost_per_unit_added(result.kpis).set_index(["component", "stage"])
     rows = result.kpis[result.kpis["component"] == "ecu"]
@@ -274,12 +295,37 @@ def test_cost_per_unit_chart(result, tmp_path):
     assert fig.get_suptitle() == (
         "What does a unit of yearly capacity cost, by component and stage?")
     (ax,) = fig.axes
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["Engine control units (pcs)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Engine control units · pcs"]
     assert ax.get_xscale() == "log"
     assert ax.get_xlabel().startswith("USD spent per unit of yearly capacity added")
-    assert legend_texts(ax.get_legend()) == [STAGE_LABELS["procurement"],
-                                             STAGE_LABELS["investment"]]
+    assert legend_texts(fig.legends[0]) == [STAGE_LABELS["procurement"],
+                                            STAGE_LABELS["investment"]]
     assert_saves(fig, tmp_path, "cost_per_unit")
+
+
+def test_cost_per_unit_is_a_dot_plot_with_plain_labels():
+    """On a log axis a bar's length means nothing: values are dots (one per stage, in its
+    colour), and a name with brackets is not followed by more brackets."""
+    kpis = pd.DataFrame({
+        "component": ["at", "bolts"], "capex_spent_procurement": [150.0, 10.0],
+        "capacity_added_procurement": [1.0, 100.0], "capex_spent_investment": [220.0, 20.0],
+        "capacity_added_investment": [1.0, 100.0],
+    })
+    fig = cost_per_unit_chart(kpis, names={"at": "Automatic transmissions (AT/CVT/AMT)",
+                                           "bolts": "Bolts"},
+                              units={"at": "transmissions", "bolts": "units"})
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["Automatic transmissions (AT/CVT/AMT) · transmissions", "Bolts"]
+    assert not any(") (" in label for label in labels)
+    assert not [p for p in ax.patches if p.get_width() > 0]  # no bars
+    dots = [line for line in ax.get_lines() if line.get_marker() not in (None, "None", "")]
+    assert len(dots) == 2
+    assert sorted(x for line in dots for x in line.get_xdata()) == [0.1, 0.2, 150.0, 220.0]
+    from matplotlib.colors import to_hex
+
+    assert {to_hex(line.get_color()) for line in dots} == {
+        to_hex(STAGE_COLOURS["procurement"]), to_hex(STAGE_COLOURS["investment"])}
 
 
 def test_cost_per_unit_chart_names_components_with_nothing_added():
