@@ -3,12 +3,15 @@
 Each function takes a batch's `RunResult` and returns a DataFrame of display strings:
 what each added stage gains (`stage_gains_table`), how scenarios compare with the first
 (`compare_table`), and each sweep point's outcome (`sweep_table`). Nothing is computed here
-that the result's tables do not already hold.
+that the result's tables do not already hold. `column_widths` lays such a table out for a
+terminal so that its lines wrap only between words (ids are never cut).
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, cast
 
 import pandas as pd
@@ -134,4 +137,74 @@ def sweep_table(result: RunResult) -> pd.DataFrame:
     table = points.astype(str).copy()
     table["P(closed by end)"] = [_share(shares.get(v)) for v in points["variant"]]
     table["mean shortfall value"] = [short_amount(_num(means.get(v))) for v in points["variant"]]
+    # a terminal shows short headers that wrap between words, and the full paths below
+    labels = parameter_labels([str(c) for c in points.columns if c != "variant"])
+    table.attrs["console_headers"] = labels
+    table.attrs["console_caption"] = "full paths: " + ", ".join(labels)
     return table
+
+
+_STEP = re.compile(r"\.(?![^\[]*\])")  # a dot between steps, not inside a selector
+
+
+def parameter_labels(paths: Sequence[str]) -> dict[str, str]:
+    """Short headers for parameter paths: the fewest last steps (two at least) that tell
+    the paths apart, with spaces where a header may wrap:
+    `stages.procurement.suppliers[cn_cnc].slots` -> 'suppliers [cn_cnc] slots'."""
+    steps = {path: _STEP.split(path) for path in paths}
+    labels = {}
+    for path, mine in steps.items():
+        k = min(2, len(mine))
+        while k < len(mine) and any(other[-k:] == mine[-k:]
+                                    for q, other in steps.items() if q != path):
+            k += 1
+        labels[path] = " ".join(mine[-k:]).replace("[", " [")
+    return labels
+
+
+def column_widths(columns: Sequence[Sequence[str]], available: int,
+                  length: Callable[[str], int] = len) -> list[int]:
+    """Widths for a terminal table's columns, each given as its header then its cells, that
+    fit in `available` characters where the words allow, text wrapping only between words.
+
+    From every text on one line, the columns are narrowed one cut at a time, each cut the
+    one that adds the fewest lines to the table per character it saves (the headers are
+    one row, so they wrap first). No column narrows below its longest word: a table whose
+    words cannot fit is left wider than `available`.
+    """
+    words = [[[length(word) for word in text.split()] for text in column]
+             for column in columns]
+    widths = [max(length(text) for text in column) for column in columns]
+    floors = [max((max(w, default=0) for w in column), default=0) for column in words]
+    memo: dict[tuple[int, int], list[int]] = {}
+
+    def lines(i: int, width: int) -> list[int]:
+        if (i, width) not in memo:
+            memo[i, width] = [_line_count(w, width) for w in words[i]]
+        return memo[i, width]
+
+    while (excess := sum(widths) - available) > 0:
+        cuts = []
+        for i in range(len(columns)):
+            others = [max(row) for row in zip([1] * len(words[i]), *(
+                lines(j, widths[j]) for j in range(len(columns)) if j != i), strict=True)]
+            now = sum(map(max, others, lines(i, widths[i])))
+            for width in range(max(floors[i], widths[i] - excess), widths[i]):
+                rise, saved = sum(map(max, others, lines(i, width))) - now, widths[i] - width
+                cuts.append((rise / saved, -saved, sum(lines(i, width)), -widths[i], i, width))
+        if not cuts:
+            break
+        *_, i, width = min(cuts)
+        widths[i] = width
+    return widths
+
+
+def _line_count(words: list[int], width: int) -> int:
+    """Lines that words of these lengths fill at `width`, wrapped between words."""
+    count, used = 1, 0
+    for word in words:
+        if used and used + 1 + word > width:
+            count, used = count + 1, word
+        else:
+            used += word + (1 if used else 0)
+    return count
