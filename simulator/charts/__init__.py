@@ -170,12 +170,15 @@ def draw_run_charts(result: RunResult, folder: Path | str, *,
         return month_bands(result, component)
 
     def procurement_chart() -> Figure:
+        from simulator.charts.procurement import line_names
+
         replication = representative_replication(result.kpis)
         return procurement_timeline(
             _read(result, "events", ["time_days", "date", "kind", "stage", "entity"],
                   replication=replication),
             replication, start_date=start, end_date=end,
-            ramp_days=_procurement_ramp_days(result))
+            ramp_days=_procurement_ramp_days(result),
+            line_names=line_names(result.scenario_dict))
 
     yearly_columns = ["replication", "year", "component", "demand", "gap", "shortfall",
                       "served_sharing", "served_procurement", "served_investment"]

@@ -1,7 +1,10 @@
 """Gantt-style chart of the machine orders of one representative simulated future.
 
-Each row is one machine order (``line/m3``: the third machine ordered for that line), with
-its phases read from the run's events: approval (decided → placed), queued at the supplier
+Each row is one machine order (``line/m3``: the third machine ordered for that line),
+labelled with the plant a reader knows (and which of its lines, where it has several for
+the component) and grouped under the component's name, component by component in the
+scenario's order, by time of decision within each; its phases are read from the run's
+events: approval (decided → placed), queued at the supplier
 (placed → building started), being built (→ shipped), shipping (→ delivered) and installing
 (→ installed). A blocked order (sanctions, export controls) is marked where it was blocked
 and shows the wait until it was placed again; an order that lapsed (the money had gone by
@@ -17,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -87,6 +91,43 @@ def representative_replication(kpis: pd.DataFrame) -> int:
     ranked = pd.DataFrame({"score": score.round(12), "replication": rows["replication"]})
     best = ranked.sort_values(["score", "replication"], kind="stable").iloc[0]
     return int(best["replication"])
+
+
+class LineName(NamedTuple):
+    """What a reader knows a production line by."""
+
+    component: str
+    """The name of the component the line makes (the row group)."""
+    plant: str
+    """The plant's name, with ", line 2" where the plant has several lines for it."""
+
+
+def line_names(scenario: Mapping[str, Any]) -> dict[str, LineName]:
+    """Line id → `LineName`, from a scenario as a mapping (e.g. ``result.scenario_dict``),
+    in the scenario's component order, then plant order (the order the rows follow)."""
+    components = [c for c in scenario.get("components") or [] if isinstance(c, dict)]
+    component_names = {c.get("id"): c.get("name") or c.get("id") for c in components}
+    rank = {c.get("id"): i for i, c in enumerate(components)}
+    found: list[tuple[int, int, str, LineName]] = []
+    for p_index, plant in enumerate(scenario.get("plants") or []):
+        lines = [line for line in plant.get("lines") or [] if isinstance(line, dict)]
+        for index, line in enumerate(lines):
+            component = line.get("component")
+            same = [other for other in lines if other.get("component") == component]
+            where = _short_name(str(plant.get("name") or plant.get("id")))
+            if len(same) > 1:
+                where += f", line {same.index(line) + 1}"
+            line_id = str(line.get("id") or f"{plant.get('id')}#{index}")
+            name = LineName(str(component_names.get(component) or component), where)
+            found.append((rank.get(component, len(rank)), p_index, line_id, name))
+    return {line_id: name for *_order, line_id, name in sorted(found, key=lambda f: f[:2])}
+
+
+def _short_name(name: str, longest: int = 30) -> str:
+    """A long plant name without its closing remark in brackets: "Itelma, Moscow
+    (automotive electronics)" → "Itelma, Moscow"; shorter names stay whole."""
+    shorter = re.sub(r"\s*\([^()]*\)$", "", name)
+    return shorter if len(name) > longest and len(shorter) >= 8 else name
 
 
 @dataclass
@@ -188,6 +229,7 @@ def procurement_timeline(
     start_date: dt.date | str | None = None,
     end_date: dt.date | str | None = None,
     ramp_days: float | None = None,
+    line_names: Mapping[str, LineName] | None = None,
     max_rows: int = MAX_ROWS,
     title: str | None = None,
 ) -> Figure:
@@ -208,6 +250,10 @@ def procurement_timeline(
     ramp_days
         The ramp-up after installation (e.g. the scenario's median), drawn lightly; it is
         not recorded per order, so it is left out when None.
+    line_names
+        Line id → `LineName` (`line_names` of the scenario): rows are then labelled with
+        the plant and grouped under the component, in the mapping's order; without it (or
+        for a line it lacks) a row reads "<line id>, machine N", in time order.
     max_rows
         At most this many orders are drawn, the earliest decided first.
     """
@@ -219,9 +265,16 @@ def procurement_timeline(
     phases, marks, n_orders = order_phases(rows, end_day=end_day, ramp_days=ramp_days)
     shown = min(n_orders, max_rows)
     phases, marks = phases[phases["row"] < shown], marks[marks["row"] < shown]
+    order_ids = dict(zip(marks["row"], marks["order"], strict=False))
+    order_ids |= dict(zip(phases["row"], phases["order"], strict=False))
+    position, ticks = _grouped_rows([order_ids.get(i, "") for i in range(shown)],
+                                    line_names or {})
+    phases = phases.assign(row=phases["row"].map(position))
+    marks = marks.assign(row=marks["row"].map(position))
+    slots = len(ticks)
     origin = mdates.date2num(start)
     with chart_style():
-        fig = Figure(figsize=(10.0, 0.16 * max(shown, 8) + 2.6), layout="constrained")
+        fig = Figure(figsize=(10.0, 0.16 * max(slots, 8) + 2.6), layout="constrained")
         ax = fig.add_subplot()
         for phase in PHASES:
             part = phases[phases["phase"] == phase]
@@ -244,12 +297,16 @@ def procurement_timeline(
             part = marks[marks["kind"] == kind]
             ax.plot(origin + part["day"].to_numpy(), part["row"].to_numpy(), linestyle="",
                     **style)
-        order_names = dict(zip(marks["row"], marks["order"], strict=False))
-        order_names |= dict(zip(phases["row"], phases["order"], strict=False))
-        labels = [_order_label(order_names.get(i, "")) for i in range(shown)]
-        ax.set_yticks(range(shown), labels, fontsize=7 if shown > 30 else 8)
+        ax.set_yticks(range(slots), [label for label, _header in ticks],
+                      fontsize=7 if slots > 30 else 8)
+        for tick, (_label, header) in zip(ax.get_yticklabels(), ticks, strict=True):
+            if header:
+                tick.set_fontweight("bold")
+        for y, (_label, header) in enumerate(ticks):
+            if header and y > 0:  # a thin rule between component groups
+                ax.axhline(y - 0.5, color="#BBBBBB", linewidth=0.6)
         ax.tick_params(axis="y", length=0)
-        ax.set_ylim(max(shown, 1) - 0.5, -0.5)
+        ax.set_ylim(max(slots, 1) - 0.5, -0.5)
         ax.grid(False, axis="y")
         ax.grid(True, axis="x", color="#DDDDDD", linewidth=0.6)
         # the axis ends a little after the last drawn phase, or at the end of the run
@@ -316,6 +373,44 @@ def _start_of(events: pd.DataFrame) -> dt.datetime:
     return as_datetime(day.date())
 
 
+def _grouped_rows(orders: list[str], names: Mapping[str, LineName]
+                  ) -> tuple[dict[int, int], list[tuple[str, bool]]]:
+    """Where each order (given in time order) is drawn, and the y tick labels.
+
+    Returns ``(position, ticks)``: `position` maps an order's index in `orders` to its row
+    on the chart; `ticks` lists each row's (label, is a component header). With `names`,
+    orders are grouped by component (in the order of `names`), each group under a header
+    row with the component's name, in time order within it; orders whose line `names`
+    lacks come last. Without `names`, rows keep their time order and no header is drawn.
+    """
+    groups: dict[str, list[tuple[int, str]]] = {
+        name.component: [] for name in names.values()}
+    other: list[tuple[int, str]] = []
+    for index, entity in enumerate(orders):
+        line, _, machine = entity.rpartition("/m")
+        name = names.get(line) if line and machine.isdigit() else None
+        if name is None:
+            other.append((index, _order_label(entity)))
+        else:
+            groups[name.component].append((index, f"{name.plant}, machine {machine}"))
+    filled = {component: rows for component, rows in groups.items() if rows}
+    if other and filled:
+        filled["Other lines"] = other
+    position: dict[int, int] = {}
+    ticks: list[tuple[str, bool]] = []
+    if not filled:
+        for index, label in other:
+            position[index] = len(ticks)
+            ticks.append((label, False))
+        return position, ticks
+    for component, rows in filled.items():
+        ticks.append((component, True))
+        for index, label in rows:
+            position[index] = len(ticks)
+            ticks.append((label, False))
+    return position, ticks
+
+
 def _order_label(entity: str) -> str:
     """``zmz_petrol/m3`` → ``zmz_petrol, machine 3``."""
     line, _, machine = entity.rpartition("/m")
@@ -326,4 +421,5 @@ def _natural(text: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
 
 
-__all__ = ["order_phases", "procurement_timeline", "representative_replication"]
+__all__ = ["LineName", "line_names", "order_phases", "procurement_timeline",
+           "representative_replication"]

@@ -33,6 +33,8 @@ from simulator.charts.money import (
     money_means_by_year,
 )
 from simulator.charts.procurement import (
+    LineName,
+    line_names,
     order_phases,
     procurement_timeline,
     representative_replication,
@@ -206,6 +208,55 @@ def test_procurement_timeline(result, span, tmp_path):
         assert label in texts
     assert any(t.startswith("Ramping up (scenario median 270 days") for t in texts)
     assert_saves(fig, tmp_path, "procurement_timeline")
+
+
+SCENARIO = {
+    "components": [{"id": "gears", "name": "Gearboxes"}, {"id": "ecu", "name": "ECUs"}],
+    "plants": [
+        {"id": "mpz", "name": "Minsk Plant (MPZ)", "lines": [
+            {"id": "mpz_a", "component": "ecu"}, {"id": "mpz_b", "component": "gears"},
+            {"id": "mpz_c", "component": "ecu"}]},
+        {"id": "itelma", "name": "Itelma, Moscow (automotive electronics)", "lines": [
+            {"component": "ecu"}]},  # no id: the default, itelma#0
+    ],
+}
+
+
+def test_line_names_are_the_plants_a_reader_knows():
+    names = line_names(SCENARIO)
+    assert list(names) == ["mpz_b", "mpz_a", "mpz_c", "itelma#0"]  # component order first
+    assert names["mpz_b"] == LineName("Gearboxes", "Minsk Plant (MPZ)")
+    assert names["mpz_a"] == LineName("ECUs", "Minsk Plant (MPZ), line 1")
+    assert names["mpz_c"] == LineName("ECUs", "Minsk Plant (MPZ), line 2")
+    assert names["itelma#0"] == LineName("ECUs", "Itelma, Moscow")  # long: remark dropped
+
+
+def test_procurement_timeline_rows_are_named_and_grouped_by_component():
+    """Rows read plant and machine under the component's name, components in scenario
+    order, orders by time within each; no internal id shows."""
+    events = pd.DataFrame([
+        (0.0, "order_decided", "mpz_a/m1"), (5.0, "order_decided", "itelma#0/m1"),
+        (10.0, "order_decided", "mpz_b/m1"), (20.0, "order_decided", "mpz_a/m2"),
+        (30.0, "order_decided", "mpz_c/m1"), (40.0, "order_decided", "odd/m1"),
+    ], columns=["time_days", "kind", "entity"]).assign(stage="procurement")
+    events = pd.concat([events, events.assign(time_days=events["time_days"] + 50,
+                                              kind="order_placed")])
+    fig = procurement_timeline(events, start_date="2024-01-01", end_date="2024-12-31",
+                               line_names=line_names(SCENARIO))
+    ax = fig.axes[0]
+    ticks = ax.get_yticklabels()
+    assert [t.get_text() for t in ticks] == [
+        "Gearboxes", "Minsk Plant (MPZ), machine 1",
+        "ECUs", "Minsk Plant (MPZ), line 1, machine 1", "Itelma, Moscow, machine 1",
+        "Minsk Plant (MPZ), line 1, machine 2", "Minsk Plant (MPZ), line 2, machine 1",
+        "Other lines", "odd, machine 1"]
+    bold = [t.get_text() for t in ticks if t.get_fontweight() == "bold"]
+    assert bold == ["Gearboxes", "ECUs", "Other lines"]
+    # each bar sits on its order's row: the gearbox order (decided on day 10) on row 1
+    bars = ax.collections[0]  # approval: decided -> placed
+    rows = sorted(float(np.ptp(p.vertices[:, 1]) / 2 + p.vertices[:, 1].min())
+                  for p in bars.get_paths())
+    assert rows == [1.0, 3.0, 4.0, 5.0, 6.0, 8.0]
 
 
 def test_procurement_timeline_caps_the_rows_and_says_ramp_is_not_shown():
