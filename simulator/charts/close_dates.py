@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import cast
 
+import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
@@ -29,6 +30,7 @@ from simulator.summary import ALL, close_date_ecdf, close_date_overview
 LINE_COLOUR = OKABE_ITO["blue"]
 OVERALL_NAME = "All components (value-weighted)"
 TITLE = "When is each component's shortfall closed?"
+LABEL_CLEARANCE = 6.0  # points between the end-of-horizon line and its label
 
 
 def close_date_distribution(
@@ -83,9 +85,11 @@ def close_date_distribution(
             ax.set_ylim(0, 1.02)
             ax.set_yticks([0, 0.5, 1])
             share_axis(ax)
-        axes[0].text(end, 1.04, "end of horizon", transform=blended_transform_factory(
-            axes[0].transData, axes[0].transAxes), ha="center", va="bottom", fontsize=8,
-            color=END_COLOUR)
+        axes[0].annotate(  # above the line's top, clear of it
+            "end of horizon", (mdates.date2num(end), 1.0), xycoords=blended_transform_factory(
+                axes[0].transData, axes[0].transAxes), xytext=(0, LABEL_CLEARANCE),
+            textcoords="offset points", ha="center", va="bottom", fontsize=8,
+            color=END_COLOUR, annotation_clip=False)
         axes[-1].set_xlim(start, right)
         plain_date_axis(axes[-1])
         fig.supylabel("Share of simulated futures closed by this date", fontsize=9)

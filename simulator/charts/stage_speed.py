@@ -37,6 +37,7 @@ SHARE_LABEL = "Share of the year's gap served"
 SPEED_TITLE = "When each stage first reaches half and 90% of its peak rate (median)"
 T50_LABEL = "Reaches half of its peak rate"
 T90_LABEL = "Reaches 90% of its peak rate"
+LABEL_CLEARANCE = 9.0  # points from a marker's centre to its label (markers: ~4 pt)
 STAGE_SHORT = {"sharing": "Sharing", "procurement": "New machines", "investment": "New plants"}
 
 
@@ -212,8 +213,11 @@ def _draw_speed(ax: Axes, speed: pd.DataFrame, years: list[int]) -> None:
         if n and served < n:
             text += f" (serves in {served} of {n} futures)"
         near_end = right is not None and x90 > right - 1.6
-        ax.text(x50 - 0.08 if near_end else x90 + 0.08, i, text, va="center",
-                ha="right" if near_end else "left", fontsize=8)
+        # set off from the marker by a fixed distance on the page, whatever the span
+        ax.annotate(text, (x50 if near_end else x90, i), va="center",
+                    xytext=(-LABEL_CLEARANCE if near_end else LABEL_CLEARANCE, 0),
+                    textcoords="offset points", ha="right" if near_end else "left",
+                    fontsize=8)
     ax.set_yticks(range(len(rows)), [STAGE_SHORT[s] for s in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.grid(False, axis="y")
