@@ -2,9 +2,13 @@
 
 Each function takes a batch's `RunResult` and returns a DataFrame of display strings:
 what each added stage gains (`stage_gains_table`), how scenarios compare with the first
-(`compare_table`), and each sweep point's outcome (`sweep_table`). Nothing is computed here
-that the result's tables do not already hold. `column_widths` lays such a table out for a
-terminal so that its lines wrap only between words (ids are never cut).
+(`compare_table`), and each sweep point's outcome (`sweep_table`). One sign convention
+everywhere, said in every header: months earlier (+) / later (−) than the reference, and
+shortfall removed (+) against it, each with its 95% interval; money columns name the
+currency. The numbers are those of `simulator.analysis.comparison` (the result's own table
+where it holds that measure, else computed by it from the ``kpis``): nothing is computed
+here. `column_widths` lays such a table out for a terminal so that its lines wrap only
+between words (ids are never cut).
 """
 
 from __future__ import annotations
@@ -12,11 +16,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from simulator.summary import short_amount
+from simulator.analysis.comparison import (
+    NO_STAGES,
+    RESTRICTED_CLOSE,
+    STAGE_SEQUENCE,
+    paired_differences,
+    stage_gains,
+)
+from simulator.summary import horizon, short_amount
 
 if TYPE_CHECKING:
     from simulator.results import RunResult
@@ -32,52 +43,31 @@ def _num(value: object) -> float:
     return out
 
 
-def _months(row: pd.Series) -> str:
-    """'7.2 (5.1 to 9.3)', or a bound where censoring leaves only one ('at least 12.0')."""
-    used = _num(row.get("n_used"))
-    gain = _num(row.get("gain_months", row.get("mean_difference_months")))
-    text = ""
-    if used > 0 and not math.isnan(gain):
-        low, high = _num(row.get("ci_low_months")), _num(row.get("ci_high_months"))
-        text = f"{gain:.1f} ({low:.1f} to {high:.1f})"
-    kind = str(row.get("bound_kind") or "")
-    bound = _num(row.get("bound_months"))
-    if kind in ("at_least", "at_most") and not math.isnan(bound):
-        words = "at least" if kind == "at_least" else "at most"
-        text = f"{text}; {words} {bound:.1f}" if text else f"{words} {bound:.1f}"
-    elif not text:
-        text = "no information (never closed)" if kind == "no_information" else "—"
-    return text
-
-
 def _share(value: object) -> str:
     x = _num(value)
     return "—" if math.isnan(x) else f"{100 * x:.0f}%"
 
 
 def stage_gains_table(result: RunResult) -> pd.DataFrame:
-    """Per component and added stage: months earlier (95% CI), censored pairs, shortfall
-    value removed."""
-    gains = result.extra["stage_gains"]
-    close = gains[gains["metric"] == "close_day"].set_index(["component", "stage"])
-    value = gains[gains["metric"] == "cumulative_shortfall_value"].set_index(
-        ["component", "stage"])
+    """Per component (overall first) and added stage: months earlier (+) / later (−) than
+    without the stage with its 95% interval (restricted mean time to close; the reason in
+    words where nothing changes), the share of futures closed by the end without and with
+    the stage, and the shortfall value removed with its interval."""
+    gains = _gains(result)
+    currency = _currency(result)
     rows = []
-    for key, row in close.iterrows():
-        component, stage = cast(tuple[str, str], key)
-        removed = value["gain"].get(key, math.nan)
+    for _, row in gains.iterrows():
+        before = _share_closed(row, "n_only_before_closed")
+        after = _share_closed(row, "n_only_after_closed")
         rows.append({
-            "component": component,
-            "stage added": stage,
-            "months earlier (95% CI)": _months(row),
-            "pairs censored": _share(row["share_censored"]),
-            "shortfall value removed": "—" if math.isnan(_num(removed))
-            else short_amount(_num(removed)),
+            "component": row["component"],
+            "stage added": row["stage"],
+            f"{EARLIER} without the stage (95% CI)": months_cell(row),
+            "closed by end: without → with": f"{before} → {after}",
+            f"shortfall value removed{currency} (95% CI)": money_cell(
+                row, "value_removed", "value_removed_low", "value_removed_high"),
         })
-    table = pd.DataFrame(rows)
-    order = [ALL] + [c for c in dict.fromkeys(table["component"]) if c != ALL]
-    table["_o"] = table["component"].map({c: i for i, c in enumerate(order)})
-    return table.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+    return pd.DataFrame(rows)
 
 
 def variant_outcomes_table(result: RunResult, component: str = ALL) -> pd.DataFrame:
@@ -107,41 +97,142 @@ def _closed_share(result: RunResult) -> pd.Series:
 
 
 def compare_table(result: RunResult) -> pd.DataFrame:
-    """Per variant (overall): P(closed by end), mean shortfall value, and the paired
-    difference in close date against the first variant."""
-    diffs = result.extra.get("differences", pd.DataFrame())
-    close = diffs[(diffs["component"] == ALL) & (diffs["metric"] == "close_day")] \
-        if len(diffs) else diffs
-    value_rows = result.kpis[result.kpis["component"] == ALL]
-    means = value_rows.groupby("variant", sort=False)["cumulative_shortfall_value"].mean()
-    shares = _closed_share(result)
-    rows = []
-    for variant in result.variants():
-        match = close[close["variant"] == variant] if len(close) else close
-        rows.append({
-            "variant": variant,
-            "P(closed by end)": _share(shares.get(variant)),
-            "mean shortfall value": short_amount(_num(means.get(variant))),
-            "close date vs first, months (95% CI)":
-                "reference" if not len(match) else _months(match.iloc[0]),
-        })
-    return pd.DataFrame(rows)
+    """Per variant (overall): P(closed by end), mean shortfall value, and against the first
+    variant: months earlier (+) / later (−) and shortfall value removed, with 95%
+    intervals (paired futures)."""
+    variants = result.variants()
+    table = pd.DataFrame({"variant": variants})
+    return _with_differences(result, table, variants, variants[0])
 
 
 def sweep_table(result: RunResult) -> pd.DataFrame:
-    """Per sweep point: the parameter values, P(closed by end) and mean shortfall value."""
+    """Per sweep point: the parameter values, mean shortfall value, and against the first
+    point: months earlier (+) / later (−) and shortfall value removed, with 95% intervals
+    (paired futures). (The share closed by the end is left out so that the table stays
+    legible at 80 columns: the months column says where nothing closes.)"""
     points = result.extra.get("points", pd.DataFrame({"variant": result.variants()}))
-    value_rows = result.kpis[result.kpis["component"] == ALL]
-    means = value_rows.groupby("variant", sort=False)["cumulative_shortfall_value"].mean()
-    shares = _closed_share(result)
-    table = points.astype(str).copy()
-    table["P(closed by end)"] = [_share(shares.get(v)) for v in points["variant"]]
-    table["mean shortfall value"] = [short_amount(_num(means.get(v))) for v in points["variant"]]
+    variants = [str(v) for v in points["variant"]]
+    table = _with_differences(result, points.astype(str).copy(), variants,
+                              variants[0], "the first point").drop(columns="P(closed by end)")
     # a terminal shows short headers that wrap between words, and the full paths below
     labels = parameter_labels([str(c) for c in points.columns if c != "variant"])
     table.attrs["console_headers"] = labels
     table.attrs["console_caption"] = "full paths: " + ", ".join(labels)
     return table
+
+
+def months_cell(row: pd.Series) -> str:
+    """'+8.2 (+5.2 to +11.3)' months earlier, '−1.5 (…)' later, or the reason in words
+    where nothing changes ('0 — neither closes by December 2030')."""
+    note = str(row.get("note") or "")
+    if note:
+        return f"0 — {note}"
+    value = _num(row.get("earlier_months"))
+    if math.isnan(value):
+        return "—"
+    low, high = _num(row.get("earlier_months_low")), _num(row.get("earlier_months_high"))
+    if math.isnan(low) or math.isnan(high):
+        return f"{_signed(value)} (one future: no interval)"
+    return f"{_signed(value)} ({_signed(low)} to {_signed(high)})"
+
+
+def money_cell(row: pd.Series, mean: str, low: str, high: str) -> str:
+    """'276 bn (270 bn to 282 bn)' (the currency is in the header), '—' where missing."""
+    value = _num(row.get(mean))
+    if math.isnan(value):
+        return "—"
+    lo, hi = _num(row.get(low)), _num(row.get(high))
+    if math.isnan(lo) or math.isnan(hi):
+        return f"{_amount(value)} (one future: no interval)"
+    return f"{_amount(value)} ({_amount(lo)} to {_amount(hi)})"
+
+
+EARLIER = "months earlier (+) / later (−) than"
+
+
+def _with_differences(result: RunResult, table: pd.DataFrame, variants: list[str],
+                      reference: str, reference_words: str | None = None) -> pd.DataFrame:
+    """`table` (one row per variant, in `variants` order) with P(closed by end), the mean
+    shortfall value and the overall paired differences against `reference`."""
+    currency = _currency(result)
+    overall = result.kpis[result.kpis["component"] == ALL]
+    means = overall.groupby("variant", sort=False)["cumulative_shortfall_value"].mean()
+    shares = _closed_share(result)
+    diffs = _differences(result, reference)
+    overall_diffs = diffs[diffs["component"] == ALL]
+    close = {str(r["variant"]): r for _, r in overall_diffs.iterrows()
+             if r["metric"] == RESTRICTED_CLOSE}
+    value = {str(r["variant"]): r for _, r in overall_diffs.iterrows()
+             if r["metric"] == "cumulative_shortfall_value"}
+    against = reference_words or reference
+    months, removed = [], []
+    for variant in variants:
+        if variant == reference:
+            months.append("reference")
+            removed.append("reference")
+            continue
+        months.append(months_cell(close[variant]) if variant in close else "—")
+        removed.append(money_cell(value[variant], "removed", "removed_low", "removed_high")
+                       if variant in value else "—")
+    table["P(closed by end)"] = [_share(shares.get(v)) for v in variants]
+    table[f"mean shortfall value{currency}"] = [short_amount(_num(means.get(v)))
+                                                for v in variants]
+    table[f"{EARLIER} {against} (95% CI)"] = months
+    table[f"shortfall value removed vs {against}{currency} (95% CI)"] = removed
+    return table
+
+
+def _gains(result: RunResult) -> pd.DataFrame:
+    """What each added stage gains: the result's own table where it holds the restricted
+    mean measure, else `stage_gains` of the result's kpis."""
+    table = result.extra.get("stage_gains")
+    if table is not None and "earlier_months" in table:
+        return table
+    start, n_days = _horizon(result)
+    present = set(result.variants())
+    sequence = [v for v in (NO_STAGES, *STAGE_SEQUENCE) if v in present]
+    return stage_gains(result.kpis, n_days, sequence, start_date=start)
+
+
+def _differences(result: RunResult, reference: str) -> pd.DataFrame:
+    """Paired differences against `reference`: the result's own table where it holds the
+    restricted mean measure against it, else `paired_differences` of the kpis."""
+    table = result.extra.get("differences")
+    if table is not None and "earlier_months" in table and len(table) \
+            and (table["reference"] == reference).all():
+        return table
+    start, n_days = _horizon(result)
+    return paired_differences(result.kpis, reference, None, n_days, start_date=start)
+
+
+def _horizon(result: RunResult) -> tuple[pd.Timestamp, int]:
+    start, end = horizon(result)
+    return pd.Timestamp(start), (end - start).days + 1
+
+
+def _currency(result: RunResult) -> str:
+    """', RUB' for a header, or '' where the run names no currency."""
+    currency = result.meta.get("currency") or (
+        (result.scenario_dict.get("scenario") or {}).get("currency"))
+    return f", {currency}" if currency else ""
+
+
+def _share_closed(row: pd.Series, only: str) -> str:
+    """The share of paired futures closed by the end on one side of a stage gain."""
+    n = _num(row.get("n_pairs"))
+    closed = _num(row.get("n_both_closed")) + _num(row.get(only))
+    return "—" if not n or math.isnan(closed) else f"{100 * closed / n:.0f}%"
+
+
+def _signed(value: float) -> str:
+    """+8.2, −1.5 (a true minus sign), and 0.0 without a sign."""
+    text = f"{value:+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", "−")
+
+
+def _amount(value: float) -> str:
+    """`short_amount` with a true minus sign."""
+    return short_amount(value).replace("-", "−")
 
 
 _STEP = re.compile(r"\.(?![^\[]*\])")  # a dot between steps, not inside a selector
