@@ -364,8 +364,8 @@ def _draw_earlier_bars(ax: Axes, part: pd.DataFrame, y: np.ndarray, pitch: float
     earlier = part["earlier_months"].to_numpy(float)
     low = part["earlier_months_low"].to_numpy(float)
     high = part["earlier_months_high"].to_numpy(float)
-    notes = part["note"].fillna("").astype(str).to_numpy() if "note" in part \
-        else np.full(len(part), "")
+    notes = (part["note"].fillna("").astype(str).tolist() if "note" in part
+             else [""] * len(part))
     ax.barh(y, np.nan_to_num(earlier), height=pitch * 0.85, color=colour,
             edgecolor="#333333", linewidth=0.4, label=STAGE_LABELS.get(stage, stage))
     spread = np.isfinite(low) & np.isfinite(high) & (high > low)
