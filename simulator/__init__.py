@@ -20,7 +20,7 @@ def __getattr__(name: str) -> Any:
 
         return load_scenario
     if name == "run":
-        from simulator.experiments.runner import run
+        from simulator.pipeline import run
 
         return run
     if name == "RunResult":

@@ -180,16 +180,8 @@ def _checked_counts(args: argparse.Namespace) -> None:
 
 def _batch_kwargs(args: argparse.Namespace, out: Path, backend: Backend) -> dict:
     return {"backend": backend, "events": args.events, "out": out, "resume": args.resume,
-            "charts": not args.no_charts,
-            "progress": not args.no_progress and sys.stderr.isatty(),
-            "finishing": None if args.no_report else _write_report}
-
-
-def _write_report(folder: Path, result: RunResult) -> None:
-    """The HTML report, written into the results folder before it is put in place."""
-    from simulator.report import write_report
-
-    write_report(folder, result=result)
+            "charts": not args.no_charts, "report": not args.no_report,
+            "progress": not args.no_progress and sys.stderr.isatty()}
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -215,7 +207,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.stages is not None:
         stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     _checked_counts(args)
-    from simulator.experiments.runner import configure, run
+    from simulator.experiments.runner import configure
+    from simulator.pipeline import run
 
     try:
         scenario = configure(scenario, replications=args.replications, seed=args.seed,
@@ -234,7 +227,8 @@ def cmd_stages(args: argparse.Namespace) -> int:
     """`capsim stages [PATH]`: what each stage adds, with common random numbers."""
     from simulator.experiments.printing import stage_gains_table, variant_outcomes_table
     from simulator.experiments.runner import configure
-    from simulator.experiments.studies import run_stages, stage_variants
+    from simulator.experiments.studies import stage_variants
+    from simulator.pipeline import run_stages
 
     import_plugins(args.plugin)
     _checked_counts(args)
@@ -259,7 +253,8 @@ def cmd_stages(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     """`capsim compare A.yaml B.yaml ...`: scenarios side by side, paired with the first."""
     from simulator.experiments.printing import compare_table
-    from simulator.experiments.studies import compare_variants, run_compare
+    from simulator.experiments.studies import compare_variants
+    from simulator.pipeline import run_compare
 
     import_plugins(args.plugin)
     _checked_counts(args)
@@ -282,7 +277,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """`capsim sweep EXPERIMENT.yaml`: one batch over the experiment's points."""
     from simulator.experiments.printing import sweep_table
-    from simulator.experiments.studies import run_sweep
+    from simulator.pipeline import run_sweep
     from simulator.scenario import ScenarioError
 
     import_plugins(args.plugin)
@@ -316,26 +311,52 @@ def _print_batch(result: RunResult, folder: Path, elapsed: float, table: pd.Data
     meta = result.meta
     console = Console(highlight=False)
     console.print(f"{len(result.variants())} variants × {meta['replications']} replications "
-                  f"(seed {meta['seed']}) in {elapsed:.1f} s")
-    console.print(f"results: {folder}")
+                  f"(seed {meta['seed']}) in {elapsed:.1f} s", markup=False)
+    console.print(f"results: {folder}", markup=False)
     console.print(_rich_table(table, title))
 
 
 def console_print(renderable: object) -> None:
-    """Print a rich renderable to standard output."""
+    """Print a rich renderable to standard output (a string as written, never as markup)."""
     from rich.console import Console
 
-    Console(highlight=False).print(renderable)
+    Console(highlight=False).print(renderable, markup=False)
 
 
 def _rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
+    """`frame` as a rich table. Every text is shown as written, never read as markup (ids
+    such as `suppliers[cn_cnc]` are data). When printed, the columns are fitted to the
+    console so that lines wrap only between words, headers first, and no id is cut
+    (`printing.column_widths`). `frame.attrs` may give shorter `console_headers` and a
+    `console_caption` printed under the table."""
+    from rich.cells import cell_len
+    from rich.console import Console, ConsoleOptions, RenderResult
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, title_justify="left")
-    for col in frame.columns:
-        table.add_column(str(col), overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*[str(v) for v in row])
+    from simulator.experiments.printing import column_widths
+
+    short = frame.attrs.get("console_headers", {})
+    headers = [str(short.get(col, col)) for col in frame.columns]
+    rows = [[str(v) for v in row] for row in frame.itertuples(index=False)]
+    columns = [[header, *(row[i] for row in rows)] for i, header in enumerate(headers)]
+
+    class FittedTable(Table):
+        def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+            room = options.max_width - 3 * len(headers) - 1  # borders and one space a side
+            for column, width in zip(self.columns, column_widths(columns, room, cell_len),
+                                     strict=True):
+                column.width = width
+            return super().__rich_console__(console, options)
+
+    caption = frame.attrs.get("console_caption")
+    table = FittedTable(title=Text(title, "table.title") if title else None,
+                        title_justify="left", caption_justify="left",
+                        caption=Text(caption, "table.caption") if caption else None)
+    for header in headers:
+        table.add_column(Text(header), overflow="fold")  # fold only if words cannot fit
+    for row in rows:
+        table.add_row(*map(Text, row))
     return table
 
 
@@ -380,7 +401,7 @@ def _backend(args: argparse.Namespace) -> Iterator[Backend]:
             raise Refused(f"--scheduler: {err}") from None
     try:
         backend = make_backend(args.workers, scheduler=args.scheduler,
-                               dask_local=args.dask == "local")
+                               dask_local=args.dask == "local", plugins=args.plugin)
     except (OSError, TimeoutError, ConnectionError) as err:
         raise Refused(str(err)) from None
     try:
@@ -392,9 +413,9 @@ def _backend(args: argparse.Namespace) -> Iterator[Backend]:
 def _interruptible(work: Callable[[], T]) -> T:
     """Run a batch; Ctrl-C or SIGTERM stop it cleanly and a failure is one message, both
     keeping the finished chunks (the message says where and how to continue)."""
-    from simulator.experiments.batch import BatchFailed, BatchInterrupted
     from simulator.experiments.store import StoreMismatch
     from simulator.folders import FolderInUse
+    from simulator.pipeline import BatchFailed, BatchInterrupted
 
     try:
         return work()
@@ -430,11 +451,11 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
     console = Console(highlight=False)
     console.print(f"{meta['replications']} replications of '{meta['scenario']}' "
                   f"(seed {meta['seed']}, stages: {', '.join(meta['stages']) or 'none'}) "
-                  f"in {elapsed:.1f} s")
-    console.print(f"results: {folder}")
+                  f"in {elapsed:.1f} s", markup=False)
+    console.print(f"results: {folder}", markup=False)
     console.print(_rich_table(summary_table(result.summary)))
     for warning in result.summary.get("warnings", []):
-        console.print(f"warning: {warning}")
+        console.print(f"warning: {warning}", markup=False)
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "stages": cmd_stages,

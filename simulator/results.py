@@ -1,11 +1,13 @@
-"""A run's results: the `RunResult` tables and the results folder they are saved to.
+"""A run's results: the `RunResult` record and the results folder's files.
 
-`RunResult` holds the tidy tables described in docs/design/internal-contracts.md §3, the
-run's metadata and the resolved scenario. `write_results` saves them to a folder
-atomically (everything is written to a hidden sibling folder that is renamed into place
-only when complete, so a failed write leaves nothing behind); `read_results` loads such a
-folder back. Tables are Parquet files; date columns are stored as Parquet dates. Matplotlib
-is imported only when charts are drawn, so reading results stays light.
+`RunResult` says where a run's tables are (in memory, or Parquet files in a folder), with
+the run's metadata, the resolved scenario, its summary and its analysis tables; `read`
+loads a table or the rows asked for. This module is input and output only: it computes no
+statistic and draws nothing (the analysis layer, `simulator.analysis`, fills `summary` and
+`extra`; `simulator.pipeline` writes whole folders). `write_tables`, `write_extra`,
+`write_summary` and `write_scenario` save the parts, `put_in_place` renames a finished
+folder into place, and `read_results` loads a folder back. Tables are Parquet files; date
+columns are stored as Parquet dates.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,7 +59,12 @@ class RunResult:
     out_dir
         The results folder, once written (or when read back); None before.
     extra
-        A batch's analyses by name (e.g. ``differences``), written as ``<name>.parquet``.
+        Further tables by name: a batch's analyses (e.g. ``differences``) and tables that
+        describe its inputs (``points``, ``scenario_differences``), written as
+        ``<name>.parquet``.
+    summary
+        The JSON-serialisable summary (saved as ``summary.json``), as the analysis layer
+        made it; empty until a run has been analysed.
     table_dir
         Where the Parquet tables are when a large batch leaves some of them on disk (None
         in memory): `read` loads what is asked for, a component or a variant at a time.
@@ -75,6 +81,7 @@ class RunResult:
     out_dir: Path | None = None
     table_dir: Path | None = None
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
 
     def has(self, name: str) -> bool:
         """Whether the table exists, in memory or on disk."""
@@ -135,15 +142,6 @@ class RunResult:
             return []
         return list(dict.fromkeys(self.kpis["variant"].astype(str)))
 
-    @cached_property
-    def summary(self) -> dict:
-        """The JSON-serialisable summary (`simulator.summary.summarise`), computed once."""
-        from simulator.summary import summarise
-
-        summary = summarise(self)
-        release_memory()  # what the summary read from disk on the way
-        return summary
-
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name (``assembly`` left out when None)."""
         found = {name: getattr(self, name) for name in TABLES}
@@ -155,13 +153,9 @@ class RunResult:
         return f"RunResult(scenario={name!r}, {shapes}, out_dir={self.out_dir!s})"
 
 
-def write_results(result: RunResult, out_dir: Path | str, *, charts: bool = True) -> Path:
-    """Save a run to `out_dir`, atomically; return the folder.
-
-    Writes one Parquet file per table, ``summary.json``, ``scenario.yaml`` and (unless
-    `charts` is False) ``charts/`` with a PNG and an SVG of each standard chart. Everything
-    goes to a temporary sibling folder first, renamed to `out_dir` only when complete; if
-    anything fails, the temporary folder is removed and nothing appears at `out_dir`.
+def new_staging_folder(out_dir: Path | str) -> Path:
+    """A fresh hidden folder next to `out_dir` to write a results folder into (a dead
+    run's leftovers there are cleared first); `put_in_place` renames it when complete.
 
     Raises
     ------
@@ -173,21 +167,47 @@ def write_results(result: RunResult, out_dir: Path | str, *, charts: bool = True
     out_dir = Path(out_dir)
     _check_free(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_dead_leftovers(out_dir)  # a killed earlier write's temporary folder
-    tmp = tmp_sibling(out_dir, secrets.token_hex(4))
-    tmp.mkdir()
-    try:
-        _write_contents(result, tmp, charts=charts)
-        check_stop()
-        _check_free(out_dir)  # it may have appeared while we were writing
-        if out_dir.exists():
-            out_dir.rmdir()  # empty (checked above); lets the rename work on every OS
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    result.out_dir = out_dir
+    remove_dead_leftovers(out_dir)
+    staging = tmp_sibling(out_dir, secrets.token_hex(4))
+    staging.mkdir()
+    return staging
+
+
+def put_in_place(staging: Path, out_dir: Path) -> Path:
+    """Rename the finished `staging` folder to `out_dir` (which must be free): the folder
+    appears whole or not at all. A stop asked for while it was written is honoured first."""
+    check_stop()  # even if the stop's exception was swallowed on the way
+    _check_free(out_dir)
+    if out_dir.exists():
+        out_dir.rmdir()  # empty (checked above); lets the rename work on every OS
+    os.replace(staging, out_dir)
     return out_dir
+
+
+def write_tables(result: RunResult, folder: Path) -> None:
+    """The tables held in memory, one Parquet file each."""
+    for name, df in result.tables().items():
+        _write_table(df, folder / f"{name}.parquet")
+
+
+def write_extra(result: RunResult, folder: Path) -> None:
+    """The further tables (analyses, input descriptions), one Parquet file each."""
+    for name, df in result.extra.items():
+        _write_table(df, folder / f"{name}.parquet")
+
+
+def write_summary(folder: Path, summary: dict) -> None:
+    """``summary.json``; never infinity or NaN (`allow_nan=False` makes one an error)."""
+    text = json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False)
+    (folder / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def write_scenario(folder: Path, scenario_dict: dict) -> None:
+    """``scenario.yaml``: the resolved scenario that was run."""
+    import yaml
+
+    text = yaml.safe_dump(scenario_dict, sort_keys=False, allow_unicode=True)
+    (folder / SCENARIO_FILE).write_text(text, encoding="utf-8")
 
 
 class DamagedResults(ValueError):
@@ -204,7 +224,7 @@ class DamagedResults(ValueError):
 
 
 def read_results(path: Path | str, *, load_limit: int = 300_000) -> RunResult:
-    """Load a results folder written by `write_results`.
+    """Load a results folder (written by `simulator.pipeline`).
 
     The tables equal those written; the summary is taken from ``summary.json`` (and `meta`
     from its ``meta`` entry), not recomputed. Tables of more than `load_limit` rows stay on
@@ -236,9 +256,8 @@ def read_results(path: Path | str, *, load_limit: int = 300_000) -> RunResult:
     result = RunResult(
         kpis, tables["series"], tables["yearly"], tables["events"], tables["suppliers"],
         tables["assembly"], meta=summary.get("meta", {}), scenario_dict=scenario_dict,
-        out_dir=folder, table_dir=folder, extra=extra,
+        out_dir=folder, table_dir=folder, extra=extra, summary=summary,
     )
-    result.__dict__["summary"] = summary  # prime the cached property
     return result
 
 
@@ -333,47 +352,6 @@ def _check_free(out_dir: Path) -> None:
             f"cannot write results to {out_dir}: the folder exists and is not empty "
             "(results are never overwritten; choose a new folder or remove this one)"
         )
-
-
-FolderHook = Callable[[Path, "RunResult"], object]
-
-
-def finish_folder(result: RunResult, tmp: Path, out_dir: Path, *, charts: bool,
-                  finishing: FolderHook | None = None) -> Path:
-    """Complete a results folder whose tables were streamed into `tmp` (a batch): add the
-    summary, scenario and charts, then `finishing(tmp, result)` (e.g. the HTML report, from
-    a layer above this one), then rename it into place. The caller removes `tmp` on
-    failure."""
-    result.table_dir = tmp
-    _write_contents(result, tmp, charts=charts, tables=False)
-    if finishing is not None:
-        finishing(tmp, result)
-    check_stop()  # a stop asked for while writing, even if its exception was swallowed
-    _check_free(out_dir)
-    if out_dir.exists():
-        out_dir.rmdir()
-    os.replace(tmp, out_dir)
-    result.out_dir = result.table_dir = out_dir
-    return out_dir
-
-
-def _write_contents(result: RunResult, folder: Path, *, charts: bool,
-                    tables: bool = True) -> None:
-    import yaml
-
-    if tables:
-        for name, df in result.tables().items():
-            _write_table(df, folder / f"{name}.parquet")
-    for name, df in result.extra.items():  # a batch's analyses, e.g. differences
-        _write_table(df, folder / f"{name}.parquet")
-    text = json.dumps(result.summary, indent=2, ensure_ascii=False, allow_nan=False)
-    (folder / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")
-    scenario_text = yaml.safe_dump(result.scenario_dict, sort_keys=False, allow_unicode=True)
-    (folder / SCENARIO_FILE).write_text(scenario_text, encoding="utf-8")
-    if charts:
-        from simulator.charts import draw_run_charts  # imports matplotlib
-
-        draw_run_charts(result, folder / CHARTS_FOLDER)
 
 
 def _write_table(df: pd.DataFrame, path: Path) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from simulator import policies
-from simulator.experiments.runner import run
+from simulator.pipeline import run
 from simulator.policies import ProjectOption
 from simulator.scenario import ScenarioError, load_scenario_text
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from simulator.experiments.runner import run
+from simulator.pipeline import run
 from simulator.results import read_results
 from simulator.scenario import load_scenario
 from simulator.summary import month_bands, stage_medians_by_month

@@ -3,9 +3,9 @@
 import pandas as pd
 
 from simulator.evaluate import Grid, evaluate
-from simulator.experiments.runner import run
 from simulator.model import simulate
 from simulator.model.world import Plan
+from simulator.pipeline import run
 from simulator.scenario import load_scenario
 
 MINIMAL = "tests/scenario/good/minimal.yaml"

@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 import simulator.charts
-from simulator.results import RunResult, read_results, write_results
+from simulator.pipeline import write_results
+from simulator.results import RunResult, read_results
 from tests.synthetic_tables import make_result
 
 TABLE_FILES = [f"{name}.parquet" for name in
@@ -34,7 +35,7 @@ def assert_same_tables(a: RunResult, b: RunResult) -> None:
 
 
 def test_round_trip(result, tmp_path):
-    out = write_results(result, tmp_path / "run", charts=False)
+    out = write_results(result, tmp_path / "run", charts=False, report=False)
     assert out == tmp_path / "run" and result.out_dir == out
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [*TABLE_FILES, "summary.json", "scenario.yaml"]
@@ -116,8 +117,12 @@ def test_a_failing_chart_leaves_nothing(result, tmp_path, monkeypatch):
     assert _leftovers(tmp_path) == []
 
 
-def test_summary_is_cached(result):
-    assert result.summary is result.summary
+def test_writing_from_python_analyses_the_result_and_writes_its_report(tmp_path):
+    fresh = make_result(n_reps=3, n_months=6)
+    assert fresh.summary == {}  # a record: nothing is computed on reading it
+    out = write_results(fresh, tmp_path / "run", charts=False)
+    assert fresh.summary["components"] and (out / "report.html").is_file()
+    assert (out / "report.xlsx").is_file() and (out / "tables").is_dir()
 
 
 def test_reading_does_not_import_matplotlib(result, tmp_path):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.experiments.runner import run
+from simulator.pipeline import run
 from simulator.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

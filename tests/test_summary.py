@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simulator.analysis import analyse
 from simulator.results import RunResult
 from simulator.summary import (
     AFTER_END,
@@ -29,9 +30,14 @@ D = dt.date
 START, END = D(2024, 1, 1), D(2025, 12, 31)
 
 
+def analysed(**kwargs) -> RunResult:
+    """A synthetic result, analysed (summary filled) as the pipeline does."""
+    return analyse(make_result(**kwargs))
+
+
 def tiny(close_dates, *, end=END, yearly=None, **columns) -> RunResult:
     kpis = kpis_from(close_dates, **columns)
-    return RunResult(
+    return analyse(RunResult(
         kpis=kpis,
         series=pd.DataFrame(),
         yearly=yearly if yearly is not None else pd.DataFrame(),
@@ -39,7 +45,7 @@ def tiny(close_dates, *, end=END, yearly=None, **columns) -> RunResult:
         suppliers=pd.DataFrame(),
         meta={"seed": 7, "replications": 4, "stages": ["sharing"], "git_commit": "abc"},
         scenario_dict={"scenario": {"start": START.isoformat(), "end": end.isoformat()}},
-    )
+    ))
 
 
 THREE_OF_FOUR = {"ecu": [D(2024, 3, 1), D(2024, 6, 1), D(2025, 2, 1), None]}
@@ -177,7 +183,7 @@ def test_money_from_all_rows_and_gap_shares_from_yearly():
 
 
 def test_meta_copied_and_summary_is_strict_json():
-    summary = make_result(n_reps=8).summary
+    summary = analysed(n_reps=8).summary
     assert summary["meta"]["seed"] == 0 and summary["meta"]["git_commit"] == "deadbeef"
     assert summary["meta"]["stages"] == ["sharing", "procurement", "investment"]
     assert list(summary["components"]) == ["ecu", "seat", "glass", "all"]
@@ -185,7 +191,7 @@ def test_meta_copied_and_summary_is_strict_json():
 
 
 def test_summary_table_rows():
-    summary = make_result(n_reps=20).summary
+    summary = analysed(n_reps=20).summary
     table = summary_table(summary)
     assert list(table.columns) == [
         "component",
@@ -206,7 +212,7 @@ def test_summary_table_rows():
 
 
 def test_chart_tables():
-    result = make_result(n_reps=10, n_months=6)
+    result = analysed(n_reps=10, n_months=6)
     bands = stage_medians_by_month(result.series, "ecu")
     assert len(bands) == 6 and bands.attrs["n_replications"] == 10
     assert (bands["shortfall_p10"] <= bands["shortfall"]).all()

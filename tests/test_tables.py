@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simulator.experiments.runner import run
+from simulator.pipeline import run
 from simulator.scenario import load_scenario
 from tests.model.helpers import scenario_from
 from tests.model.test_investment import SCENARIO as INVESTMENT

@@ -2,15 +2,14 @@
 
 A worker finishes its own chunk (`variant_chunk`): the batch's `variant` column (and a sweep
 point's parameter columns), close dates and event dates are added and each table becomes
-an Arrow table, so the main process only concatenates. In memory the chunks are joined;
-for a results folder they are streamed table by table into Parquet files (one row group per
-chunk), so only the KPI rows are ever held whole.
+an Arrow table, so the main process only concatenates. In memory the chunks are joined
+(`assemble_in_memory`); for a results folder they are streamed table by table into Parquet
+files, one row group per chunk (`assemble_on_disk`), so only the KPI rows are ever held
+whole.
 """
 
 from __future__ import annotations
 
-import secrets
-import shutil
 from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -22,14 +21,11 @@ import pyarrow.parquet as pq
 
 from simulator.experiments.chunks import run_chunk
 from simulator.experiments.store import ChunkStore
-from simulator.folders import tmp_sibling
 from simulator.forked import run_forked
 from simulator.results import (
     TABLES,
-    FolderHook,
     RunResult,
     arrow_table,
-    finish_folder,
     frame_from_arrow,
     release_memory,
 )
@@ -37,7 +33,7 @@ from simulator.table_parts import read_matching
 from simulator.tables import Columns
 
 if TYPE_CHECKING:
-    from simulator.experiments.batch import Analysis, Variant
+    from simulator.experiments.batch import Variant
     from simulator.scenario import Scenario
 
 
@@ -103,41 +99,24 @@ def _concat(parts: list[pa.Table]) -> pa.Table:
     return pa.concat_tables([p.cast(full[0].schema) for p in full])
 
 
-def write_batch_folder(variants: list[Variant], n: int, store: ChunkStore, out: Path, *,
-                       charts: bool = True, analyse: Analysis | None = None,
-                       finishing: FolderHook | None = None,
-                       base: Scenario | None = None) -> RunResult:
-    """Stream the saved chunks into a results folder, written atomically (the caller
-    removes the partial folder once it is in place)."""
+def assemble_on_disk(variants: list[Variant], n: int, store: ChunkStore, folder: Path,
+                     base: Scenario | None = None) -> RunResult:
+    """Merge the saved chunks into Parquet tables in `folder` and return the result with
+    its KPI rows in memory and every other table on disk (read a part at a time when a
+    summary or chart needs it), so memory stays flat in n. The merge runs in a forked
+    child: what it allocates goes with it."""
     from simulator.experiments.provenance import batch_meta
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tmp_sibling(out, secrets.token_hex(4))
-    tmp.mkdir()
-    try:
-        # the chunks are merged in a child process: what the merge allocates goes with it
-        run_forked(write_tables, store, tmp)
-        # only the KPI rows are held, read back from their file; the other tables are read
-        # a part at a time when a summary or chart needs them (`RunResult.read`), so
-        # memory stays flat in n
-        kpis = frame_from_arrow(read_matching(tmp / "kpis.parquet", None, {}))
-        release_memory()
-        result = RunResult(
-            kpis=kpis, series=None, yearly=None, events=None,
-            suppliers=None, assembly=None, meta=batch_meta(variants, n),
-            scenario_dict=(base or variants[0].scenario).resolved_dict(), table_dir=tmp,
-        )
-        if analyse is not None:
-            result.extra.update(analyse(result))
-        finish_folder(result, tmp, out, charts=charts, finishing=finishing)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return result
+    run_forked(merge_chunks, store, folder)
+    kpis = frame_from_arrow(read_matching(folder / "kpis.parquet", None, {}))
+    release_memory()
+    return RunResult(
+        kpis=kpis, series=None, yearly=None, events=None, suppliers=None, assembly=None,
+        meta=batch_meta(variants, n),
+        scenario_dict=(base or variants[0].scenario).resolved_dict(), table_dir=folder)
 
 
-def write_tables(store: ChunkStore, folder: Path) -> None:
+def merge_chunks(store: ChunkStore, folder: Path) -> None:
     """Every saved chunk's tables into `<folder>/<table>.parquet`, in (variant, chunk)
     order, one chunk in memory at a time."""
     keys = sorted(store.keys(), key=lambda k: cast(tuple[int, int], k))

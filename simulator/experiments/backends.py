@@ -141,11 +141,13 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 def make_backend(workers: int | None = None, scheduler: str | None = None,
-                 dask_local: bool = False) -> Backend:
-    """The backend the command line asks for."""
+                 dask_local: bool = False, plugins: Sequence[str] = ()) -> Backend:
+    """The backend the command line asks for. `plugins` (`--plugin` modules and .py files)
+    are imported on Dask workers too; local workers are forked and inherit them."""
     if scheduler or dask_local:
         from simulator.experiments.dask_backend import DaskBackend
 
-        return DaskBackend(address=scheduler, local=dask_local, workers=workers)
+        return DaskBackend(address=scheduler, local=dask_local, workers=workers,
+                           plugins=plugins)
     n = max(1, int(workers or os.cpu_count() or 1))
     return InProcess() if n == 1 else LocalProcesses(n)

@@ -3,11 +3,12 @@
 A batch is a list of `Variant`s (a stage set, a scenario, a sweep point) that share the
 replication indices 0..n-1 and so, through keyed random streams, their random numbers.
 Replications are cut into chunks (the unit of work) whose size depends only on n, so a
-resumed batch has the same chunks whatever the backend or number of workers. With an
-output folder, each finished chunk is saved at once in `<out>.partial/`: a stopped batch
-(Ctrl-C, SIGTERM) or a failed one keeps them and `resume=True` continues from them; they
-are deleted only once the results folder is complete. Memory stays flat because only the
-KPI rows are held while the results folder is written.
+resumed batch has the same chunks whatever the backend or number of workers. The pieces
+here — checks, the chunk calls, the partial folder, simulating the chunks, the words for a
+stop or a failure — are put together by `simulator.pipeline`: with an output folder, each
+finished chunk is saved at once in `<out>.partial/`; a stopped batch (Ctrl-C, SIGTERM) or
+a failed one keeps them and a resume continues from them; they are deleted only once the
+results folder is complete.
 """
 
 from __future__ import annotations
@@ -23,21 +24,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.experiments.assemble import variant_chunk
-from simulator.experiments.backends import Backend, LocalProcesses, make_backend
+from simulator.experiments.backends import Backend, LocalProcesses
 from simulator.experiments.store import DAMAGED, ChunkStore
 from simulator.folders import remove_dead_leftovers
-from simulator.lifeline import check_stop, stop_signals_interrupt
+from simulator.lifeline import check_stop
 from simulator.results import release_memory
 
 if TYPE_CHECKING:
-    import pandas as pd
     import pyarrow as pa
 
-    from simulator.results import FolderHook, RunResult
     from simulator.scenario import Scenario
 
 CHUNK_MIN, CHUNK_MAX, TARGET_CHUNKS = 5, 50, 40
-Analysis = Callable[["RunResult"], dict[str, "pd.DataFrame"]]
 
 
 @dataclass(frozen=True)
@@ -87,66 +85,11 @@ def batch_calls(variants: list[Variant], n: int, log_failures: bool,
             if (vi, ci) not in skip]
 
 
-def run_batch(variants: list[Variant], *, replications: int | None = None,
-              backend: Backend | None = None, workers: int | None = None,
-              out: Path | str | None = None, resume: bool = False, progress: bool = False,
-              events: str = "milestones", charts: bool = True,
-              on_progress: Callable[[int], object] | None = None,
-              analyse: Analysis | None = None,
-              finishing: FolderHook | None = None,
-              base: Scenario | None = None) -> RunResult:
-    """Run every variant's replications and return the result tables.
-
-    Without `out`, everything is held in memory and returned (small batches, notebooks).
-    With `out`, finished chunks go to `<out>.partial/` as they arrive and the results
-    folder is written atomically at the end; the partial folder is removed only once the
-    results folder is in place. A stop (Ctrl-C, SIGTERM) raises `BatchInterrupted`, any
-    other failure `BatchFailed`; both keep the finished chunks for `resume=True`.
-    `analyse(result)` returns further tables by name (e.g. ``differences``), computed from
-    the assembled result and written with it; `finishing(folder, result)` adds files to the
-    results folder before it is put in place (the command line's HTML report). `base` is
-    the scenario written as `scenario.yaml` (default: the first variant's).
-    """
-    from simulator.experiments.assemble import assemble_in_memory
-
-    n = _checked(variants, replications, events)
-    store, done = _open_store(out, fingerprint(variants, n, events), resume)
-    owned = backend is None
-    try:
-        calls = batch_calls(variants, n, events == "all", skip=done)
-        with stop_signals_interrupt():
-            try:
-                backend = backend or make_backend(workers)
-                fit_workers(backend, len(calls))
-                chunks = _simulate(calls, backend, store, n * len(variants), progress,
-                                   on_progress)
-            finally:
-                if owned and backend is not None:
-                    backend.close()  # workers killed at once on a stop, never left running
-            if store is None:
-                result = assemble_in_memory(variants, n, chunks, base=base)
-                if analyse is not None:
-                    result.extra.update(analyse(result))
-                return result
-            return _write_folder(variants, n, store, Path(str(out)), progress, charts=charts,
-                                 analyse=analyse, finishing=finishing, base=base)
-    except KeyboardInterrupt:
-        raise BatchInterrupted(f"stopped{_kept(store)}") from None
-    except (BatchInterrupted, BatchFailed):
-        raise
-    except Exception as err:
-        if store is None:
-            raise
-        raise BatchFailed(f"{_what_failed(err)}{_kept(store)}") from err
-    finally:
-        if store is not None:
-            store.release()
-
-
 MAX_REPLICATIONS_PER_BATCH = 1_000_000  # variants x replications: the KPI rows held in memory
 
 
-def _checked(variants: list[Variant], replications: int | None, events: str) -> int:
+def checked_replications(variants: list[Variant], replications: int | None,
+                          events: str) -> int:
     """The batch's replication count, after checking the batch can run at all."""
     from simulator.scenario.limits import MAX_REPLICATIONS
 
@@ -168,8 +111,8 @@ def _checked(variants: list[Variant], replications: int | None, events: str) -> 
     return n
 
 
-def _open_store(out: Path | str | None, print_: str,
-                resume: bool) -> tuple[ChunkStore | None, set[Hashable]]:
+def open_store(out: Path | str | None, print_: str,
+               resume: bool) -> tuple[ChunkStore | None, set[Hashable]]:
     """Lock and open `<out>.partial/`, clear a dead run's leftovers, and say which damaged
     chunk files were set aside (they are computed again); the chunks already done."""
     if out is None:
@@ -182,10 +125,12 @@ def _open_store(out: Path | str | None, print_: str,
     return store, done
 
 
-def _simulate(calls: list[tuple[Hashable, tuple[Any, ...]]], backend: Backend,
-              store: ChunkStore | None, total: int, progress: bool,
-              on_progress: Callable[[int], object] | None) -> dict[Hashable, dict[str, pa.Table]]:
-    """Run the chunk calls; save each finished chunk (or keep it, without a store)."""
+def simulate_chunks(calls: list[tuple[Hashable, tuple[Any, ...]]], backend: Backend,
+                    store: ChunkStore | None, total: int, progress: bool,
+                    on_progress: Callable[[int], object] | None
+                    ) -> dict[Hashable, dict[str, pa.Table]]:
+    """Run the chunk calls with a progress bar of `total` replications; save each finished
+    chunk to `store` (or, without one, return them all by key)."""
     from simulator.experiments.progress import progress_bar
 
     replications = {key: args[1] for key, args in calls}
@@ -207,24 +152,7 @@ def _simulate(calls: list[tuple[Hashable, tuple[Any, ...]]], backend: Backend,
     return in_memory
 
 
-def _write_folder(variants: list[Variant], n: int, store: ChunkStore, out: Path,
-                  progress: bool, **options: Any) -> RunResult:
-    """The results folder from the saved chunks; the chunks are removed only after it is
-    in place."""
-    from simulator.experiments.assemble import write_batch_folder
-    from simulator.experiments.progress import finishing_status
-
-    try:
-        with finishing_status(progress):
-            result = write_batch_folder(variants, n, store, out, **options)
-    except KeyboardInterrupt:
-        raise BatchInterrupted(f"stopped while writing the results{_kept(store)}") \
-            from None
-    store.remove()
-    return result
-
-
-def _kept(store: ChunkStore | None) -> str:
+def kept_chunks(store: ChunkStore | None) -> str:
     """Where the finished chunks are and how to continue (nothing when none are kept: the
     empty partial folder is then removed)."""
     if store is None:
@@ -237,7 +165,7 @@ def _kept(store: ChunkStore | None) -> str:
     return f"; {kept} finished chunks kept in {store.folder} (rerun with --resume)"
 
 
-def _what_failed(err: BaseException) -> str:
+def what_failed(err: BaseException) -> str:
     """A failure in words: a full disk is said as such."""
     if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
         where = f" writing {err.filename}" if err.filename else ""

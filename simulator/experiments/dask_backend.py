@@ -13,12 +13,17 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
+import types
 import uuid
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import suppress
 from functools import cache
+from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
 
 from simulator.experiments.backend_api import Call, WorkerCrashed
 
@@ -69,6 +74,36 @@ def _address_problem(address: str) -> str | None:
     return None
 
 
+class UserModules(WorkerPlugin):
+    """A Dask worker plugin that imports the user's `--plugin` modules on every worker, now
+    and on workers that join later, so policies they register exist where chunks run. A
+    `.py` file is sent as its text (the worker need not see the file); a module name is
+    imported on the worker (it must be installed there)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.modules: list[tuple[str, str, str | None]] = []
+        for name in names:
+            if name.endswith(".py"):
+                path = Path(name)
+                self.modules.append((path.stem, str(path), path.read_text(encoding="utf-8")))
+            else:
+                self.modules.append((name, name, None))
+
+    def setup(self, worker: Any) -> None:
+        import importlib
+
+        for name, origin, source in self.modules:
+            if name in sys.modules:
+                continue
+            if source is None:
+                importlib.import_module(name)
+                continue
+            module = types.ModuleType(name)
+            module.__file__ = origin
+            sys.modules[name] = module
+            exec(compile(source, origin, "exec"), module.__dict__)  # noqa: S102 - the user's
+
+
 class DaskBackend:
     """Runs keyed calls on a Dask cluster: the one at `address`, or (`local=True`) a
     `LocalCluster` of `workers` single-threaded processes on loopback started here (and
@@ -85,7 +120,8 @@ class DaskBackend:
     """
 
     def __init__(self, address: str | None = None, local: bool = False,
-                 workers: int | None = None, timeout: float = CONNECT_TIMEOUT) -> None:
+                 workers: int | None = None, timeout: float = CONNECT_TIMEOUT,
+                 plugins: Sequence[str] = ()) -> None:
         if bool(address) == bool(local):
             raise ValueError("DaskBackend needs either a scheduler address or local=True")
         if address:
@@ -131,6 +167,12 @@ class DaskBackend:
                 raise ConnectionError(f"the Dask scheduler at {address} has no workers "
                                       f"(waited {timeout:g} s)") from None
             self.name = f"dask at {address}"
+        if plugins:
+            try:
+                self._client.register_plugin(UserModules(plugins), name="capsim-plugins")
+            except BaseException:
+                self.close()
+                raise
         nthreads = self._client.nthreads()
         self.workers = len(nthreads)
         # a bounded window (two tasks per thread): memory stays flat in the number of chunks

@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulator.model.record import STAGES
-
 if TYPE_CHECKING:
     from simulator.experiments.batch import Variant
     from simulator.scenario import Scenario
@@ -30,7 +28,7 @@ def batch_meta(variants: list[Variant], n: int) -> dict:
         meta["variants"] = [
             {"name": v.name, "scenario": v.scenario.scenario.name,
              "scenario_hash": v.scenario.source_hash,
-             "stages": [s for s in STAGES if getattr(v.scenario.stages, s) is not None],
+             "stages": list(v.scenario.enabled_stages()),
              **{k: val for k, val in v.columns.items()}}
             for v in variants
         ]
@@ -45,7 +43,7 @@ def run_meta(scenario: Scenario) -> dict:
 
     from simulator.version import __version__
 
-    enabled = [s for s in STAGES if getattr(scenario.stages, s) is not None]
+    enabled = list(scenario.enabled_stages())
     return {
         "scenario": scenario.scenario.name,
         "scenario_file": scenario.source_file,

@@ -1,22 +1,16 @@
-"""`run`: a scenario's replications, in parallel local processes, into a `RunResult`.
+"""`configure`: a scenario with the command line's overrides (replications, seed, stages).
 
-Replications are split into chunks that run in a process pool (or in this process for
-one worker); chunks are gathered by index, so results are identical for any number of
-workers. A rich progress bar shows replications done when asked for
-(`simulator.experiments.progress`).
+The run itself is `simulator.pipeline.run`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.model.record import STAGES
 
 if TYPE_CHECKING:
-    from simulator.experiments.backends import Backend
-    from simulator.results import FolderHook, RunResult
     from simulator.scenario import Scenario
 
 STAGE_NAMES = set(STAGES)
@@ -49,43 +43,9 @@ def configure(scenario: Scenario, *, replications: int | None = None, seed: int 
         if not stages:
             raise ValueError("no stage named: give at least one of "
                              f"{', '.join(STAGES)}")
-        missing = sorted(s for s in stages if getattr(scenario.stages, s) is None)
+        missing = sorted(stages - set(scenario.enabled_stages()))
         if missing:
             raise ValueError(f"stage(s) {', '.join(missing)} not set up in this scenario "
                              "(omitted or enabled: false), so they cannot be enabled")
         scenario = scenario.with_stages(stages)
     return scenario
-
-
-def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-        stages: Iterable[str] | None = None, workers: int | None = None,
-        events: str = "milestones", progress: bool = False, out: Path | str | None = None,
-        resume: bool = False, charts: bool = True, backend: Backend | None = None,
-        finishing: FolderHook | None = None) -> RunResult:
-    """Simulate the scenario's replications and return the result tables.
-
-    Parameters
-    ----------
-    scenario
-        A loaded `Scenario` (see `simulator.load_scenario`).
-    replications, seed, stages
-        Overrides of the scenario's own values; `stages` names the stages enabled.
-    workers
-        Local processes (default: all cores); 1 runs in this process.
-    events
-        "milestones" (decisions and milestones) or "all" (line failures and repairs too).
-    progress
-        Show a progress bar of replications done.
-    out, resume, charts
-        Write the results folder `out` (atomically; finished chunks are kept in
-        `<out>.partial/` until then, and `resume` continues from them); without `out` the
-        tables are returned in memory only.
-    backend
-        Where chunks run (see `simulator.experiments.backends`); default from `workers`.
-    """
-    from simulator.experiments.batch import Variant, run_batch
-
-    scenario = configure(scenario, replications=replications, seed=seed, stages=stages)
-    variant = Variant(scenario.scenario.name, scenario)
-    return run_batch([variant], backend=backend, workers=workers, out=out, resume=resume,
-                     progress=progress, events=events, charts=charts, finishing=finishing)

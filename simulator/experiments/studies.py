@@ -1,29 +1,85 @@
-"""The batch studies of the command line: stage attribution, comparisons and sweeps.
+"""The studies capsim runs: a plain run, stage attribution, a comparison, a sweep.
 
-Each builds its variants, runs them as one batch with common random numbers (the same
-seed and replication indices everywhere) and adds its analysis tables: `differences`
-(paired differences against the reference variant), `stage_gains` and `shapley` for stage
-attribution, `scenario_differences` for comparisons, `points` for sweeps.
+A `Study` is what `simulator.pipeline.run_study` needs to run and analyse a batch: its
+variants (sharing the replication indices and so their random numbers), its kind (which
+analyses and report follow), the reference variant paired differences are taken against,
+the scenario written as `scenario.yaml`, and tables that describe its inputs
+(`scenario_differences` for a comparison, `points` for a sweep). The builders here check
+the request and build the variants; nothing runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from simulator.experiments.attribution import all_stage_subsets, shapley_values
-from simulator.experiments.batch import Variant, run_batch
-from simulator.experiments.differences import STAGE_SEQUENCE, paired_differences, stage_gains
+from simulator.experiments.attribution import all_stage_subsets
+from simulator.experiments.batch import Variant
+from simulator.experiments.differences import STAGE_SEQUENCE
 from simulator.experiments.runner import configure
 from simulator.experiments.scenario_diff import scenario_differences
 from simulator.model.record import STAGES
 
 if TYPE_CHECKING:
-    from simulator.results import RunResult
     from simulator.scenario import Scenario
+
+KINDS = ("run", "stages", "compare", "sweep", "batch")
+
+
+@dataclass(frozen=True)
+class Study:
+    """A batch to run and what it is for.
+
+    Attributes
+    ----------
+    kind
+        "run", "stages" (stage attribution), "compare", "sweep" or "batch" (own variants).
+    variants
+        The arms, in order; the first is the reference unless `reference` names another.
+    base
+        The scenario written as ``scenario.yaml``.
+    replications
+        Default replications (the first variant's scenario's, or the experiment file's).
+    reference
+        The variant paired differences are taken against.
+    inputs
+        Tables describing the inputs, written into the results folder as they are.
+    shapley
+        Stage attribution over all eight stage subsets (Shapley shares).
+    """
+
+    kind: str
+    variants: list[Variant]
+    base: Scenario
+    replications: int
+    reference: str = ""
+    inputs: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    shapley: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        """The study as saved in the results' metadata (`meta["study"]`)."""
+        return {"kind": self.kind, "reference": self.reference or self.variants[0].name,
+                "shapley": self.shapley}
+
+
+def run_study_of(scenario: Scenario) -> Study:
+    """One scenario's replications (`capsim run`)."""
+    variant = Variant(scenario.scenario.name, scenario)
+    return Study("run", [variant], scenario, int(scenario.scenario.replications),
+                 variant.name)
+
+
+def variants_study(variants: list[Variant], base: Scenario | None = None) -> Study:
+    """A batch of the caller's own variants, paired against the first."""
+    if not variants:
+        raise ValueError("a batch needs at least one variant")
+    first = variants[0].scenario
+    return Study("batch" if len(variants) > 1 else "run", list(variants), base or first,
+                 int(first.scenario.replications), variants[0].name)
 
 
 def censor_day(scenario: Scenario) -> float:
@@ -35,7 +91,7 @@ def censor_day(scenario: Scenario) -> float:
 
 def stage_variants(scenario: Scenario, *, shapley: bool = False) -> list[Variant]:
     """{sharing}, {sharing, procurement}, {all three} — or all eight subsets for Shapley."""
-    missing = [s for s in STAGES if getattr(scenario.stages, s) is None]
+    missing = [s for s in STAGES if s not in scenario.enabled_stages()]
     if missing:
         raise ValueError(f"stage attribution needs all three stages; this scenario has no "
                          f"{', '.join(missing)} (omitted or enabled: false)")
@@ -46,27 +102,13 @@ def stage_variants(scenario: Scenario, *, shapley: bool = False) -> list[Variant
     return [Variant(name, scenario.with_stages(stages), {}) for name, stages in sets.items()]
 
 
-def run_stages(scenario: Scenario, *, shapley: bool = False, **batch: Any) -> RunResult:
+def stage_study(scenario: Scenario, *, shapley: bool = False) -> Study:
     """Stage attribution: the same replications with stages added in the announced order
-    (or every subset, for Shapley values), with paired differences and gains."""
+    (or every subset, for Shapley values)."""
     variants = stage_variants(scenario, shapley=shapley)
-    n_days = scenario.n_days
-    censor = censor_day(scenario)
     reference = "none" if shapley else STAGE_SEQUENCE[0]
-
-    def analyse(result: RunResult) -> dict[str, pd.DataFrame]:
-        kpis = result.kpis
-        order = (("none",) if shapley else ()) + STAGE_SEQUENCE
-        tables = {
-            "differences": paired_differences(kpis, reference, n_days=n_days,
-                                              censor_day=censor),
-            "stage_gains": stage_gains(kpis, order, n_days=n_days, censor_day=censor),
-        }
-        if shapley:
-            tables["shapley"] = shapley_values(kpis, n_days=n_days, censor_day=censor)
-        return tables
-
-    return run_batch(variants, analyse=analyse, base=scenario, **batch)
+    return Study("stages", variants, scenario, int(scenario.scenario.replications),
+                 reference, shapley=shapley)
 
 
 def compare_variants(scenarios: Sequence[Scenario], *, seed: int | None = None,
@@ -93,36 +135,25 @@ def compare_variants(scenarios: Sequence[Scenario], *, seed: int | None = None,
     return variants
 
 
-def run_compare(scenarios: Sequence[Scenario], *, seed: int | None = None,
-                replications: int | None = None, **batch: Any) -> RunResult:
-    """Several scenarios side by side, with paired differences against the first one and
-    the table of what differs between the files."""
+def compare_study(scenarios: Sequence[Scenario], *, seed: int | None = None,
+                  replications: int | None = None) -> Study:
+    """Several scenarios side by side, paired against the first, with the table of what
+    differs between the files."""
     variants = compare_variants(scenarios, seed=seed, replications=replications)
-    n_days = variants[0].scenario.n_days
     resolved = {v.name: v.scenario.resolved_dict() for v in variants}
-
-    def analyse(result: RunResult) -> dict[str, pd.DataFrame]:
-        diff = scenario_differences(resolved)
-        return {
-            "differences": paired_differences(result.kpis, variants[0].name, n_days=n_days,
-                                              censor_day=censor_day(variants[0].scenario)),
-            "scenario_differences": diff.astype(str),
-        }
-
-    return run_batch(variants, analyse=analyse, **batch)
+    inputs = {"scenario_differences": scenario_differences(resolved).astype(str)}
+    return Study("compare", variants, variants[0].scenario,
+                 int(variants[0].scenario.scenario.replications), variants[0].name, inputs)
 
 
-def run_sweep(path: Path | str, **batch: Any) -> RunResult:
+def sweep_study(path: Path | str) -> Study:
     """A parameter sweep from an experiment file: one variant per point, the swept values
     as columns of every table, and the `points` table."""
     from simulator.experiments.sweep import load_experiment, point_columns
 
     experiment = load_experiment(path)
     variants = [Variant(p.name, p.scenario, dict(p.values)) for p in experiment.points]
-    points = point_columns(experiment)
+    replications = experiment.replications or int(experiment.base.scenario.replications)
+    return Study("sweep", variants, experiment.base, int(replications), variants[0].name,
+                 {"points": point_columns(experiment)})
 
-    def analyse(result: RunResult) -> dict[str, pd.DataFrame]:
-        return {"points": points}
-
-    batch.setdefault("replications", experiment.replications)
-    return run_batch(variants, analyse=analyse, base=experiment.base, **batch)

@@ -46,7 +46,7 @@ from simulator.charts.stage_speed import (
     yearly_gap_shares,
 )
 from simulator.charts.style import STAGE_COLOURS, STAGE_LABELS
-from simulator.experiments.runner import run
+from simulator.pipeline import run
 from simulator.scenario import load_scenario
 from simulator.summary import horizon
 
@@ -518,7 +518,8 @@ def test_draw_run_charts_writes_every_stem(result, tmp_path):
 
 
 def test_draw_run_charts_reads_tables_left_on_disk(result, tmp_path):
-    from simulator.results import read_results, write_results
+    from simulator.pipeline import write_results
+    from simulator.results import read_results
 
     folder = write_results(result, tmp_path / "run", charts=False)
     on_disk = read_results(folder, load_limit=0)  # every table but kpis stays on disk

@@ -164,7 +164,7 @@ def test_no_report_skips_it(tmp_path):
 
 def test_a_run_with_the_progress_display_writes_its_folder(tmp_path):
     # the progress bar, then the spinner while the folder is written: neither gets in the way
-    from simulator.experiments.runner import run
+    from simulator.pipeline import run
     from simulator.scenario import load_scenario
 
     result = run(load_scenario("tests/scenario/good/minimal.yaml"), replications=4,

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulator.experiments.batch import Variant, chunk_ranges, run_batch
+from simulator.experiments.batch import Variant, chunk_ranges
 from simulator.experiments.runner import configure
+from simulator.pipeline import run_variants
 from simulator.results import read_results
 from simulator.scenario import load_scenario
 
@@ -30,8 +31,8 @@ def test_folder_and_memory_give_the_same_tables(tmp_path):
     scenario = load_scenario(MINIMAL)
     variants = [Variant("all", scenario),
                 Variant("sharing", configure(scenario, stages=["sharing"]))]
-    memory = run_batch(variants, replications=7, workers=1)
-    disk = run_batch(variants, replications=7, workers=2, out=tmp_path / "b", charts=False)
+    memory = run_variants(variants, replications=7, workers=1)
+    disk = run_variants(variants, replications=7, workers=2, out=tmp_path / "b", charts=False)
     back = read_results(tmp_path / "b")
     assert not Path(f"{tmp_path / 'b'}.partial").exists()
     for name in TABLES:

@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 from simulator.cli import main
-from simulator.experiments.batch import BatchFailed, Variant, chunk_ranges, run_batch
+from simulator.experiments.batch import BatchFailed, Variant, chunk_ranges
 from simulator.experiments.store import ChunkStore
+from simulator.pipeline import run_variants
 from simulator.results import read_results
 from simulator.scenario import load_scenario
 from tests.processes import (
@@ -262,30 +263,31 @@ def test_real_dask_workers_dying_repeatedly_fail_the_batch_but_keep_its_chunks(t
                                   dashboard_address=None, host="127.0.0.1") as cluster:
         backend = _KillingCluster(DaskBackend(address=cluster.scheduler_address))
         with pytest.raises(BatchFailed, match="finished chunks kept .* --resume"):
-            run_batch([variant], replications=40, backend=backend, out=out)
+            run_variants([variant], replications=40, backend=backend, out=out)
         backend.close()
     kept = chunk_files(Path(f"{out}.partial"))
     assert 0 < len(kept) < len(chunk_ranges(40))  # before the fix: all deleted
-    run_batch([variant], replications=40, workers=1, out=out, resume=True, charts=False)
-    memory = run_batch([variant], replications=40, workers=1)
+    run_variants([variant], replications=40, workers=1, out=out, resume=True, charts=False)
+    memory = run_variants([variant], replications=40, workers=1)
     pd.testing.assert_frame_equal(read_results(out).kpis, memory.kpis, check_dtype=False)
 
 
-def test_a_failure_while_writing_a_resumed_batch_keeps_every_chunk(tmp_path):
-    variant = Variant("minimal", load_scenario(MINIMAL))
-    out = tmp_path / "run"
+def test_a_failure_while_writing_a_resumed_batch_keeps_every_chunk(tmp_path, monkeypatch):
+    import simulator.report as report
 
-    def broken(_folder, _result):
+    def broken(*_args, **_kwargs):
         raise RuntimeError("report failed")
 
+    monkeypatch.setattr(report, "write_report", broken)
+    variant = Variant("minimal", load_scenario(MINIMAL))
+    out = tmp_path / "run"
     with pytest.raises(BatchFailed, match="report failed"):
-        run_batch([variant], replications=20, workers=1, out=out, finishing=broken,
-                  charts=False)
+        run_variants([variant], replications=20, workers=1, out=out, charts=False)
     kept = chunk_files(Path(f"{out}.partial"))
     assert len(kept) == len(chunk_ranges(20))
     with pytest.raises(BatchFailed, match="report failed"):  # again, on resume
-        run_batch([variant], replications=20, workers=1, out=out, finishing=broken,
-                  charts=False, resume=True)
+        run_variants([variant], replications=20, workers=1, out=out, charts=False,
+                     resume=True)
     assert sorted(chunk_files(Path(f"{out}.partial"))) == sorted(kept)
     assert leftovers(tmp_path) == [] and not out.exists()
 

@@ -23,8 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from simulator import load_scenario
-from simulator.experiments.runner import run
-from simulator.experiments.studies import run_stages
+from simulator.pipeline import run, run_stages
 from simulator.report import write_report
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenario" / "good" / "minimal.yaml"

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from simulator import load_scenario
-from simulator.experiments.runner import run
+from simulator.pipeline import run
 from simulator.report.assumptions import in_words, provenance
 from simulator.report.batch_findings import BatchNumbers, compare_difference, stage_gain
 from simulator.report.findings import (
@@ -210,7 +210,7 @@ def test_compare_difference_in_words():
 
 
 def test_batch_findings_of_a_stage_attribution(tmp_path):
-    from simulator.experiments.studies import run_stages
+    from simulator.pipeline import run_stages
 
     result = run_stages(load_scenario(SCENARIO), replications=4, workers=1)
     found = key_findings(result)

@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 
 from simulator import load_scenario
-from simulator.experiments.runner import run
-from simulator.experiments.studies import run_stages
+from simulator.pipeline import run, run_stages
 from simulator.report import write_report
 from simulator.report.html import CHART_ORDER, chart_captions
 from simulator.results import read_results

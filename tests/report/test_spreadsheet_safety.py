@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from simulator import load_scenario
-from simulator.experiments.runner import run
+from simulator.pipeline import run
 from simulator.report import write_report
 from simulator.report.tables import ReportTable, write_csvs, write_workbook
 
