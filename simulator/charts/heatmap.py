@@ -1,7 +1,8 @@
 """Heat map of the share of the gap still missing, component by component and year by year.
 
 Each cell is that component-year's shortfall over its gap, both summed over the year's days
-and over the simulated futures (a ratio of sums: the measure the summary's
+and over the simulated futures (a ratio of sums: ``gap_share_shortfall`` of the
+``gap_shares`` table of `simulator.analysis.shortfall`, the measure the summary's
 ``gap_share_by_year`` and the report quote), written in the cell as a percentage. The
 colour scale is sequential and colour-blind safe (cividis, reversed so that more missing
 reads darker, also in grey). The overall row (value-weighted) comes first; components
@@ -18,9 +19,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from simulator.analysis.common import ALL
 from simulator.charts.stage_speed import label_years, year_centres
 from simulator.charts.style import chart_style
-from simulator.summary import ALL
 
 COLORMAP = "cividis_r"
 OVERALL_NAME = "All components (value-weighted)"
@@ -28,25 +29,8 @@ TITLE = "What share of the gap is still missing, component by component and year
 MEASURE = "Share of the gap still missing"
 
 
-def missing_share_by_year(yearly: pd.DataFrame) -> pd.DataFrame:
-    """Per component (rows) and year (columns): the share of the gap still missing, the
-    shortfall summed over replications over the gap summed the same way (NaN where there
-    is no gap). ``attrs["n_replications"]`` holds N."""
-    frame = pd.DataFrame({"component": yearly["component"].astype(str).to_numpy(),
-                          "year": yearly["year"].astype(int).to_numpy(),
-                          "shortfall": yearly["shortfall"].to_numpy(dtype=float),
-                          "gap": yearly["gap"].to_numpy(dtype=float)})
-    sums = frame.groupby(["component", "year"], sort=False)[["shortfall", "gap"]].sum()
-    share = sums["shortfall"] / sums["gap"].where(sums["gap"] > 0)
-    table = share.unstack("year")
-    table = table.reindex(columns=sorted(table.columns))
-    table.attrs["n_replications"] = (int(yearly["replication"].nunique())
-                                     if "replication" in yearly and len(yearly) else 0)
-    return table
-
-
 def shortfall_heatmap(
-    yearly: pd.DataFrame,
+    gap_shares: pd.DataFrame,
     *,
     names: Mapping[str, str] | None = None,
     order: Sequence[str] | None = None,
@@ -59,9 +43,9 @@ def shortfall_heatmap(
 
     Parameters
     ----------
-    yearly
-        The run's ``yearly`` table (component, year, replication, shortfall, gap), or
-        `missing_share_by_year` output.
+    gap_shares
+        One variant's ``gap_shares`` table (`simulator.analysis.shortfall`): component,
+        year, n_replications, gap_share_shortfall.
     names
         Plain names of the component ids.
     order
@@ -70,7 +54,7 @@ def shortfall_heatmap(
     start_date, end_date
         The run's first and last day, so that years covered in part say so.
     """
-    table = yearly if "component" not in yearly else missing_share_by_year(yearly)
+    table = missing_shares(gap_shares)
     names = dict(names or {})
     rows = _row_order(table, order)
     table = table.reindex(rows)
@@ -114,6 +98,21 @@ def shortfall_heatmap(
         bar.ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
         fig.suptitle(title or TITLE, fontweight="bold")
     return fig
+
+
+def missing_shares(gap_shares: pd.DataFrame) -> pd.DataFrame:
+    """The cells: ``gap_share_shortfall`` laid out as component (rows) × year (columns,
+    ascending), ``attrs["n_replications"]`` the number of futures (a reshaping: nothing
+    computed). Raises ValueError for several variants' rows (a chart draws one)."""
+    if "variant" in gap_shares and gap_shares["variant"].nunique() > 1:
+        raise ValueError("gap_shares holds several variants' rows: pass one variant's")
+    table = gap_shares.pivot(index="component", columns="year", values="gap_share_shortfall")
+    table = table.reindex(index=list(dict.fromkeys(gap_shares["component"])),
+                          columns=sorted(int(y) for y in table.columns))
+    table.index = table.index.astype(str)
+    table.attrs["n_replications"] = (int(gap_shares["n_replications"].max())
+                                     if len(gap_shares) else 0)
+    return table
 
 
 def _row_order(table: pd.DataFrame, order: Sequence[str] | None) -> list[str]:

@@ -8,14 +8,15 @@ range over futures of the share still missing, drawn where the served part ends:
 of the gap, it cannot rise above the whole gap. `shortfall_by_stage` draws one component
 (or ``all``, value-weighted) under a panel of the gap itself (its median and 10–90%
 range, in units or currency a year); `shortfall_small_multiples` draws the shares for the
-overall panel and one small panel per component.
+overall panel and one small panel per component. Both draw the rows of one variant's
+``shortfall_bands`` table (`simulator.analysis.shortfall`) and compute nothing.
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 import numpy as np
@@ -23,6 +24,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from simulator.analysis.common import ALL
+from simulator.analysis.shortfall import SHARES
 from simulator.charts.style import (
     GAP_COLOUR,
     GAP_LABEL,
@@ -33,10 +36,9 @@ from simulator.charts.style import (
     share_axis,
     stage_fill,
 )
-from simulator.summary import ALL, STACK, stage_medians_by_month
 
 STACK_STAGES = ("sharing", "procurement", "investment", "shortfall")
-SHARE_COLUMNS = tuple(f"gap_share_{c.removeprefix('served_')}" for c in STACK)
+SHARE_COLUMNS = SHARES
 OVERALL_NAME = "All components (value-weighted)"
 SHARE_LABEL = "Share of the gap"
 MISSING_BAND_LABEL = "Share still missing: 10–90% of futures (dashed)"
@@ -46,7 +48,7 @@ SHARES_NOTE = ("Each stage's share of the gap and the share still missing, all f
 
 
 def shortfall_by_stage(
-    series: pd.DataFrame | Callable[[str], pd.DataFrame],
+    bands: pd.DataFrame,
     *,
     component: str = ALL,
     title: str | None = None,
@@ -64,9 +66,9 @@ def shortfall_by_stage(
 
     Parameters
     ----------
-    series
-        The run's ``series`` table, or a function giving one component's bands
-        (`simulator.summary.month_bands`).
+    bands
+        One variant's ``shortfall_bands`` table (`simulator.analysis.shortfall`); the
+        rows of `component` are drawn.
     component
         A component id, or ``"all"`` for the value-weighted total (in currency per year).
     title
@@ -80,8 +82,8 @@ def shortfall_by_stage(
     ax
         Draw the shares into this axes instead of a new figure.
     """
-    bands = _bands(series, component)
-    n = bands.attrs["n_replications"]
+    bands = component_rows(bands, component)
+    n = int(bands["n_replications"].iloc[0])
     with chart_style():
         if ax is not None:
             fig, shares = figure_and_axes(ax, figsize=(9.0, 5.2))
@@ -105,7 +107,7 @@ def shortfall_by_stage(
 
 
 def shortfall_small_multiples(
-    series: pd.DataFrame | Callable[[str], pd.DataFrame],
+    bands: pd.DataFrame,
     components: Sequence[str],
     *,
     names: Mapping[str, str] | None = None,
@@ -116,15 +118,18 @@ def shortfall_small_multiples(
     """For each component, and overall, what share of the gap does each stage close over
     time, and what share is still missing?
 
-    One small panel per component after the overall, value-weighted panel, all on the same
-    0–100% scale; one shared legend. `names` maps component ids (and ``"all"``) to plain
-    names. `units` is accepted for symmetry with `shortfall_by_stage`; the panels show
-    shares, so no unit is drawn. `series` may be a function giving one component's rows
-    (or ready bands), so a large batch is read a component at a time.
+    One small panel per component after the overall, value-weighted panel (where the table
+    has ``all`` rows), all on the same 0–100% scale; one shared legend. `bands` is one
+    variant's ``shortfall_bands`` table (`simulator.analysis.shortfall`: months ×
+    components, small whatever the number of futures); `components` the component ids to
+    draw, in order. `names` maps component ids (and ``"all"``) to plain names. `units` is
+    accepted for symmetry with `shortfall_by_stage`; the panels show shares, so no unit is
+    drawn.
     """
     names = dict(names or {})
     del units  # shares carry no unit
-    panels = [ALL, *[c for c in components if c != ALL]]
+    overall = [ALL] if (bands["component"].astype(str) == ALL).any() else []
+    panels = [*overall, *[c for c in components if c != ALL]]
     ncols = max(1, min(ncols, len(panels)))
     nrows = math.ceil(len(panels) / ncols)
     with chart_style():
@@ -132,9 +137,9 @@ def shortfall_small_multiples(
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         n = 0
         for i, (ax, component) in enumerate(zip(axes, panels, strict=False)):
-            bands = _bands(series, component)
-            n = bands.attrs["n_replications"]
-            draw_stage_stack(ax, bands)
+            rows = component_rows(bands, component)
+            n = int(rows["n_replications"].iloc[0])
+            draw_stage_stack(ax, rows)
             if i % ncols:  # the same 0–100% scale: the label once per row
                 ax.set_ylabel("")
             default = OVERALL_NAME if component == ALL else component
@@ -151,20 +156,23 @@ def shortfall_small_multiples(
     return fig
 
 
-def _bands(series: pd.DataFrame | Callable[[str], pd.DataFrame], component: str
-           ) -> pd.DataFrame:
-    """The monthly bands to draw: from a function (rows or ready bands for a component),
-    or computed from the series rows."""
-    table = series(component) if callable(series) else series
-    if "gap_share_shortfall_p10" in table.columns:  # already `stage_medians_by_month` output
-        return table
-    return stage_medians_by_month(table, component)
+def component_rows(bands: pd.DataFrame, component: str) -> pd.DataFrame:
+    """One component's rows of a ``shortfall_bands`` table, indexed by month (a selection:
+    nothing computed). Raises ValueError when the table has no such rows, or holds several
+    variants' rows (a chart draws one variant)."""
+    if "variant" in bands and bands["variant"].nunique() > 1:
+        raise ValueError("shortfall_bands holds several variants' rows: pass one variant's")
+    rows = bands[bands["component"].astype(str) == component]
+    if rows.empty:
+        raise ValueError(f"no shortfall_bands rows for component {component!r}")
+    return rows.set_index(pd.DatetimeIndex(rows["month"], name="month"))
 
 
 def draw_stage_stack(ax: Axes, bands: pd.DataFrame) -> None:
     """Draw the stages' shares of the gap stacked from 0 to 100%, the share still missing
     on top, and the 10–90% range of the share still missing where the served part ends,
-    from `simulator.summary.stage_medians_by_month` output into `ax`.
+    from one component's ``shortfall_bands`` rows indexed by month (`component_rows`)
+    into `ax`.
 
     Every drawn edge is held within [0, 1] whatever the table holds, so no band can rise
     above the whole gap or below nothing."""

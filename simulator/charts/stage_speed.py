@@ -4,8 +4,9 @@ The upper panel shows, year by year, the share of that year's gap each stage ser
 summed over the year and over all simulated futures, over the gap summed the same way:
 SPEC.md section 6), as side-by-side bars in the stages' colours. The lower panel marks when
 each stage's served rate first reaches half and 90% of its own peak (t50, t90: the median
-over the futures in which the stage serves), as dates. `yearly_gap_shares` and
-`stage_speed_dates` prepare the two tables from a run's ``yearly`` and ``kpis``.
+over the futures in which the stage serves), as dates. The chart draws one variant's
+``gap_shares`` (`simulator.analysis.shortfall`) and ``stage_speed``
+(`simulator.analysis.speed`) rows of one component and computes nothing.
 
 The year helpers (`year_centres`, `label_years`, `fractional_year`) are shared with the
 money charts: years sit on a numeric axis where year Y spans [Y, Y + 1).
@@ -23,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullFormatter
 
+from simulator.analysis.common import ALL, STAGES
 from simulator.charts.style import (
     GAP_COLOUR,
     STAGE_COLOURS,
@@ -30,7 +32,6 @@ from simulator.charts.style import (
     share_axis,
     stage_fill,
 )
-from simulator.summary import ALL, STAGES
 
 TITLE = "Which stage closes the gap, year by year, and how fast does each get going?"
 SHARE_LABEL = "Share of the year's gap served"
@@ -39,54 +40,6 @@ T50_LABEL = "Reaches half of its peak rate"
 T90_LABEL = "Reaches 90% of its peak rate"
 LABEL_CLEARANCE = 9.0  # points from a marker's centre to its label (markers: ~4 pt)
 STAGE_SHORT = {"sharing": "Sharing", "procurement": "New machines", "investment": "New plants"}
-
-
-# ------------------------------------------------------------------------- the tables
-
-
-def yearly_gap_shares(yearly: pd.DataFrame, component: str = ALL) -> pd.DataFrame:
-    """Per year (index): each stage's share of the year's gap — served summed over the
-    year and over replications, over the gap summed the same way — in columns
-    ``sharing``, ``procurement``, ``investment`` and ``shortfall`` (NaN where there is no
-    gap). ``attrs["n_replications"]`` holds N. On ``all`` rows this is value-weighted."""
-    rows = yearly[yearly["component"] == component] if "component" in yearly else yearly
-    columns = ["gap", *(f"served_{s}" for s in STAGES), "shortfall"]
-    sums = rows.groupby("year", sort=True)[[c for c in columns if c in rows]].sum()
-    gap = sums["gap"].where(sums["gap"] > 0)
-    shares = pd.DataFrame(index=sums.index.astype(int))
-    for stage in STAGES:
-        column = f"served_{stage}"
-        shares[stage] = sums[column] / gap if column in sums else np.nan
-    shares["shortfall"] = sums["shortfall"] / gap if "shortfall" in sums else np.nan
-    shares.index.name = "year"
-    shares.attrs["n_replications"] = int(rows["replication"].nunique()) if len(rows) else 0
-    return shares
-
-
-def stage_speed_dates(kpis: pd.DataFrame, start_date: dt.date | str,
-                      component: str = ALL) -> pd.DataFrame:
-    """Per stage (index, in stage order): the median t50/t90 in days from the start over
-    the replications in which the stage serves (``t50_days``, ``t90_days``), the same as
-    dates (``t50_date``, ``t90_date``; NaT where the stage never serves), how many
-    replications that median is over (``n_served``) and of how many (``n``)."""
-    rows = kpis[kpis["component"] == component]
-    start = pd.Timestamp(start_date)
-    out = []
-    for stage in STAGES:
-        entry: dict[str, object] = {"stage": stage, "n": len(rows)}
-        for k in (50, 90):
-            column = f"t{k}_days_{stage}"
-            values = rows[column].dropna() if column in rows else pd.Series(dtype=float)
-            days = float(values.median()) if len(values) else np.nan
-            entry[f"t{k}_days"] = days
-            entry[f"t{k}_date"] = (start + pd.Timedelta(days=round(days))
-                                   if np.isfinite(days) else pd.NaT)
-            if k == 50:
-                entry["n_served"] = len(values)
-        out.append(entry)
-    speed = pd.DataFrame(out).set_index("stage")
-    speed.attrs["start_date"] = start
-    return speed
 
 
 # ---------------------------------------------------------------------- year helpers
@@ -131,7 +84,9 @@ def label_years(ax: Axes, years: Sequence[int], *, start_date: dt.date | str | N
 # --------------------------------------------------------------------------- the chart
 
 
-def stage_speed_chart(gap_shares: pd.DataFrame, t_speed: pd.DataFrame, *,
+def stage_speed_chart(gap_shares: pd.DataFrame, speed: pd.DataFrame, *,
+                      component: str = ALL, name: str | None = None,
+                      start_date: dt.date | str | None = None,
                       end_date: dt.date | str | None = None,
                       title: str | None = None) -> Figure:
     """Which stage serves how much of each year's gap, and how soon does each stage get
@@ -140,21 +95,29 @@ def stage_speed_chart(gap_shares: pd.DataFrame, t_speed: pd.DataFrame, *,
     Parameters
     ----------
     gap_shares
-        `yearly_gap_shares` output: per year, each stage's share of that year's gap.
-    t_speed
-        `stage_speed_dates` output: per stage, the median t50/t90 dates.
-    end_date
-        The run's last day, so that a last year covered in part says so.
+        One variant's ``gap_shares`` table (`simulator.analysis.shortfall`): per component
+        and year, each stage's share of that year's gap (``gap_share_<stage>``).
+    speed
+        One variant's ``stage_speed`` table (`simulator.analysis.speed`): per component and
+        stage, the median t50/t90 dates and how many futures they are over.
+    component
+        The component drawn (default ``all``, value-weighted).
+    name
+        Its plain name for the panel title (default: "all components, value-weighted" for
+        ``all``, else the id).
+    start_date, end_date
+        The run's first and last day, so that a first or last year covered in part says so.
     """
-    years = [int(y) for y in gap_shares.index]
-    n = int(gap_shares.attrs.get("n_replications", 0))
+    shares = _rows(gap_shares, component, "gap_shares").set_index("year")
+    t_speed = _rows(speed, component, "stage_speed").set_index("stage")
+    years = [int(y) for y in shares.index]
+    n = int(shares["n_replications"].max()) if len(shares) else 0
     with chart_style():
         fig = Figure(figsize=(9.0, 6.4), layout="constrained")
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3.0, 1.25])
-        _draw_shares(top, gap_shares, years)
+        _draw_shares(top, shares, years)
         _draw_speed(bottom, t_speed, years)
-        label_years(bottom, years, start_date=t_speed.attrs.get("start_date"),
-                    end_date=end_date)
+        label_years(bottom, years, start_date=start_date, end_date=end_date)
         top.tick_params(axis="x", labelbottom=True)
         handles, labels = top.get_legend_handles_labels()
         speed_handles = [
@@ -164,11 +127,20 @@ def stage_speed_chart(gap_shares: pd.DataFrame, t_speed: pd.DataFrame, *,
         ]
         fig.legend([*handles, *speed_handles], [*labels, T50_LABEL, T90_LABEL],
                    loc="outside lower center", ncols=3)
-        suffix = f" (all components, value-weighted; {n} simulated futures)" if n else ""
+        what = name or ("all components, value-weighted" if component == ALL else component)
+        suffix = f" ({what}; {n} simulated futures)" if n else f" ({what})"
         fig.suptitle(title or TITLE, fontweight="bold")
         top.set_title("Each stage's share of the year's gap" + suffix, loc="left", fontsize=9,
                       fontweight="normal")
     return fig
+
+
+def _rows(table: pd.DataFrame, component: str, what: str) -> pd.DataFrame:
+    """One component's rows of an analysis table (a selection: nothing computed). Raises
+    ValueError for several variants' rows (a chart draws one variant)."""
+    if "variant" in table and table["variant"].nunique() > 1:
+        raise ValueError(f"{what} holds several variants' rows: pass one variant's")
+    return table[table["component"].astype(str) == component]
 
 
 def _draw_shares(ax: Axes, shares: pd.DataFrame, years: list[int]) -> None:
@@ -177,7 +149,9 @@ def _draw_shares(ax: Axes, shares: pd.DataFrame, years: list[int]) -> None:
     centres = year_centres(years)
     highest = 0.0
     for stage in STAGES:
-        values = shares[stage].to_numpy(dtype=float) if stage in shares else np.zeros(len(years))
+        column = f"gap_share_{stage}"
+        values = (shares[column].to_numpy(dtype=float) if column in shares
+                  else np.zeros(len(years)))
         values = np.nan_to_num(values)
         x = centres + offsets[stage]
         ax.bar(x, values, width=width * 0.92, **stage_fill(stage))
@@ -209,7 +183,7 @@ def _draw_speed(ax: Axes, speed: pd.DataFrame, years: list[int]) -> None:
         ax.plot([x90], [i], marker="D", color="white", markeredgecolor=GAP_COLOUR,
                 markersize=6, linestyle="")
         text = f"{_month(t50)} → {_month(t90)}" if not pd.isna(t90) else _month(t50)
-        served, n = speed["n_served"].get(stage, 0), speed["n"].get(stage, 0)
+        served, n = speed["t50_n"].get(stage, 0), speed["n_replications"].get(stage, 0)
         if n and served < n:
             text += f" (serves in {served} of {n} futures)"
         near_end = right is not None and x90 > right - 1.6

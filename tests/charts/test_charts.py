@@ -8,6 +8,7 @@ import pytest
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
+from simulator.analysis.shortfall import shortfall_bands
 from simulator.charts import (
     RUN_CHARTS,
     close_date_distribution,
@@ -17,7 +18,7 @@ from simulator.charts import (
     shortfall_small_multiples,
 )
 from simulator.charts.style import STAGE_COLOURS, STAGE_HATCHES, STAGE_LABELS
-from simulator.summary import stage_medians_by_month
+from simulator.results import RunResult
 from tests.synthetic_tables import make_result
 
 STACK_LABELS = [
@@ -33,12 +34,18 @@ def result():
     return make_result(n_reps=20, n_months=24)
 
 
+@pytest.fixture(scope="module")
+def bands(result):
+    """The run's ``shortfall_bands`` table (`simulator.analysis.shortfall`)."""
+    return shortfall_bands(result)
+
+
 def legend_labels(legend) -> list[str]:
     return [text.get_text() for text in legend.get_texts()]
 
 
-def test_shortfall_by_stage_overall(result):
-    fig = shortfall_by_stage(result.series, unit="RUB")
+def test_shortfall_by_stage_overall(bands):
+    fig = shortfall_by_stage(bands, unit="RUB")
     assert isinstance(fig, Figure)
     gap, shares = fig.axes
     assert fig.get_suptitle() == (
@@ -52,10 +59,10 @@ def test_shortfall_by_stage_overall(result):
     assert "Share still missing: 10–90% of futures (dashed)" in labels
 
 
-def test_shortfall_by_stage_for_one_component_into_given_axes(result):
+def test_shortfall_by_stage_for_one_component_into_given_axes(bands):
     base = Figure()
     ax = base.add_subplot()
-    fig = shortfall_by_stage(result.series, component="ecu", unit="pcs",
+    fig = shortfall_by_stage(bands, component="ecu", unit="pcs",
                              name="engine control units", ax=ax)
     assert fig is base
     assert ax.get_title(loc="left").startswith(
@@ -63,8 +70,8 @@ def test_shortfall_by_stage_for_one_component_into_given_axes(result):
     assert ax.get_ylabel() == "Share of the gap"
 
 
-def test_small_multiples_have_one_panel_per_component_plus_overall(result):
-    fig = shortfall_small_multiples(result.series, ["ecu", "seat", "glass"],
+def test_small_multiples_have_one_panel_per_component_plus_overall(bands):
+    fig = shortfall_small_multiples(bands, ["ecu", "seat", "glass"],
                                     names={"ecu": "Engine control units"})
     assert len(fig.axes) == 4
     assert fig.axes[0].get_title(loc="left") == "All components (value-weighted)"
@@ -92,6 +99,13 @@ def uncertain_gap_series(n_reps: int = 40, n_months: int = 6) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def uncertain_gap_bands(series: pd.DataFrame) -> pd.DataFrame:
+    """The ``shortfall_bands`` of `uncertain_gap_series` (component x)."""
+    kpis = series[["replication", "component"]].drop_duplicates()
+    return shortfall_bands(RunResult(kpis=kpis, series=series, yearly=None, events=None,
+                                     suppliers=None))
+
+
 def drawn_heights(ax) -> list[float]:
     """Every y value the areas and lines of `ax` reach."""
     heights = [float(y) for line in ax.get_lines() for y in line.get_ydata()]
@@ -102,11 +116,10 @@ def drawn_heights(ax) -> list[float]:
 
 
 def test_no_band_rises_above_the_gap_it_is_part_of():
-    series = uncertain_gap_series()
-    bands = stage_medians_by_month(series, "x")
+    bands = uncertain_gap_bands(uncertain_gap_series())
     served = bands[["served_sharing", "served_procurement", "served_investment"]].sum(axis=1)
     assert (served + bands["shortfall_p90"] > bands["gap"]).all()  # the old band did
-    fig = shortfall_by_stage(series, component="x", unit="units")
+    fig = shortfall_by_stage(bands, component="x", unit="units")
     gap, shares = fig.axes
     heights = drawn_heights(shares)
     assert heights and max(heights) <= 1.0 + 1e-12 and min(heights) >= -1e-12
@@ -120,19 +133,28 @@ def test_no_band_rises_above_the_gap_it_is_part_of():
 
 
 def test_bands_stay_within_the_whole_whatever_the_table_holds():
-    bands = stage_medians_by_month(uncertain_gap_series(), "x")
+    bands = uncertain_gap_bands(uncertain_gap_series())
     bands["gap_share_sharing"] = 0.8  # stage shares adding up to more than the gap
     bands["gap_share_procurement"] = 0.7
     bands["gap_share_shortfall_p10"] = -0.3  # quantiles outside 0–100%
     bands["gap_share_shortfall_p90"] = 1.6
-    fig = shortfall_small_multiples(lambda _c: bands, [])
+    fig = shortfall_small_multiples(bands, ["x"])
+    assert len(fig.axes) == 1  # no ``all`` rows: no overall panel
     heights = drawn_heights(fig.axes[0])
     assert max(heights) <= 1.0 + 1e-12 and min(heights) >= -1e-12
 
 
+def test_charts_take_one_variant(bands):
+    two = pd.concat([bands.assign(variant="a"), bands.assign(variant="b")])
+    with pytest.raises(ValueError, match="one variant"):
+        shortfall_by_stage(two)
+    with pytest.raises(ValueError, match="no shortfall_bands rows"):
+        shortfall_by_stage(bands, component="unknown")
+
+
 def test_shares_of_the_gap_are_ratios_of_sums_and_add_up_to_one():
     series = uncertain_gap_series()
-    bands = stage_medians_by_month(series, "x")
+    bands = uncertain_gap_bands(series)
     month = series[series["month"] == "2030-01"]
     expected = month["shortfall"].sum() / month["gap"].sum()
     assert bands["gap_share_shortfall"].iloc[0] == pytest.approx(expected)
@@ -153,11 +175,11 @@ def test_close_date_distribution(result):
     assert "not closed\nby end: 100%" in glass_texts
 
 
-def test_save_figure_writes_png_and_svg(result, tmp_path):
-    png, svg = save_figure(shortfall_by_stage(result.series), tmp_path / "out", "overall")
+def test_save_figure_writes_png_and_svg(bands, tmp_path):
+    png, svg = save_figure(shortfall_by_stage(bands), tmp_path / "out", "overall")
     assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 1000
     assert b"<svg" in svg.read_bytes()[:2000]
-    fig = shortfall_by_stage(result.series)
+    fig = shortfall_by_stage(bands)
     again = save_figure(fig, tmp_path / "again", "overall")[1]
     assert again.read_bytes() == svg.read_bytes()  # no timestamp, stable ids
 

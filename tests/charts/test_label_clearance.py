@@ -10,8 +10,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
+from simulator.analysis.speed import stage_speed
 from simulator.charts import close_date_distribution
-from simulator.charts.stage_speed import stage_speed_chart, stage_speed_dates
+from simulator.charts.stage_speed import stage_speed_chart
 from tests.synthetic_tables import make_result
 
 CLEARANCE_PT = 3.0  # at least this much white between a label and its mark
@@ -45,19 +46,21 @@ def test_end_of_horizon_label_stands_clear_above_its_line():
 
 def speed_table() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sharing early and quick, machines mid-run, plants near the end (label on the left)."""
-    years = list(range(2023, 2031))
-    shares = pd.DataFrame({"sharing": 0.15, "procurement": 0.1, "investment": 0.2,
-                           "shortfall": 0.55}, index=pd.Index(years, name="year"))
+    shares = pd.DataFrame({"component": "all", "year": list(range(2023, 2031)),
+                           "n_replications": 1, "gap_share_sharing": 0.15,
+                           "gap_share_procurement": 0.1, "gap_share_investment": 0.2,
+                           "gap_share_shortfall": 0.55})
     kpis = pd.DataFrame({"component": ["all"], "t50_days_sharing": [120.0],
                          "t90_days_sharing": [200.0], "t50_days_procurement": [900.0],
                          "t90_days_procurement": [1300.0], "t50_days_investment": [2010.0],
                          "t90_days_investment": [2450.0]})
-    return shares, stage_speed_dates(kpis, "2023-01-01")
+    return shares, stage_speed(kpis, "2023-01-01")
 
 
 def test_stage_speed_dates_stand_off_their_markers():
     shares, speed = speed_table()
-    fig = drawn(stage_speed_chart(shares, speed, end_date="2030-12-31"))
+    fig = drawn(stage_speed_chart(shares, speed, start_date="2023-01-01",
+                                  end_date="2030-12-31"))
     ax = fig.axes[1]
     markers = [line for line in ax.get_lines() if line.get_marker() in ("o", "D")]
     labels = [t for t in ax.texts if "→" in t.get_text()]

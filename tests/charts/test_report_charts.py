@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from simulator.analysis import shortfall as shortfall_analysis
+from simulator.analysis import speed as speed_analysis
 from simulator.charts import (
     BATCH_CHARTS,
     CHART_CAPTIONS,
@@ -20,7 +22,7 @@ from simulator.charts import (
     save_figure,
 )
 from simulator.charts.assembly import binding_shares, vehicle_bands, vehicles_supportable
-from simulator.charts.heatmap import missing_share_by_year, shortfall_heatmap
+from simulator.charts.heatmap import missing_shares, shortfall_heatmap
 from simulator.charts.held_back import (
     budget_constraints,
     supplier_constraints,
@@ -39,12 +41,7 @@ from simulator.charts.procurement import (
     procurement_timeline,
     representative_replication,
 )
-from simulator.charts.stage_speed import (
-    fractional_year,
-    stage_speed_chart,
-    stage_speed_dates,
-    yearly_gap_shares,
-)
+from simulator.charts.stage_speed import fractional_year, stage_speed_chart
 from simulator.charts.style import STAGE_COLOURS, STAGE_LABELS
 from simulator.pipeline import run
 from simulator.scenario import load_scenario
@@ -82,38 +79,41 @@ def assert_saves(fig: Figure, folder, stem: str) -> None:
 # ------------------------------------------------------------------------- stage speed
 
 
-def test_gap_shares_are_sums_over_replications(result):
-    shares = yearly_gap_shares(result.yearly)
-    rows = result.yearly[(result.yearly["component"] == "all") & (result.yearly["year"] == 2026)]
-    expected = rows["served_procurement"].sum() / rows["gap"].sum()
-    assert shares.loc[2026, "procurement"] == pytest.approx(expected)
-    assert shares.attrs["n_replications"] == 6
-    served = shares[["sharing", "procurement", "investment", "shortfall"]].sum(axis=1)
-    np.testing.assert_allclose(served, 1.0, rtol=1e-6)  # served + shortfall = gap
+@pytest.fixture(scope="module")
+def analysed(result):
+    """The run's shortfall and stage-speed tables (`simulator.analysis`), one variant."""
+    return (shortfall_analysis.tables(result, None)
+            | speed_analysis.tables(result, None))
 
 
-def test_stage_speed_dates_are_medians_from_the_start(result, span):
-    speed = stage_speed_dates(result.kpis, span[0])
-    all_rows = result.kpis[result.kpis["component"] == "all"]
-    median = all_rows["t50_days_procurement"].median()
-    assert speed.loc["procurement", "t50_days"] == pytest.approx(median)
-    assert speed.loc["procurement", "t50_date"] == (
-        pd.Timestamp(span[0]) + pd.Timedelta(days=round(median)))
-    assert list(speed.index) == ["sharing", "procurement", "investment"]
+def test_stage_speed_chart_draws_the_tables(result, analysed, span):
+    fig = stage_speed_chart(analysed["gap_shares"], analysed["stage_speed"],
+                            start_date=span[0], end_date=span[1])
+    shares, speed = fig.axes
+    overall = analysed["gap_shares"][analysed["gap_shares"]["component"] == "all"]
+    heights = [p.get_height() for p in shares.patches]
+    # bars grouped by stage, year after year: the table's shares, nothing recomputed
+    assert heights[: len(overall)] == pytest.approx(
+        overall["gap_share_sharing"].fillna(0).tolist())
+    dates = analysed["stage_speed"].set_index(["component", "stage"])
+    label = next(t.get_text() for t in speed.texts if "→" in t.get_text())
+    assert label.startswith(dates.loc[("all", "sharing"), "t50_date"].strftime("%b %Y"))
 
 
-def test_stage_speed_chart(result, span, tmp_path):
-    fig = stage_speed_chart(yearly_gap_shares(result.yearly),
-                            stage_speed_dates(result.kpis, span[0]), end_date=span[1])
+def test_stage_speed_chart(result, analysed, span, tmp_path):
+    fig = stage_speed_chart(analysed["gap_shares"], analysed["stage_speed"],
+                            start_date=span[0], end_date=span[1])
     assert fig.get_suptitle().startswith("Which stage closes the gap, year by year")
     shares, speed = fig.axes
-    assert shares.get_title(loc="left").startswith("Each stage's share of the year's gap")
+    assert shares.get_title(loc="left") == (
+        "Each stage's share of the year's gap (all components, value-weighted; "
+        "6 simulated futures)")
     assert speed.get_title(loc="left").startswith("When each stage first reaches half")
     texts = legend_texts(fig.legends[0])
     assert texts[:3] == STAGE_LEGEND
     assert "Reaches half of its peak rate" in texts and "Reaches 90% of its peak rate" in texts
     # one bar per stage and year, in the stage colours
-    years = len(yearly_gap_shares(result.yearly))
+    years = (analysed["gap_shares"]["component"] == "all").sum()
     assert len(shares.patches) == 3 * years
     colours = {p.get_facecolor()[:3] for p in shares.patches}
     assert len(colours) == 3
@@ -122,21 +122,35 @@ def test_stage_speed_chart(result, span, tmp_path):
     assert_saves(fig, tmp_path, "stage_speed")
 
 
+def test_stage_speed_chart_of_one_component(analysed):
+    fig = stage_speed_chart(analysed["gap_shares"], analysed["stage_speed"],
+                            component="ecu", name="Engine control units")
+    assert fig.axes[0].get_title(loc="left").endswith(
+        "(Engine control units; 6 simulated futures)")
+
+
 def test_stage_speed_says_when_a_stage_never_serves():
-    shares = pd.DataFrame({"sharing": [0.2, 0.3], "procurement": [0.0, 0.1],
-                           "investment": [0.0, 0.0], "shortfall": [0.8, 0.6]},
-                          index=pd.Index([2024, 2025], name="year"))
+    shares = pd.DataFrame({"component": "all", "year": [2024, 2025], "n_replications": 2,
+                           "gap_share_sharing": [0.2, 0.3], "gap_share_procurement": [0.0, 0.1],
+                           "gap_share_investment": [0.0, 0.0],
+                           "gap_share_shortfall": [0.8, 0.6]})
     kpis = pd.DataFrame({"component": ["all"] * 2, "t50_days_sharing": [30.0, 50.0],
                          "t90_days_sharing": [60.0, 90.0], "t50_days_procurement": [400.0, np.nan],
                          "t90_days_procurement": [500.0, np.nan],
                          "t50_days_investment": [np.nan, np.nan],
                          "t90_days_investment": [np.nan, np.nan]})
-    speed = stage_speed_dates(kpis, "2024-01-01")
-    assert speed.loc["procurement", "n_served"] == 1
-    fig = stage_speed_chart(shares, speed)
+    speed = speed_analysis.stage_speed(kpis, "2024-01-01")
+    fig = stage_speed_chart(shares, speed, start_date="2024-01-01")
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert "never serves in these futures" in texts
     assert any("serves in 1 of 2 futures" in t for t in texts)
+
+
+def test_stage_speed_chart_takes_one_variant(analysed):
+    two = pd.concat([analysed["gap_shares"].assign(variant="a"),
+                     analysed["gap_shares"].assign(variant="b")])
+    with pytest.raises(ValueError, match="one variant"):
+        stage_speed_chart(two, analysed["stage_speed"])
 
 
 def test_fractional_year():
@@ -394,30 +408,26 @@ def test_cost_per_unit_chart_names_components_with_nothing_added():
 # ---------------------------------------------------------------------------- heat map
 
 
-def test_missing_share_is_the_ratio_of_sums_over_futures(result):
-    table = missing_share_by_year(result.yearly)
-    rows = result.yearly[(result.yearly["component"] == "ecu") & (result.yearly["year"] == 2027)]
-    assert table.loc["ecu", 2027] == pytest.approx(rows["shortfall"].sum() / rows["gap"].sum())
+def test_heatmap_cells_are_the_gap_shares_table(analysed):
+    table = missing_shares(analysed["gap_shares"])
+    rows = analysed["gap_shares"].set_index(["component", "year"])
+    assert table.loc["ecu", 2027] == rows.loc[("ecu", 2027), "gap_share_shortfall"]
+    assert list(table.columns) == sorted(table.columns)
+    assert table.attrs["n_replications"] == 6
 
 
-def test_heatmap_numbers_are_those_the_summary_and_report_quote(result):
-    """One measure of what is still missing: the heat map's cells (as `draw_run_charts`
-    computes them, a component at a time) equal the summary's ``gap_share_by_year``
-    shortfall, which the report quotes."""
-    from simulator.charts import _unmet_shares
-
-    table = _unmet_shares(result, [])
+def test_heatmap_numbers_are_those_the_summary_and_report_quote(result, analysed):
+    """One measure of what is still missing: the heat map's cells equal the summary's
+    ``gap_share_by_year`` shortfall, which the report quotes."""
+    table = missing_shares(analysed["gap_shares"])
     for component, entry in result.summary["components"].items():
         for year in entry["gap_share_by_year"]:
             assert table.loc[component, year["year"]] == pytest.approx(
-                year["shortfall"]), (component, year["year"])
-    pd.testing.assert_frame_equal(table.sort_index(),
-                                  missing_share_by_year(result.yearly).sort_index(),
-                                  check_names=False)
+                year["shortfall"], rel=1e-12), (component, year["year"])
 
 
-def test_shortfall_heatmap(result, span, tmp_path):
-    fig = shortfall_heatmap(result.yearly, names={"ecu": "Engine control units"},
+def test_shortfall_heatmap(result, analysed, span, tmp_path):
+    fig = shortfall_heatmap(analysed["gap_shares"], names={"ecu": "Engine control units"},
                             start_date=span[0], end_date=span[1])
     assert fig.get_suptitle() == (
         "What share of the gap is still missing, component by component and year by year?")
@@ -542,9 +552,8 @@ def test_captions_cover_every_chart():
         assert 40 < len(caption) < 300, stem
 
 
-def test_stage_colours_are_those_of_the_other_charts(result, span):
-    fig = stage_speed_chart(yearly_gap_shares(result.yearly),
-                            stage_speed_dates(result.kpis, span[0]))
+def test_stage_colours_are_those_of_the_other_charts(analysed):
+    fig = stage_speed_chart(analysed["gap_shares"], analysed["stage_speed"])
     from matplotlib.colors import to_rgb
 
     colours = {tuple(round(c, 3) for c in p.get_facecolor()[:3]) for p in fig.axes[0].patches}
