@@ -5,8 +5,8 @@ output. The upper panel shows, month by month, the vehicles per year that the su
 components with a ``units_per_vehicle`` supports (the median over simulated futures, with
 the 10–90% range as a band). The lower panel shows, month by month, in what share of the
 futures each component is the binding one (the one in shortest supply per vehicle);
-components that rarely bind are pooled as "other components". `vehicle_bands` and
-`binding_shares` prepare the two tables from the run's ``assembly`` table.
+components that rarely bind are pooled as "other components". The numbers are
+`simulator.analysis.vehicles`'s tables; the chart only draws them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from simulator.analysis.vehicles import OTHER
 from simulator.charts.style import (
     OKABE_ITO,
     chart_style,
@@ -28,8 +29,7 @@ from simulator.charts.style import (
 TITLE = "How many vehicles can the parts supply support, and which part limits it?"
 MEDIAN_LABEL = "Vehicles supportable (median)"
 BAND_LABEL = "10–90% of simulated futures"
-OTHER = "Other components"
-MIN_SHARE = 0.02  # a component binding in fewer than 2% of futures in every month: pooled
+OTHER_LABEL = "Other components"
 LINE_COLOUR = OKABE_ITO["black"]
 BAND_COLOUR = OKABE_ITO["sky_blue"]
 # binding components: Okabe–Ito colours, alternating light and dark, and hatches for grey
@@ -40,46 +40,7 @@ BIND_HATCHES = (None, "////", "..", "\\\\\\\\", "xx", "--", "oo")
 OTHER_COLOUR = "#BBBBBB"
 
 
-def vehicle_bands(assembly: pd.DataFrame) -> pd.DataFrame:
-    """Per month (index: first day): the median, 10% and 90% quantiles over replications of
-    the vehicles per year supportable (``median``, ``p10``, ``p90``).
-    ``attrs["n_replications"]`` holds N."""
-    months = pd.to_datetime(assembly["month"].astype(str), format="%Y-%m")
-    values = assembly["vehicles_per_year"].astype(float)
-    grouped = values.groupby(months.to_numpy(), sort=True)
-    bands = pd.DataFrame({"median": grouped.median(), "p10": grouped.quantile(0.1),
-                          "p90": grouped.quantile(0.9)})
-    bands.index.name = "month"
-    bands.attrs["n_replications"] = (int(assembly["replication"].nunique())
-                                     if "replication" in assembly else 0)
-    return bands
-
-
-def binding_shares(assembly: pd.DataFrame | None, *, min_share: float = MIN_SHARE,
-                   counts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per month (index: first day) and binding component (columns, most often binding
-    first): the share of replications in which that component binds. Components below
-    `min_share` in every month are pooled in an ``"Other components"`` column (last).
-    `counts` (month x component, as `pd.crosstab` gives) may replace the rows."""
-    if counts is None:
-        assert assembly is not None
-        months = pd.to_datetime(assembly["month"].astype(str), format="%Y-%m")
-        binding = assembly["binding_component"].astype(str).to_numpy()
-        counts = pd.crosstab(months.to_numpy(), binding)
-    shares = counts.div(counts.sum(axis=1), axis=0)
-    order = shares.mean().sort_values(ascending=False, kind="stable").index
-    shares = shares[order]
-    rare = [c for c in shares.columns if shares[c].max() < min_share]
-    if rare:
-        kept = [c for c in shares.columns if c not in rare]
-        shares = shares[kept].assign(**{OTHER: shares[rare].sum(axis=1)})
-    shares.index.name = "month"
-    return shares
-
-
-def vehicles_supportable(assembly: pd.DataFrame | None, *,
-                         bands: pd.DataFrame | None = None,
-                         shares: pd.DataFrame | None = None,
+def vehicles_supportable(vehicles: pd.DataFrame, binding: pd.DataFrame, *,
                          names: Mapping[str, str] | None = None,
                          title: str | None = None) -> Figure:
     """How many vehicles a year can the components' supply support over time, how sure is
@@ -87,19 +48,24 @@ def vehicles_supportable(assembly: pd.DataFrame | None, *,
 
     Parameters
     ----------
-    assembly
-        The run's ``assembly`` table (replication, month, vehicles_per_year,
-        binding_component).
+    vehicles
+        The ``vehicles`` table of `simulator.analysis.vehicles` (one variant's rows):
+        month, median, p10, p90, n_replications.
+    binding
+        Its ``binding_components`` table (the same variant's rows): month, component,
+        rank, share; stacked in rank order, the pooled rarely-binding components
+        (``component`` `OTHER`) in grey, as "Other components".
     names
         Plain names of the component ids.
     """
     names = dict(names or {})
-    if bands is None:
-        assert assembly is not None, "give the assembly table or its bands and shares"
-        bands = vehicle_bands(assembly)
-    shares = binding_shares(assembly) if shares is None else shares
-    n = int(bands.attrs.get("n_replications", 0))
-    x = pd.DatetimeIndex(bands.index).to_pydatetime()
+    bands = vehicles.sort_values("month")
+    n = int(bands["n_replications"].iloc[0]) if len(bands) else 0
+    # one column per component, in rank order (a reshaping: the shares are the table's)
+    shares = binding.pivot(index="month", columns="component", values="share").sort_index()
+    ranks = binding.drop_duplicates("component").sort_values("rank", kind="stable")
+    shares = shares[list(ranks["component"])]
+    x = pd.DatetimeIndex(bands["month"]).to_pydatetime()
     with chart_style():
         fig = Figure(figsize=(9.0, 7.2), layout="constrained")
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1.3, 1.0])
@@ -123,9 +89,10 @@ def vehicles_supportable(assembly: pd.DataFrame | None, *,
             other = component == OTHER
             colour = OTHER_COLOUR if other else BIND_COLOURS[i % len(BIND_COLOURS)]
             hatch = None if other else BIND_HATCHES[i % len(BIND_HATCHES)]
+            label = OTHER_LABEL if other else names.get(component) or component
             bottom.fill_between(sx, base, base + values, step="post", facecolor=colour,
                                 edgecolor="#333333" if hatch else "#FFFFFF", hatch=hatch,
-                                linewidth=0.0, label=names.get(component) or component)
+                                linewidth=0.0, label=label)
             base = base + values
         bottom.set_ylim(0, 1)
         share_axis(bottom)

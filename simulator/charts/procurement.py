@@ -3,16 +3,15 @@
 Each row is one machine order (``line/m3``: the third machine ordered for that line),
 labelled with the plant a reader knows (and which of its lines, where it has several for
 the component) and grouped under the component's name, component by component in the
-scenario's order, by time of decision within each; its phases are read from the run's
-events: approval (decided → placed), queued at the supplier
+scenario's order, by time of decision within each; its phases are those of
+`simulator.analysis.procurement`: approval (decided → placed), queued at the supplier
 (placed → building started), being built (→ shipped), shipping (→ delivered) and installing
 (→ installed). A blocked order (sanctions, export controls) is marked where it was blocked
 and shows the wait until it was placed again; an order that lapsed (the money had gone by
 the time it could be re-placed) ends in a square. Ramp-up after installation is not in the
 events: when the scenario gives its median the chart draws it, lightly, and says so.
-
-`representative_replication` picks the future to show: the one whose overall close date
-and cumulative shortfall both sit closest to their medians.
+The chart computes nothing: the future, its phases and setbacks are the analysis tables;
+`line_names` only reads the scenario's names for the row labels.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import datetime as dt
 import re
 import textwrap
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import matplotlib.dates as mdates
@@ -39,12 +37,9 @@ from simulator.charts.style import (
     chart_style,
     plain_date_axis,
 )
-from simulator.summary import ALL
 
 MAX_ROWS = 60
 BAR_HEIGHT = 0.72
-ORDER_KINDS = ("order_decided", "order_placed", "order_blocked", "order_reordered",
-               "order_lapsed", "building_started", "shipped", "delivered", "installed")
 # phase: (legend label, face colour, hatch); light to dark alternate so grey prints read
 PHASES = {
     "approval": ("Approval (decided, not yet placed)", "#CCCCCC", None),
@@ -59,38 +54,6 @@ BLOCKED_COLOUR = OKABE_ITO["vermillion"]
 BLOCKED_LABEL = "Order blocked"
 LAPSED_LABEL = "Order lapsed (money gone before re-ordering)"
 TITLE = "Machine orders in one typical simulated future"
-TYPICAL_NOTE = ("Typical: the future whose overall close date and cumulative shortfall sit "
-                "closest to their medians.")
-
-
-def representative_replication(kpis: pd.DataFrame) -> int:
-    """The replication closest to the median future: on the overall (``all``) rows, the
-    sum of how far its close day and its cumulative shortfall value sit from the middle in
-    rank (a future never closed ranks after every closed one, so censoring is respected);
-    ties go to the lowest replication number. Without ``all`` rows, the components'
-    latest close day and summed shortfall value stand in."""
-    rows = kpis[kpis["component"] == ALL] if "component" in kpis else kpis
-    if rows.empty:
-        if kpis.empty:
-            raise ValueError("no kpis rows: no replication to choose")
-        grouped = kpis.groupby("replication")
-        rows = pd.DataFrame({
-            "replication": grouped.size().index,
-            "close_day": grouped["close_day"].max().where(grouped["close_day"].count()
-                                                          == grouped.size()).to_numpy(),
-            "cumulative_shortfall_value": grouped["cumulative_shortfall_value"].sum().to_numpy(),
-        })
-    close = rows["close_day"].fillna(np.inf) if "close_day" in rows else None
-    score = pd.Series(0.0, index=rows.index)
-    for column in (close, rows.get("cumulative_shortfall_value")):
-        if column is None or column.isna().all():
-            continue
-        # mid-ranks as shares, (rank - 0.5) / n: the middle future of an odd count sits at 0.5
-        share = (column.rank(method="average") - 0.5) / len(column)
-        score += (share - 0.5).abs().fillna(1.0)
-    ranked = pd.DataFrame({"score": score.round(12), "replication": rows["replication"]})
-    best = ranked.sort_values(["score", "replication"], kind="stable").iloc[0]
-    return int(best["replication"])
 
 
 class LineName(NamedTuple):
@@ -130,105 +93,13 @@ def _short_name(name: str, longest: int = 30) -> str:
     return shorter if len(name) > longest and len(shorter) >= 8 else name
 
 
-@dataclass
-class Order:
-    """One machine order's milestones (days from the start)."""
-
-    entity: str
-    first: float
-    decided: float | None = None
-    placed: list[float] = field(default_factory=list)
-    blocked: list[float] = field(default_factory=list)
-    lapsed: float | None = None
-    building: float | None = None
-    shipped: float | None = None
-    delivered: float | None = None
-    installed: float | None = None
-
-
-def order_phases(events: pd.DataFrame, replication: int | None = None, *,
-                 end_day: float | None = None, ramp_days: float | None = None
-                 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """The phases of each machine order of one replication, earliest decision first.
-
-    Returns ``(phases, marks, n_orders)``: `phases` has one row per drawn segment (order,
-    row, phase, start_day, end_day; a phase still running at `end_day` ends there), `marks`
-    one row per blocked or lapsed event (order, row, kind, day), and the number of orders.
-    """
-    rows = events
-    if replication is not None and "replication" in rows:
-        rows = rows[rows["replication"] == replication]
-    keep = rows["kind"].isin(ORDER_KINDS)
-    if "stage" in rows:  # investment projects have building_started events too
-        keep &= rows["stage"] == "procurement"
-    rows = rows[keep]
-    orders: dict[str, Order] = {}
-    for entity, kind, day in zip(rows["entity"].astype(str), rows["kind"].astype(str),
-                                 rows["time_days"].astype(float), strict=True):
-        order = orders.setdefault(entity, Order(entity, day))
-        if kind == "order_decided":
-            order.decided = day if order.decided is None else order.decided
-        elif kind == "order_placed":
-            order.placed.append(day)
-        elif kind == "order_blocked":
-            order.blocked.append(day)
-        elif kind == "order_lapsed":
-            order.lapsed = day
-        elif kind in ("building_started", "shipped", "delivered", "installed"):
-            setattr(order, "building" if kind == "building_started" else kind, day)
-    last = end_day if end_day is not None else (
-        float(rows["time_days"].max()) if len(rows) else 0.0)
-    ordered = sorted(orders.values(), key=lambda o: (o.first, _natural(o.entity)))
-    phases, marks = [], []
-    for row, order in enumerate(ordered):
-        for phase, start, end in _segments(order, last, ramp_days):
-            phases.append({"order": order.entity, "row": row, "phase": phase,
-                           "start_day": start, "end_day": end})
-        marks += [{"order": order.entity, "row": row, "kind": "blocked", "day": d}
-                  for d in order.blocked]
-        if order.lapsed is not None:
-            marks.append({"order": order.entity, "row": row, "kind": "lapsed",
-                          "day": order.lapsed})
-    phase_frame = pd.DataFrame(phases, columns=["order", "row", "phase", "start_day", "end_day"])
-    mark_frame = pd.DataFrame(marks, columns=["order", "row", "kind", "day"])
-    return phase_frame, mark_frame, len(ordered)
-
-
-def _segments(order: Order, last: float, ramp_days: float | None
-              ) -> list[tuple[str, float, float]]:
-    """(phase, start, end) of one order; an unfinished phase runs to `last`."""
-    out: list[tuple[str, float, float]] = []
-
-    def add(phase: str, start: float | None, end: float | None) -> None:
-        if start is None:
-            return
-        stop = min(end if end is not None else last, last)
-        if stop > start:
-            out.append((phase, start, stop))
-
-    placed = sorted(order.placed)
-    first_placed = placed[0] if placed else None
-    add("approval", order.decided, first_placed if first_placed is not None else order.lapsed)
-    for blocked in order.blocked:
-        again = next((p for p in placed if p > blocked), None)
-        add("blocked", blocked, again if again is not None else order.lapsed)
-    if order.lapsed is None and placed:
-        add("queued", placed[-1], order.building)
-    add("building", order.building, order.shipped)
-    add("shipping", order.shipped, order.delivered)
-    add("installing", order.delivered, order.installed)
-    if ramp_days and order.installed is not None:
-        add("ramping", order.installed, order.installed + ramp_days)
-    return out
-
-
 def procurement_timeline(
-    events: pd.DataFrame,
-    replication: int | None = None,
+    orders: pd.DataFrame,
+    setbacks: pd.DataFrame,
+    representative: pd.DataFrame,
     *,
-    start_date: dt.date | str | None = None,
+    start_date: dt.date | str,
     end_date: dt.date | str | None = None,
-    ramp_days: float | None = None,
     line_names: Mapping[str, LineName] | None = None,
     max_rows: int = MAX_ROWS,
     title: str | None = None,
@@ -239,17 +110,14 @@ def procurement_timeline(
 
     Parameters
     ----------
-    events
-        The run's ``events`` table (or that replication's rows).
-    replication
-        Which replication to draw (e.g. `representative_replication(kpis)`); None when
-        `events` holds one replication only.
+    orders, setbacks, representative
+        The ``procurement_orders``, ``procurement_setbacks`` and
+        ``procurement_representative`` tables of `simulator.analysis.procurement` (one
+        variant's rows): the phases of each order, its blocked and lapsed events, and which
+        future it is (with why, how many orders and the ramp-up drawn, if any).
     start_date, end_date
-        The run's first and last day (the x axis spans them; by default they are read off
-        the events).
-    ramp_days
-        The ramp-up after installation (e.g. the scenario's median), drawn lightly; it is
-        not recorded per order, so it is left out when None.
+        The run's first and last day: the x axis starts at the first; at the last a dashed
+        line ends the run (without it, the axis ends a little after the last phase).
     line_names
         Line id → `LineName` (`line_names` of the scenario): rows are then labelled with
         the plant and grouped under the component, in the mapping's order; without it (or
@@ -257,20 +125,17 @@ def procurement_timeline(
     max_rows
         At most this many orders are drawn, the earliest decided first.
     """
-    rows = events
-    if replication is not None and "replication" in rows:
-        rows = rows[rows["replication"] == replication]
-    start = as_datetime(start_date) if start_date else _start_of(rows)
+    about = representative.iloc[0]
+    replication, n_orders = int(about["replication"]), int(about["n_orders"])
+    ramp_days = None if pd.isna(about["ramp_days"]) else float(about["ramp_days"])
+    start = as_datetime(start_date)
     end_day = ((as_datetime(end_date) - start).days + 1.0) if end_date else None
-    phases, marks, n_orders = order_phases(rows, end_day=end_day, ramp_days=ramp_days)
     shown = min(n_orders, max_rows)
-    phases, marks = phases[phases["row"] < shown], marks[marks["row"] < shown]
-    order_ids = dict(zip(marks["row"], marks["order"], strict=False))
-    order_ids |= dict(zip(phases["row"], phases["order"], strict=False))
-    position, ticks = _grouped_rows([order_ids.get(i, "") for i in range(shown)],
-                                    line_names or {})
-    phases = phases.assign(row=phases["row"].map(position))
-    marks = marks.assign(row=marks["row"].map(position))
+    phases = orders[orders["order_rank"] < shown]
+    marks = setbacks[setbacks["order_rank"] < shown]
+    position, ticks = _grouped_rows(_row_orders(phases, marks, shown), line_names or {})
+    phases = phases.assign(row=phases["order_rank"].map(position))
+    marks = marks.assign(row=marks["order_rank"].map(position))
     slots = len(ticks)
     origin = mdates.date2num(start)
     with chart_style():
@@ -295,8 +160,8 @@ def procurement_timeline(
         }
         for kind, style in mark_styles.items():
             part = marks[marks["kind"] == kind]
-            ax.plot(origin + part["day"].to_numpy(), part["row"].to_numpy(), linestyle="",
-                    **style)
+            ax.plot(origin + part["day"].to_numpy(dtype=float),
+                    part["row"].to_numpy(dtype=float), linestyle="", **style)
         ax.set_yticks(range(slots), [label for label, _header in ticks],
                       fontsize=7 if slots > 30 else 8)
         for tick, (_label, header) in zip(ax.get_yticklabels(), ticks, strict=True):
@@ -323,11 +188,11 @@ def procurement_timeline(
                     transform=ax.transAxes, ha="center", va="center")
         handles, names = _legend(ramp_days)
         fig.legend(handles, names, loc="outside lower center", ncols=3)
-        which = f" (no. {replication})" if replication is not None else ""
         count = (f": first {shown} of {n_orders} orders" if n_orders > shown
                  else f": {n_orders} order{'' if n_orders == 1 else 's'}")
-        fig.suptitle(title or f"{TITLE}{which}{count}", fontweight="bold")
-        note = TYPICAL_NOTE if replication is not None else ""
+        fig.suptitle(title or f"{TITLE} (no. {replication}){count}", fontweight="bold")
+        rule = str(about.get("rule") or "")
+        note = f"Typical: {rule}." if rule else ""
         if not ramp_days:
             note += " Ramp-up after installation is not recorded per order and is not shown."
         if end_day is not None and right_day >= end_day:
@@ -364,18 +229,21 @@ def _legend(ramp_days: float | None) -> tuple[list, list[str]]:
     return handles, names
 
 
-def _start_of(events: pd.DataFrame) -> dt.datetime:
-    """The run's first day, from any event's date and its day number."""
-    if events.empty or "date" not in events:
-        return dt.datetime(2000, 1, 1)
-    first = events.iloc[0]
-    day = pd.Timestamp(first["date"]) - pd.Timedelta(days=int(np.floor(first["time_days"])))
-    return as_datetime(day.date())
+def _row_orders(phases: pd.DataFrame, marks: pd.DataFrame, shown: int
+                ) -> list[tuple[str, int | None, str]]:
+    """(line, machine number, order id) of the orders ranked 0 .. `shown` - 1, as the
+    tables name them (("", None, "") for an order with nothing to draw)."""
+    columns = ["order_rank", "line", "machine", "order"]
+    named = pd.concat([phases[columns], marks[columns]]).drop_duplicates("order_rank")
+    found = {int(rank): (str(line), None if pd.isna(machine) else int(machine), str(order))
+             for rank, line, machine, order in named.itertuples(index=False)}
+    return [found.get(rank, ("", None, "")) for rank in range(shown)]
 
 
-def _grouped_rows(orders: list[str], names: Mapping[str, LineName]
+def _grouped_rows(orders: list[tuple[str, int | None, str]], names: Mapping[str, LineName]
                   ) -> tuple[dict[int, int], list[tuple[str, bool]]]:
-    """Where each order (given in time order) is drawn, and the y tick labels.
+    """Where each order (given in time order, as (line, machine, order id)) is drawn, and
+    the y tick labels.
 
     Returns ``(position, ticks)``: `position` maps an order's index in `orders` to its row
     on the chart; `ticks` lists each row's (label, is a component header). With `names`,
@@ -386,11 +254,11 @@ def _grouped_rows(orders: list[str], names: Mapping[str, LineName]
     groups: dict[str, list[tuple[int, str]]] = {
         name.component: [] for name in names.values()}
     other: list[tuple[int, str]] = []
-    for index, entity in enumerate(orders):
-        line, _, machine = entity.rpartition("/m")
-        name = names.get(line) if line and machine.isdigit() else None
+    for index, (line, machine, order) in enumerate(orders):
+        name = names.get(line) if line and machine is not None else None
         if name is None:
-            other.append((index, _order_label(entity)))
+            label = f"{line}, machine {machine}" if line and machine is not None else order
+            other.append((index, label))
         else:
             groups[name.component].append((index, f"{name.plant}, machine {machine}"))
     filled = {component: rows for component, rows in groups.items() if rows}
@@ -411,15 +279,4 @@ def _grouped_rows(orders: list[str], names: Mapping[str, LineName]
     return position, ticks
 
 
-def _order_label(entity: str) -> str:
-    """``zmz_petrol/m3`` → ``zmz_petrol, machine 3``."""
-    line, _, machine = entity.rpartition("/m")
-    return f"{line}, machine {machine}" if line and machine.isdigit() else entity
-
-
-def _natural(text: str) -> list:
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
-
-
-__all__ = ["LineName", "line_names", "order_phases", "procurement_timeline",
-           "representative_replication"]
+__all__ = ["LineName", "line_names", "procurement_timeline"]

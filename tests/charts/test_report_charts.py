@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from simulator.analysis import procurement as procurement_analysis
 from simulator.analysis import shortfall as shortfall_analysis
 from simulator.analysis import speed as speed_analysis
+from simulator.analysis import vehicles as vehicles_analysis
 from simulator.charts import (
     BATCH_CHARTS,
     CHART_CAPTIONS,
@@ -21,7 +23,7 @@ from simulator.charts import (
     draw_run_charts,
     save_figure,
 )
-from simulator.charts.assembly import binding_shares, vehicle_bands, vehicles_supportable
+from simulator.charts.assembly import vehicles_supportable
 from simulator.charts.heatmap import missing_shares, shortfall_heatmap
 from simulator.charts.held_back import (
     budget_constraints,
@@ -34,13 +36,7 @@ from simulator.charts.money import (
     money_by_year,
     money_means_by_year,
 )
-from simulator.charts.procurement import (
-    LineName,
-    line_names,
-    order_phases,
-    procurement_timeline,
-    representative_replication,
-)
+from simulator.charts.procurement import LineName, line_names, procurement_timeline
 from simulator.charts.stage_speed import fractional_year, stage_speed_chart
 from simulator.charts.style import STAGE_COLOURS, STAGE_LABELS
 from simulator.pipeline import run
@@ -161,54 +157,20 @@ def test_fractional_year():
 # -------------------------------------------------------------------------- procurement
 
 
-def test_representative_replication_is_the_middle_one():
-    kpis = pd.DataFrame({
-        "replication": [0, 1, 2, 3, 4],
-        "component": "all",
-        "close_day": [100.0, 300.0, 200.0, np.nan, 250.0],
-        "cumulative_shortfall_value": [1.0, 5.0, 3.0, 9.0, 3.5],
-    })
-    # ranks: close 0<2<4<1<3 and shortfall 0<2<4<1<3: replication 4 is in the middle of both
-    assert representative_replication(kpis) == 4
-    assert representative_replication(kpis[kpis["replication"] != 4]) in (1, 2)
-
-
-def test_representative_replication_of_a_real_run(result):
-    rep = representative_replication(result.kpis)
-    assert rep in set(result.kpis["replication"])
-
-
-def test_order_phases_follow_the_events():
-    events = pd.DataFrame([
-        (0.0, "order_decided", "line/m1"), (30.0, "order_placed", "line/m1"),
-        (30.0, "order_blocked", "line/m1"), (90.0, "order_reordered", "line/m1"),
-        (90.0, "order_placed", "line/m1"), (120.0, "building_started", "line/m1"),
-        (300.0, "shipped", "line/m1"), (340.0, "delivered", "line/m1"),
-        (400.0, "installed", "line/m1"),
-        (10.0, "order_decided", "line/m2"), (40.0, "order_placed", "line/m2"),
-        (40.0, "order_blocked", "line/m2"), (100.0, "order_lapsed", "line/m2"),
-        (20.0, "order_decided", "line/m3"), (50.0, "order_placed", "line/m3"),
-        (80.0, "building_started", "line/m3"),
-    ], columns=["time_days", "kind", "entity"]).assign(stage="procurement")
-    phases, marks, n = order_phases(events, end_day=500.0, ramp_days=50.0)
-    assert n == 3
-    first = phases[phases["order"] == "line/m1"].set_index("phase")
-    assert list(first.index) == ["approval", "blocked", "queued", "building", "shipping",
-                                 "installing", "ramping"]
-    assert tuple(first.loc["blocked", ["start_day", "end_day"]]) == (30.0, 90.0)
-    assert tuple(first.loc["queued", ["start_day", "end_day"]]) == (90.0, 120.0)
-    assert tuple(first.loc["ramping", ["start_day", "end_day"]]) == (400.0, 450.0)
-    lapsed = phases[phases["order"] == "line/m2"]
-    assert set(lapsed["phase"]) == {"approval", "blocked"}  # never queued: it lapsed
-    assert set(marks[marks["order"] == "line/m2"]["kind"]) == {"blocked", "lapsed"}
-    running = phases[phases["order"] == "line/m3"].set_index("phase")
-    assert running.loc["building", "end_day"] == 500.0  # still being built at the end
+def timeline_tables(events: pd.DataFrame, end_day: float) -> list[pd.DataFrame]:
+    """The timeline's tables of hand-made events of one future (replication 0, no ramp)."""
+    phases, setbacks, n_orders = procurement_analysis.order_phases(events, end_day=end_day)
+    representative = pd.DataFrame([{"replication": 0, "n_orders": n_orders,
+                                     "ramp_days": np.nan, "rule": procurement_analysis.RULE}])
+    return [phases, setbacks, representative]
 
 
 def test_procurement_timeline(result, span, tmp_path):
-    rep = representative_replication(result.kpis)
-    fig = procurement_timeline(result.events, rep, start_date=span[0], end_date=span[1],
-                               ramp_days=270)
+    tables = procurement_analysis.tables(result, None)
+    rep = int(tables["procurement_representative"]["replication"].item())
+    fig = procurement_timeline(tables["procurement_orders"], tables["procurement_setbacks"],
+                               tables["procurement_representative"], start_date=span[0],
+                               end_date=span[1])
     n_orders = result.events[(result.events["replication"] == rep)
                              & (result.events["kind"] == "order_decided")]["entity"].nunique()
     assert fig.get_suptitle() == (
@@ -255,8 +217,8 @@ def test_procurement_timeline_rows_are_named_and_grouped_by_component():
     ], columns=["time_days", "kind", "entity"]).assign(stage="procurement")
     events = pd.concat([events, events.assign(time_days=events["time_days"] + 50,
                                               kind="order_placed")])
-    fig = procurement_timeline(events, start_date="2024-01-01", end_date="2024-12-31",
-                               line_names=line_names(SCENARIO))
+    fig = procurement_timeline(*timeline_tables(events, 366.0), start_date="2024-01-01",
+                               end_date="2024-12-31", line_names=line_names(SCENARIO))
     ax = fig.axes[0]
     ticks = ax.get_yticklabels()
     assert [t.get_text() for t in ticks] == [
@@ -280,7 +242,8 @@ def test_procurement_timeline_caps_the_rows_and_says_ramp_is_not_shown():
                  (float(i) + 5, "order_placed", f"l/m{i + 1}")]
     events = pd.DataFrame(rows, columns=["time_days", "kind", "entity"]).assign(
         stage="procurement", date=pd.Timestamp("2024-01-01"))
-    fig = procurement_timeline(events, start_date="2024-01-01", end_date="2025-12-31")
+    fig = procurement_timeline(*timeline_tables(events, 731.0), start_date="2024-01-01",
+                               end_date="2025-12-31")
     assert fig.get_suptitle().endswith(": first 60 of 75 orders")
     assert len(fig.axes[0].get_yticklabels()) == 60
     assert "Ramp-up after installation is not recorded per order" in (
@@ -291,7 +254,8 @@ def test_procurement_timeline_caps_the_rows_and_says_ramp_is_not_shown():
 def test_procurement_timeline_without_orders():
     events = pd.DataFrame({"time_days": [0.0], "kind": ["money_released"], "entity": ["b"],
                            "stage": ["procurement"]})
-    fig = procurement_timeline(events, start_date="2024-01-01", end_date="2024-12-31")
+    fig = procurement_timeline(*timeline_tables(events, 366.0), start_date="2024-01-01",
+                               end_date="2024-12-31")
     assert fig.get_suptitle().endswith(": 0 orders")
     assert "No machine orders in this simulated future" in [t.get_text()
                                                              for t in fig.axes[0].texts]
@@ -488,24 +452,10 @@ def test_what_holds_it_back_without_suppliers(result):
 # ------------------------------------------------------------------------------ vehicles
 
 
-def test_vehicle_bands_and_binding_shares():
-    assembly = pd.DataFrame({
-        "replication": [0, 1, 2, 3] * 2,
-        "month": ["2024-01"] * 4 + ["2024-02"] * 4,
-        "vehicles_per_year": [1.0, 2.0, 3.0, 4.0, 5.0, 5.0, 5.0, 5.0],
-        "binding_component": ["a", "a", "b", "a", "b", "b", "b", "b"],
-    })
-    bands = vehicle_bands(assembly)
-    assert bands.loc[pd.Timestamp("2024-01-01"), "median"] == 2.5
-    shares = binding_shares(assembly)
-    assert list(shares.columns) == ["b", "a"]  # most often binding first
-    assert shares.loc[pd.Timestamp("2024-01-01"), "a"] == 0.75
-    rare = binding_shares(assembly, min_share=0.8)
-    assert "Other components" in rare.columns
-
-
 def test_vehicles_supportable(result, tmp_path):
-    fig = vehicles_supportable(result.assembly, names={"ecu": "Engine control units"})
+    tables = vehicles_analysis.tables(result, None)
+    fig = vehicles_supportable(tables["vehicles"], tables["binding_components"],
+                               names={"ecu": "Engine control units"})
     assert fig.get_suptitle() == (
         "How many vehicles can the parts supply support, and which part limits it?")
     top, bottom = fig.axes
@@ -514,7 +464,22 @@ def test_vehicles_supportable(result, tmp_path):
                                               "Vehicles supportable (median)"]
     assert legend_texts(bottom.get_legend()) == ["Engine control units"]
     assert bottom.get_title(loc="left").startswith("Which component limits output")
+    assert top.get_title(loc="left").endswith("(6 simulated futures)")
     assert_saves(fig, tmp_path, "vehicles")
+
+
+def test_vehicles_supportable_stacks_by_rank_and_pools_the_rare():
+    months = pd.to_datetime(["2024-01-01", "2024-02-01"])
+    vehicles = pd.DataFrame({"month": months, "median": [2.5, 5.0], "p10": [1.3, 5.0],
+                             "p90": [3.7, 5.0], "n_replications": 4})
+    binding = pd.DataFrame({
+        "month": list(months) * 2,
+        "component": ["b", "b", vehicles_analysis.OTHER, vehicles_analysis.OTHER],
+        "rank": [1, 1, 2, 2], "n_binding": [1, 4, 3, 0], "share": [0.25, 1.0, 0.75, 0.0]})
+    fig = vehicles_supportable(vehicles, binding, names={"b": "Bearings"})
+    top, bottom = fig.axes
+    assert legend_texts(bottom.get_legend()) == ["Bearings", "Other components"]
+    assert top.get_lines()[0].get_ydata().tolist() == [2.5, 5.0]
 
 
 # ----------------------------------------------------------------- the standard set
