@@ -1,13 +1,15 @@
 """Chart of what holds the stages back: money, supplier slots, blocked orders.
 
-Four small panels with the constraint figures of SPEC.md section 6, so the reader sees
-which lever would help most: days each paying stage's budget stood empty and build-days of
-new plants paused for money (more or earlier money helps); money left unspent at the end
+Small panels with the constraint figures of SPEC.md section 6, so the reader sees which
+lever would help most: days each paying stage's budget stood empty and build-days of new
+plants paused for money (more or earlier money helps); money left unspent at the end
 (money was not the limit); per supplier, the mean and 90th-percentile wait for a
 production slot (more slots or suppliers help); per supplier, orders placed and blocked,
-and orders that lapsed (sanctions and export controls, and money gone by re-ordering).
-Figures are means over simulated futures with whiskers for the 10–90% range.
-`budget_constraints` and `supplier_constraints` prepare the tables.
+and orders that lapsed (sanctions and export controls, and money gone by re-ordering);
+and, per component, how long its machines waited for a slot (the slots serve orders first
+come, first served, so more orders elsewhere delay every component's machines). Figures
+are means over simulated futures with whiskers for the 10–90% range. The chart draws the
+tables of `simulator.analysis.held_back` and computes nothing itself.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator
 
+from simulator.analysis.common import ALL
 from simulator.charts.style import (
     END_COLOUR,
     OKABE_ITO,
@@ -30,7 +33,6 @@ from simulator.charts.style import (
     plain_number,
     plain_number_axis,
 )
-from simulator.summary import ALL
 
 TITLE = "What holds the stages back? Money, supplier slots and blocked orders"
 NOTE = "Bars: mean of {n} simulated futures; whiskers: 10–90% of futures"
@@ -38,89 +40,52 @@ BLOCKED_COLOUR = OKABE_ITO["vermillion"]
 STAGE_WORDS = {"procurement": "New machines", "investment": "New plants"}
 
 
-def _spread(values: pd.Series) -> dict[str, float]:
-    data = values.dropna().to_numpy(dtype=float)
-    if not data.size:
-        return {"mean": np.nan, "p10": np.nan, "p90": np.nan}
-    low, high = np.quantile(data, [0.1, 0.9])
-    return {"mean": float(data.mean()), "p10": float(low), "p90": float(high)}
-
-
-def budget_constraints(kpis: pd.DataFrame) -> pd.DataFrame:
-    """On the overall rows: per money figure (``figure``: empty_budget_days_<stage>,
-    paused_build_days, unspent_<stage>) its stage, unit (``days``, ``build-days`` or
-    ``money``), plain label (the stage), and mean, p10 and p90 over replications.
-    ``attrs["n_replications"]`` holds N."""
-    rows = kpis[kpis["component"] == ALL] if "component" in kpis else kpis
-    specs = [
-        ("empty_budget_days_procurement", "procurement", "days", "New machines"),
-        ("empty_budget_days_investment", "investment", "days", "New plants"),
-        ("paused_build_days", "investment", "build-days", "New plants"),
-        ("unspent_procurement", "procurement", "money", "New machines"),
-        ("unspent_investment", "investment", "money", "New plants"),
-    ]
-    out = [{"figure": column, "stage": stage, "unit": unit, "label": label,
-            **_spread(rows[column])}
-           for column, stage, unit, label in specs if column in rows]
-    table = pd.DataFrame(out, columns=["figure", "stage", "unit", "label", "mean", "p10", "p90"])
-    table.attrs["n_replications"] = int(rows["replication"].nunique()) if len(rows) else 0
-    return table
-
-
-def supplier_constraints(suppliers: pd.DataFrame) -> pd.DataFrame:
-    """Per supplier (index, in table order): mean over replications of orders placed,
-    orders blocked and the slot waits (mean and p90, days), each with p10/p90 columns
-    (``<figure>_p10``, ``<figure>_p90``), and the share of orders blocked (all futures
-    pooled)."""
-    if suppliers is None or suppliers.empty:
-        return pd.DataFrame()
-    out = {}
-    for supplier, frame in suppliers.groupby("supplier", sort=False):
-        entry: dict[str, float] = {}
-        for column in ("orders", "blocked", "slot_wait_mean_days", "slot_wait_p90_days"):
-            if column in frame:
-                spread = _spread(frame[column].astype(float))
-                entry[column] = spread["mean"]
-                entry[f"{column}_p10"], entry[f"{column}_p90"] = spread["p10"], spread["p90"]
-        orders = float(frame["orders"].sum()) if "orders" in frame else 0.0
-        blocked = float(frame["blocked"].sum()) if "blocked" in frame else np.nan
-        entry["share_blocked"] = blocked / orders if orders > 0 else np.nan
-        out[str(supplier)] = entry
-    return pd.DataFrame.from_dict(out, orient="index")
-
-
-def what_holds_it_back(kpis: pd.DataFrame, suppliers: pd.DataFrame | None, *,
+def what_holds_it_back(budget: pd.DataFrame, suppliers: pd.DataFrame | None,
+                       components: pd.DataFrame | None = None, *,
                        currency: str | None = None, run_days: float | None = None,
                        supplier_names: Mapping[str, str] | None = None,
+                       component_names: Mapping[str, str] | None = None,
                        title: str | None = None) -> Figure:
     """Which lever would help most — more money, sooner; more supplier slots; or routes
-    round the blocks on orders?
+    round the blocks on orders? And whose machines wait longest for a slot?
 
     Parameters
     ----------
-    kpis
-        The run's ``kpis`` table (its overall rows carry the constraint figures).
+    budget
+        One variant's ``budget_held_back`` table (`simulator.analysis.held_back`):
+        ``figure``, ``stage``, ``unit``, ``mean``, ``p10``, ``p90``, ``n``.
     suppliers
-        The run's ``suppliers`` table (orders, blocked and slot waits per supplier).
+        One variant's ``supplier_waits`` table: a row per supplier (orders, blocked, slot
+        waits) and an ``all`` row (orders lapsed), or None.
+    components
+        One variant's ``component_waits`` table (machines ordered, slot waits, machines
+        still waiting at the end, per component), or None: without it (or without a
+        machine that got a slot) the panel of component waits is left out.
     currency
         For the unspent-money panel.
     run_days
         The run's length in days, marked on the waiting-for-money panel for scale.
-    supplier_names
-        Plain names of the supplier ids.
+    supplier_names, component_names
+        Plain names of the supplier and component ids.
     """
-    budget = budget_constraints(kpis)
-    per_supplier = supplier_constraints(suppliers) if suppliers is not None else pd.DataFrame()
-    lapsed = _spread(kpis.loc[kpis["component"] == ALL, "orders_lapsed"]) if (
-        "orders_lapsed" in kpis) else None
+    per_supplier = pd.DataFrame() if suppliers is None else suppliers
+    overall = per_supplier[per_supplier["supplier"] == ALL] if len(per_supplier) else None
+    if len(per_supplier):
+        per_supplier = per_supplier[per_supplier["supplier"] != ALL].set_index("supplier")
+    lapsed = None
+    if overall is not None and len(overall) and "lapsed" in overall and \
+            np.isfinite(float(overall["lapsed"].iloc[0])):
+        lapsed = {"mean": float(overall["lapsed"].iloc[0])}
     names = {k: textwrap.fill(v, 28) for k, v in (supplier_names or {}).items() if v}
-    n = int(budget.attrs.get("n_replications", 0))
+    waits = _drawn_waits(components)
+    n = int(budget["n"].max()) if len(budget) else 0
     with chart_style():
-        fig = Figure(figsize=(12.0, 8.0), layout="constrained")
-        upper, lower = cast(Sequence[SubFigure],
-                            fig.subfigures(2, 1, height_ratios=[1.0, 1.35]))
-        empty, paused, unspent = upper.subplots(1, 3)
-        slots, orders = lower.subplots(1, 2)
+        height = 8.0 + (_waits_height(waits) if waits is not None else 0.0)
+        fig = Figure(figsize=(12.0, height), layout="constrained")
+        ratios = [1.0, 1.35] + ([_waits_height(waits) / 3.2] if waits is not None else [])
+        rows = cast(Sequence[SubFigure], fig.subfigures(len(ratios), 1, height_ratios=ratios))
+        empty, paused, unspent = rows[0].subplots(1, 3)
+        slots, orders = rows[1].subplots(1, 2)
         _days_panel(empty, budget[budget["unit"] == "days"], run_days,
                     "Budget stood empty", "days (mean)")
         _days_panel(paused, budget[budget["unit"] == "build-days"], None,
@@ -128,6 +93,10 @@ def what_holds_it_back(kpis: pd.DataFrame, suppliers: pd.DataFrame | None, *,
         _unspent_panel(unspent, budget[budget["unit"] == "money"], currency)
         _slots_panel(slots, per_supplier, names)
         _orders_panel(orders, per_supplier, names, lapsed)
+        if waits is not None:
+            assert components is not None  # `waits` comes from it
+            _component_panel(rows[2].subplots(1, 1), waits, components,
+                             dict(component_names or {}))
         fig.suptitle(title or TITLE, fontweight="bold")
         if n:
             fig.supxlabel(NOTE.format(n=n), fontsize=8, color="#555555")
@@ -170,8 +139,8 @@ def _days_panel(ax: Axes, rows: pd.DataFrame, run_days: float | None, title: str
         return
     colours = [STAGE_COLOURS[s] for s in rows["stage"]]
     hatches = ["////" if f == "paused_build_days" else None for f in rows["figure"]]
-    _hbars(ax, list(rows["label"]), rows["mean"].to_numpy(float), rows["p10"].to_numpy(float),
-           rows["p90"].to_numpy(float), colours, hatches=hatches)
+    _hbars(ax, [STAGE_WORDS.get(s, s) for s in rows["stage"]], rows["mean"].to_numpy(float),
+           rows["p10"].to_numpy(float), rows["p90"].to_numpy(float), colours, hatches=hatches)
     if run_days:
         ax.axvline(run_days, color=END_COLOUR, linestyle="--", linewidth=1.0)
         left, right = ax.get_xlim()
@@ -185,8 +154,9 @@ def _unspent_panel(ax: Axes, rows: pd.DataFrame, currency: str | None) -> None:
     if rows.empty:
         _nothing(ax, "no unspent-money figures in these results")
         return
-    _hbars(ax, list(rows["label"]), rows["mean"].to_numpy(float), rows["p10"].to_numpy(float),
-           rows["p90"].to_numpy(float), [STAGE_COLOURS[s] for s in rows["stage"]],
+    _hbars(ax, [STAGE_WORDS.get(s, s) for s in rows["stage"]], rows["mean"].to_numpy(float),
+           rows["p10"].to_numpy(float), rows["p90"].to_numpy(float),
+           [STAGE_COLOURS[s] for s in rows["stage"]],
            fmt=lambda v: f"{plain_number(v)} {currency or ''}".strip())
     plain_number_axis(ax, axis="x")
     ax.xaxis.set_major_locator(MaxNLocator(4))
@@ -260,6 +230,58 @@ def _orders_panel(ax: Axes, table: pd.DataFrame, names: Mapping[str, str],
               fontsize=8)
 
 
+def _drawn_waits(components: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The components whose machines got a slot in the run (rows of `components`), or
+    None when there is none to draw."""
+    if components is None or components.empty or "n_waits" not in components:
+        return None
+    drawn = components[components["n_waits"] > 0]
+    return drawn if len(drawn) else None
+
+
+def _waits_height(waits: pd.DataFrame) -> float:
+    """Inches the component panel needs: a row per component, room for its legend."""
+    return 0.34 * len(waits) + 1.6
+
+
+def _component_panel(ax: Axes, waits: pd.DataFrame, components: pd.DataFrame,
+                     names: Mapping[str, str]) -> None:
+    """Per component with machines that got a slot: the mean and 90th-percentile wait over
+    its machines, with machines ordered per future (and any still waiting at the end)."""
+    idle = [names.get(c) or c for c in components["component"]
+            if c not in set(waits["component"])]
+    ax.set_title("Waiting for a slot, by component", loc="left", fontsize=10)
+    y = np.arange(len(waits))
+    height = 0.38
+    colour = STAGE_COLOURS["procurement"]
+    mean = np.nan_to_num(waits["slot_wait_mean_days"].to_numpy(float))
+    p90 = np.nan_to_num(waits["slot_wait_p90_days"].to_numpy(float))
+    ax.barh(y - height / 2, mean, height=height * 0.92, color=colour, edgecolor="#FFFFFF",
+            label="Mean wait over its machines")
+    ax.barh(y + height / 2, p90, height=height * 0.92, color="#FFFFFF", edgecolor=colour,
+            hatch="////", linewidth=1.0, label="90th percentile: 1 machine in 10 waits longer")
+    for yi, value in zip(y - height / 2, mean, strict=True):
+        ax.text(value, yi, f"  {value:,.0f} days", va="center", fontsize=8)
+    ordered = waits["machines_ordered"].to_numpy(float)
+    waiting = np.nan_to_num(waits["machines_waiting_at_end"].to_numpy(float))
+    for yi, value, count, left in zip(y + height / 2, p90, ordered, waiting, strict=True):
+        text = f"  {value:,.0f} days   ({count:,.1f} machines ordered a future"
+        text += f", {left:,.1f} still waiting at the end)" if left > 0 else ")"
+        ax.text(value, yi, text, va="center", fontsize=8, color="#333333")
+    ax.set_yticks(y, [textwrap.fill(names.get(c) or c, 40) for c in waits["component"]])
+    ax.set_ylim(len(waits) - 0.5, -0.5)
+    ax.grid(False, axis="y")
+    ax.grid(True, axis="x", color="#DDDDDD", linewidth=0.6)
+    ax.set_xlim(0, max(float(p90.max(initial=0.0)) * 1.9, 1.0))
+    xlabel = ("days from order placed to building started, over the machines that got a "
+              "slot (all futures pooled)")
+    if idle:
+        xlabel += "\nNo machine got a slot for: " + ", ".join(idle)
+    ax.set_xlabel(xlabel)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8,
+              frameon=False)
+
+
 def _nothing(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=9,
             color="#555555")
@@ -267,4 +289,4 @@ def _nothing(ax: Axes, text: str) -> None:
     ax.set_yticks([])
 
 
-__all__ = ["budget_constraints", "supplier_constraints", "what_holds_it_back"]
+__all__ = ["what_holds_it_back"]

@@ -6,7 +6,8 @@ per year the money released to the stage (budget and tranches), the capex commit
 placed, projects started) and the capex spent (paid out): the mean over simulated futures,
 with whiskers for the 10–90% range. `cost_per_unit_chart` draws, per component and paying
 stage, the capex spent per unit/year of capacity added by the end (all futures pooled).
-`money_means_by_year` and `cost_per_unit_added` prepare their tables.
+Both draw the tables of `simulator.analysis.money` (``money_by_year``, ``cost_per_unit``)
+and compute nothing themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from simulator.analysis.money import MONEY_KINDS, PAYING_STAGES
 from simulator.charts.stage_speed import STAGE_SHORT, label_years, year_centres
 from simulator.charts.style import (
     STAGE_COLOURS,
@@ -31,10 +33,7 @@ from simulator.charts.style import (
     plain_number,
     plain_number_axis,
 )
-from simulator.summary import ALL, narrow
 
-PAYING_STAGES = ("procurement", "investment")
-MONEY_KINDS = ("released", "capex_committed", "capex_spent")
 KIND_LABELS = {
     "released": "Money released to the stage (budget, tranches)",
     "capex_committed": "Capex committed (machines ordered, plants started)",
@@ -50,61 +49,10 @@ WHISKER_NOTE = ("Bars: mean of {n} simulated futures; whiskers (committed, spent
                 "10–90% of futures")
 
 
-# ------------------------------------------------------------------------- the tables
-
-
-def money_means_by_year(yearly_all: pd.DataFrame) -> pd.DataFrame:
-    """Per year and paying stage (rows), for each money kind (``released``,
-    ``capex_committed``, ``capex_spent``): the mean over replications and the 10% and 90%
-    quantiles (``<kind>_p10``, ``<kind>_p90``). Takes the ``all`` rows of ``yearly``;
-    ``attrs["n_replications"]`` holds N."""
-    rows = yearly_all[yearly_all["component"] == ALL] if "component" in yearly_all else yearly_all
-    out = []
-    for stage in PAYING_STAGES:
-        columns = {kind: f"{kind}_{stage}" for kind in MONEY_KINDS}
-        if not any(c in rows for c in columns.values()):
-            continue
-        for year, frame in rows.groupby("year", sort=True):
-            entry: dict[str, object] = {"year": int(cast(int, year)), "stage": stage}
-            for kind, column in columns.items():
-                values = frame[column].to_numpy(dtype=float) if column in frame else np.array([])
-                values = values[~np.isnan(values)]
-                entry[kind] = values.mean() if values.size else np.nan
-                low, high = np.quantile(values, [0.1, 0.9]) if values.size else (np.nan, np.nan)
-                entry[f"{kind}_p10"], entry[f"{kind}_p90"] = low, high
-            out.append(entry)
-    table = pd.DataFrame(out)
-    table.attrs["n_replications"] = int(rows["replication"].nunique()) if len(rows) else 0
-    return table
-
-
-def cost_per_unit_added(kpis: pd.DataFrame) -> pd.DataFrame:
-    """Per component (not ``all``) and paying stage: capex spent and capacity added by the
-    end, summed over replications, and their ratio ``cost_per_unit`` (currency per unit/year
-    of capacity; NaN where no capacity was added)."""
-    used = [f"{kind}_{stage}" for stage in PAYING_STAGES
-            for kind in ("capex_spent", "capacity_added")]
-    rows = narrow(kpis, ["component", *used])
-    rows = rows[rows["component"] != ALL]
-    out = []
-    for component, frame in rows.groupby("component", sort=False):
-        for stage in PAYING_STAGES:
-            spent_col, added_col = f"capex_spent_{stage}", f"capacity_added_{stage}"
-            spent = float(frame[spent_col].sum()) if spent_col in frame else np.nan
-            added = float(frame[added_col].sum()) if added_col in frame else np.nan
-            if spent_col not in frame or frame[spent_col].isna().all():
-                spent = np.nan
-            cost = spent / added if added > 0 and np.isfinite(spent) else np.nan
-            out.append({"component": component, "stage": stage, "capex_spent": spent,
-                        "capacity_added": added, "cost_per_unit": cost})
-    return pd.DataFrame(out, columns=["component", "stage", "capex_spent", "capacity_added",
-                                      "cost_per_unit"])
-
-
 # --------------------------------------------------------------------------- the charts
 
 
-def money_by_year(yearly_all: pd.DataFrame, *, currency: str | None = None,
+def money_by_year(table: pd.DataFrame, *, currency: str | None = None,
                   end_date: object = None, start_date: object = None,
                   title: str | None = None) -> Figure:
     """Each year, how much money does each paying stage receive, commit and spend — and does
@@ -112,24 +60,23 @@ def money_by_year(yearly_all: pd.DataFrame, *, currency: str | None = None,
 
     Parameters
     ----------
-    yearly_all
-        The ``all`` rows of the run's ``yearly`` table (``released_<stage>``,
-        ``capex_committed_<stage>``, ``capex_spent_<stage>``), or `money_means_by_year`
-        output.
+    table
+        One variant's ``money_by_year`` table (`simulator.analysis.money.money_by_year`):
+        ``year``, ``stage``, ``kind`` (``released``, ``capex_committed``,
+        ``capex_spent``), ``mean``, ``p10``, ``p90``, ``n``.
     currency
         For the y label ("RUB per year").
     start_date, end_date
         The run's first and last day, so that years covered in part say so.
     """
-    table = yearly_all if "stage" in yearly_all else money_means_by_year(yearly_all)
-    n = int(table.attrs.get("n_replications", 0))
+    n = int(table["n"].max()) if len(table) else 0
     stages = [s for s in PAYING_STAGES if (table["stage"] == s).any()] if len(table) else []
     stages = stages or list(PAYING_STAGES)
     with chart_style():
         fig = Figure(figsize=(11.0, 4.8), layout="constrained")
         axes = fig.subplots(1, len(stages), squeeze=False)[0]
         for ax, stage in zip(axes, stages, strict=True):
-            part = table[table["stage"] == stage] if len(table) else table
+            part = _by_year(table, stage)
             _draw_money(ax, part, stage)
             ax.set_title(STAGE_LABELS[stage], loc="left", fontsize=10)
             ax.set_ylabel(f"{currency} per year" if currency else "money per year")
@@ -145,6 +92,22 @@ def money_by_year(yearly_all: pd.DataFrame, *, currency: str | None = None,
         legend.get_title().set_fontsize(8)
         fig.suptitle(title or MONEY_TITLE, fontweight="bold")
     return fig
+
+
+def _by_year(table: pd.DataFrame, stage: str) -> pd.DataFrame:
+    """One stage's rows reshaped to one row per year: ``year``, then per kind its mean
+    (``<kind>``) and range (``<kind>_p10``, ``<kind>_p90``)."""
+    rows = table[table["stage"] == stage] if len(table) else table
+    columns = ["year", *(f"{k}{s}" for k in MONEY_KINDS for s in ("", "_p10", "_p90"))]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    wide = rows.pivot(index="year", columns="kind", values=["mean", "p10", "p90"])
+    out = pd.DataFrame({"year": wide.index.astype(int)})
+    for kind in MONEY_KINDS:
+        for value, suffix in (("mean", ""), ("p10", "_p10"), ("p90", "_p90")):
+            out[f"{kind}{suffix}"] = (wide[(value, kind)].to_numpy(float)
+                                      if (value, kind) in wide else np.nan)
+    return out[columns]
 
 
 def _kind_style(stage: str, kind: str) -> dict:
@@ -187,7 +150,7 @@ def _money_legend(stages: Sequence[str]) -> list[tuple[Patch, ...]]:
             for kind in MONEY_KINDS]
 
 
-def cost_per_unit_chart(kpis: pd.DataFrame, *, names: Mapping[str, str] | None = None,
+def cost_per_unit_chart(table: pd.DataFrame, *, names: Mapping[str, str] | None = None,
                         units: Mapping[str, str] | None = None, currency: str | None = None,
                         order: Sequence[str] | None = None, title: str | None = None) -> Figure:
     """For each component, what does a unit of yearly capacity cost when bought as new
@@ -201,15 +164,17 @@ def cost_per_unit_chart(kpis: pd.DataFrame, *, names: Mapping[str, str] | None =
 
     Parameters
     ----------
-    kpis
-        The run's ``kpis`` table (component rows: ``capex_spent_<stage>``,
-        ``capacity_added_<stage>``), or `cost_per_unit_added` output.
+    table
+        One variant's ``cost_per_unit`` table (`simulator.analysis.money.cost_per_unit`):
+        ``component``, ``stage``, ``capex_spent_sum``, ``capacity_added_sum``,
+        ``cost_per_unit``.
     names, units
         Plain names and units of the components.
+    currency
+        For the x label and the figures.
     order
-        Component ids top to bottom (default: as in `kpis`).
+        Component ids top to bottom (default: as in `table`).
     """
-    table = kpis if "cost_per_unit" in kpis else cost_per_unit_added(kpis)
     names, units = dict(names or {}), dict(units or {})
     components = list(dict.fromkeys(table["component"])) if len(table) else []
     if order is not None:
@@ -293,7 +258,7 @@ def _why_missing(table: pd.DataFrame, component: str, stage: str) -> str:
     row = table[(table["component"] == component) & (table["stage"] == stage)]
     if row.empty:
         return "no figures"
-    spent = float(row["capex_spent"].iloc[0])
+    spent = float(row["capex_spent_sum"].iloc[0])
     if np.isfinite(spent) and spent > 0:
         return "money spent, nothing finished by the end"
     return "nothing bought or built"

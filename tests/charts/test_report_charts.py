@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from simulator.analysis import held_back as held_back_analysis
+from simulator.analysis import money as money_analysis
 from simulator.analysis import procurement as procurement_analysis
 from simulator.analysis import shortfall as shortfall_analysis
 from simulator.analysis import speed as speed_analysis
@@ -25,17 +27,8 @@ from simulator.charts import (
 )
 from simulator.charts.assembly import vehicles_supportable
 from simulator.charts.heatmap import missing_shares, shortfall_heatmap
-from simulator.charts.held_back import (
-    budget_constraints,
-    supplier_constraints,
-    what_holds_it_back,
-)
-from simulator.charts.money import (
-    cost_per_unit_added,
-    cost_per_unit_chart,
-    money_by_year,
-    money_means_by_year,
-)
+from simulator.charts.held_back import what_holds_it_back
+from simulator.charts.money import cost_per_unit_chart, money_by_year
 from simulator.charts.procurement import LineName, line_names, procurement_timeline
 from simulator.charts.stage_speed import fractional_year, stage_speed_chart
 from simulator.charts.style import STAGE_COLOURS, STAGE_LABELS
@@ -264,17 +257,28 @@ def test_procurement_timeline_without_orders():
 # ------------------------------------------------------------------------------- money
 
 
-def test_money_means_by_year(result):
-    yearly_all = result.yearly[result.yearly["component"] == "all"]
-    table = money_means_by_year(yearly_all).set_index(["stage", "year"])
-    expected = yearly_all[yearly_all["year"] == 2024]["capex_spent_investment"].mean()
-    assert table.loc[("investment", 2024), "capex_spent"] == pytest.approx(expected)
-    assert table.loc[("procurement", 2024), "released"] == pytest.approx(60e6)
+@pytest.fixture(scope="module")
+def money_tables(result):
+    """The run's money tables (`simulator.analysis.money`), one variant."""
+    return money_analysis.tables(result, None)
 
 
-def test_money_by_year(result, span, tmp_path):
-    fig = money_by_year(result.yearly[result.yearly["component"] == "all"], currency="USD",
-                        start_date=span[0], end_date=span[1])
+def test_money_by_year_draws_the_table(money_tables):
+    """The bars are the table's means, year by year, nothing recomputed."""
+    table = money_tables["money_by_year"]
+    fig = money_by_year(table)
+    procurement = fig.axes[0]
+    rows = table[table["stage"] == "procurement"]
+    years = rows["year"].nunique()
+    spent = rows[rows["kind"] == "capex_spent"].sort_values("year")["mean"]
+    heights = [p.get_height() for p in procurement.patches]
+    assert len(heights) == 3 * years  # released, committed, spent per year
+    assert heights[2 * years:] == pytest.approx(spent.fillna(0).tolist())
+
+
+def test_money_by_year(money_tables, span, tmp_path):
+    fig = money_by_year(money_tables["money_by_year"], currency="USD", start_date=span[0],
+                        end_date=span[1])
     assert fig.get_suptitle() == (
         "How much money each stage receives, commits and spends, year by year")
     assert [ax.get_title(loc="left") for ax in fig.axes] == [
@@ -289,13 +293,13 @@ def test_money_by_year(result, span, tmp_path):
     assert_saves(fig, tmp_path, "money")
 
 
-def test_money_legend_keys_wear_the_stage_colours(result):
+def test_money_legend_keys_wear_the_stage_colours(money_tables):
     """Each key shows its money kind in both stages' colours, as the bars are drawn (no
     grey stand-in): released as a coloured outline, committed and spent as coloured fills."""
     from matplotlib.colors import to_rgb
     from matplotlib.patches import Patch
 
-    fig = money_by_year(result.yearly[result.yearly["component"] == "all"])
+    fig = money_by_year(money_tables["money_by_year"])
     legend = fig.legends[0]
     keys = [a for a in legend.findobj(Patch) if a is not legend.legendPatch]
     stage_rgb = [to_rgb(STAGE_COLOURS[s]) for s in ("procurement", "investment")]
@@ -310,16 +314,9 @@ def test_money_legend_keys_wear_the_stage_colours(result):
     assert outlines == expected and fills == expected * 2
 
 
-def test_cost_per_unit_added(result):
-    table = cost_per_unit_added(result.kpis).set_index(["component", "stage"])
-    rows = result.kpis[result.kpis["component"] == "ecu"]
-    expected = rows["capex_spent_procurement"].sum() / rows["capacity_added_procurement"].sum()
-    assert table.loc[("ecu", "procurement"), "cost_per_unit"] == pytest.approx(expected)
-    assert "all" not in table.index.get_level_values("component")
-
-
-def test_cost_per_unit_chart(result, tmp_path):
-    fig = cost_per_unit_chart(result.kpis, names={"ecu": "Engine control units"},
+def test_cost_per_unit_chart(money_tables, tmp_path):
+    table = money_tables["cost_per_unit"]
+    fig = cost_per_unit_chart(table, names={"ecu": "Engine control units"},
                               units={"ecu": "pcs"}, currency="USD")
     assert fig.get_suptitle() == (
         "What does a unit of yearly capacity cost, by component and stage?")
@@ -329,6 +326,9 @@ def test_cost_per_unit_chart(result, tmp_path):
     assert ax.get_xlabel().startswith("USD spent per unit of yearly capacity added")
     assert legend_texts(fig.legends[0]) == [STAGE_LABELS["procurement"],
                                             STAGE_LABELS["investment"]]
+    dots = [line for line in ax.get_lines() if line.get_marker() not in (None, "None", "")]
+    drawn = sorted(x for line in dots for x in line.get_xdata())
+    assert drawn == pytest.approx(sorted(table["cost_per_unit"].dropna()))  # the table's
     assert_saves(fig, tmp_path, "cost_per_unit")
 
 
@@ -340,8 +340,9 @@ def test_cost_per_unit_is_a_dot_plot_with_plain_labels():
         "capacity_added_procurement": [1.0, 100.0], "capex_spent_investment": [220.0, 20.0],
         "capacity_added_investment": [1.0, 100.0],
     })
-    fig = cost_per_unit_chart(kpis, names={"at": "Automatic transmissions (AT/CVT/AMT)",
-                                           "bolts": "Bolts"},
+    fig = cost_per_unit_chart(money_analysis.cost_per_unit(kpis),
+                              names={"at": "Automatic transmissions (AT/CVT/AMT)",
+                                     "bolts": "Bolts"},
                               units={"at": "transmissions", "bolts": "units"})
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
@@ -363,7 +364,7 @@ def test_cost_per_unit_chart_names_components_with_nothing_added():
         "capacity_added_procurement": [10.0, 0.0], "capex_spent_investment": [50.0, 0.0],
         "capacity_added_investment": [0.0, 0.0],
     })
-    fig = cost_per_unit_chart(kpis, names={"b": "Bolts"})
+    fig = cost_per_unit_chart(money_analysis.cost_per_unit(kpis), names={"b": "Bolts"})
     ax = fig.axes[0]
     assert "No capacity bought or built for: Bolts" in ax.get_title(loc="left")
     assert any("money spent, nothing finished by the end" in t.get_text() for t in ax.texts)
@@ -411,42 +412,71 @@ def test_shortfall_heatmap(result, analysed, span, tmp_path):
 # ----------------------------------------------------------------- what holds it back
 
 
-def test_budget_and_supplier_constraints(result):
-    budget = budget_constraints(result.kpis).set_index("figure")
-    all_rows = result.kpis[result.kpis["component"] == "all"]
-    assert budget.loc["paused_build_days", "mean"] == pytest.approx(
-        all_rows["paused_build_days"].mean())
-    suppliers = supplier_constraints(result.suppliers)
-    assert list(suppliers.index) == ["cn_cnc"]
-    assert suppliers.loc["cn_cnc", "share_blocked"] == pytest.approx(
-        result.suppliers["blocked"].sum() / result.suppliers["orders"].sum())
+@pytest.fixture(scope="module")
+def held_tables(result):
+    """The run's held-back tables (`simulator.analysis.held_back`), one variant."""
+    return held_back_analysis.tables(result, None)
 
 
-def test_what_holds_it_back(result, tmp_path):
-    fig = what_holds_it_back(result.kpis, result.suppliers, currency="USD", run_days=2557,
-                             supplier_names={"cn_cnc": "Chinese CNC makers"})
+def test_what_holds_it_back_draws_the_tables(held_tables):
+    """The bars are the tables' means, nothing recomputed."""
+    budget = held_tables["budget_held_back"]
+    fig = what_holds_it_back(budget, held_tables["supplier_waits"],
+                             held_tables["component_waits"])
+    empty, slots, waits = fig.axes[0], fig.axes[3], fig.axes[5]
+    days = budget[budget["unit"] == "days"]["mean"]
+    assert [p.get_width() for p in empty.patches] == pytest.approx(days.tolist())
+    suppliers = held_tables["supplier_waits"]
+    cn_cnc = suppliers[suppliers["supplier"] == "cn_cnc"]
+    assert [p.get_width() for p in slots.patches] == pytest.approx(
+        [cn_cnc["slot_wait_mean_days"].iloc[0], cn_cnc["slot_wait_p90_days"].iloc[0]])
+    ecu = held_tables["component_waits"].set_index("component").loc["ecu"]
+    assert [p.get_width() for p in waits.patches] == pytest.approx(
+        [ecu["slot_wait_mean_days"], ecu["slot_wait_p90_days"]])
+
+
+def test_what_holds_it_back(held_tables, tmp_path):
+    fig = what_holds_it_back(held_tables["budget_held_back"], held_tables["supplier_waits"],
+                             held_tables["component_waits"], currency="USD", run_days=2557,
+                             supplier_names={"cn_cnc": "Chinese CNC makers"},
+                             component_names={"ecu": "Engine control units"})
     assert fig.get_suptitle().startswith("What holds the stages back?")
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert titles == ["Budget stood empty", "Plant building paused for money",
                       "Money left unspent at the end",
                       "Waiting for a supplier's slot (new machines)",
-                      "Machine orders blocked and lapsed"]
-    slots, orders = fig.axes[3], fig.axes[4]
+                      "Machine orders blocked and lapsed",
+                      "Waiting for a slot, by component"]
+    slots, orders, waits = fig.axes[3], fig.axes[4], fig.axes[5]
     assert [t.get_text() for t in slots.get_yticklabels()] == ["Chinese CNC makers"]
     assert [t.get_text() for t in orders.get_yticklabels()] == ["Chinese CNC makers",
                                                                  "All suppliers"]
+    assert [t.get_text() for t in waits.get_yticklabels()] == ["Engine control units"]
     assert legend_texts(slots.get_legend())[0] == "Mean wait"
     assert "Lapsed: money gone before re-ordering" in legend_texts(orders.get_legend())
+    assert legend_texts(waits.get_legend())[0] == "Mean wait over its machines"
+    assert any("machines ordered a future" in t.get_text() for t in waits.texts)
     empty = fig.axes[0]
     colours = [p.get_facecolor()[:3] for p in empty.patches]
     assert len(set(colours)) == 2  # one colour per stage
     assert_saves(fig, tmp_path, "held_back")
 
 
-def test_what_holds_it_back_without_suppliers(result):
-    fig = what_holds_it_back(result.kpis, None)
+def test_what_holds_it_back_without_suppliers(held_tables):
+    fig = what_holds_it_back(held_tables["budget_held_back"], None)
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert "no supplier figures in these results" in texts
+    assert len(fig.axes) == 5  # no panel of component waits without its table
+
+
+def test_component_waits_panel_names_components_without_a_slot(held_tables):
+    waits = pd.concat([held_tables["component_waits"],
+                       held_tables["component_waits"].assign(component="bolts", n_waits=0)])
+    fig = what_holds_it_back(held_tables["budget_held_back"], held_tables["supplier_waits"],
+                             waits, component_names={"bolts": "Bolts"})
+    panel = fig.axes[5]
+    assert [t.get_text() for t in panel.get_yticklabels()] == ["ecu"]
+    assert "No machine got a slot for: Bolts" in panel.get_xlabel()
 
 
 # ------------------------------------------------------------------------------ vehicles
