@@ -164,15 +164,48 @@ def test_shares_of_the_gap_are_ratios_of_sums_and_add_up_to_one():
     assert bands["gap_share_shortfall_p90"].iloc[0] == pytest.approx(per_future.quantile(0.9))
 
 
-def test_close_date_distribution(result):
-    fig = close_date_distribution(result.kpis, end_date="2025-12-31", start_date="2024-01-01")
+def close_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hand-made ``close_times`` and ``survival`` rows (the columns of
+    `simulator.analysis.close_dates`) of four futures, 2024–2025: ``all`` closes in three,
+    seat in two, ecu in all four (earliest median), glass never."""
+    start, horizon = pd.Timestamp("2024-01-01"), pd.Timestamp("2026-01-01")
+    closes = {"all": ["2024-09-01", "2025-01-01", "2025-03-01"],
+              "seat": ["2024-05-01", "2025-06-01"],
+              "ecu": ["2024-03-01", "2024-04-01", "2024-06-01", "2024-07-01"], "glass": []}
+    times, steps = [], []
+    for component, dates in closes.items():
+        share = len(dates) / 4
+        median = pd.Timestamp(dates[1]) if share > 0.5 else pd.NaT
+        times.append({"component": component, "n": 4, "share_closed": share,
+                      "median_close_date": median})
+        for k, date in enumerate([start, *map(pd.Timestamp, dates), horizon]):
+            closed = min(k, len(dates)) / 4
+            steps.append({"component": component, "date": date, "share_closed": closed})
+    return pd.DataFrame(times), pd.DataFrame(steps)
+
+
+def test_close_date_distribution():
+    close_times, survival = close_tables()
+    fig = close_date_distribution(close_times, survival, end_date="2025-12-31",
+                                  start_date="2024-01-01")
     assert fig.get_suptitle() == "When is each component's shortfall closed?"
     assert len(fig.axes) == 4  # all + 3 components
     titles = [ax.get_title(loc="left") for ax in fig.axes]
-    assert titles[0] == "All components (value-weighted)"
-    assert titles[-1] == "glass"  # never closed: sorted last
+    assert titles == ["All components (value-weighted)", "ecu", "seat", "glass"]
     glass_texts = [t.get_text() for t in fig.axes[-1].texts]
-    assert "not closed\nby end: 100%" in glass_texts
+    assert "not closed\nby end: 100%" in glass_texts  # never closed: sorted last
+    assert "not closed\nby end: 50%" in [t.get_text() for t in fig.axes[2].texts]
+    # the steps are the survival table's, ending at the end of the run on the last share
+    line = fig.axes[0].get_lines()[0]
+    assert list(line.get_ydata()) == [0.0, 0.0, 0.25, 0.5, 0.75, 0.75]
+    assert pd.Timestamp(line.get_xdata()[-1]) == pd.Timestamp("2025-12-31")
+
+
+def test_close_date_distribution_takes_one_variant():
+    close_times, survival = close_tables()
+    two = pd.concat([close_times.assign(variant="a"), close_times.assign(variant="b")])
+    with pytest.raises(ValueError, match="one variant"):
+        close_date_distribution(two, survival, end_date="2025-12-31")
 
 
 def test_save_figure_writes_png_and_svg(bands, tmp_path):

@@ -13,7 +13,7 @@ from matplotlib.transforms import Bbox
 from simulator.analysis.speed import stage_speed
 from simulator.charts import close_date_distribution
 from simulator.charts.stage_speed import stage_speed_chart
-from tests.synthetic_tables import make_result
+from tests.charts.test_charts import close_tables
 
 CLEARANCE_PT = 3.0  # at least this much white between a label and its mark
 
@@ -28,8 +28,8 @@ def points(fig: Figure, pixels: float) -> float:
 
 
 def test_end_of_horizon_label_stands_clear_above_its_line():
-    result = make_result(n_reps=20, n_months=24)
-    fig = drawn(close_date_distribution(result.kpis, end_date="2025-12-31",
+    close_times, survival = close_tables()
+    fig = drawn(close_date_distribution(close_times, survival, end_date="2025-12-31",
                                         start_date="2024-01-01"))
     ax = fig.axes[0]
     (label,) = [t for t in ax.texts if t.get_text() == "end of horizon"]
