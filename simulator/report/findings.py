@@ -1,6 +1,6 @@
 """Key findings: sentences written from the numbers by small rules, never by hand.
 
-Each rule is a small function that reads a summary (`simulator.summary.summarise`) — and,
+Each rule is a small function that reads a summary (`simulator.analysis.summary.summarise`) — and,
 for batches, the analysis tables (stage gains, differences, Shapley values, sweep points)
 — and returns one plain-language sentence, or None when the numbers give nothing to say.
 A rule names a stage only where the numbers show it serving part of the gap (or where it
@@ -17,7 +17,6 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -41,9 +40,6 @@ from simulator.report.words import (
     sentence,
     share,
 )
-
-if TYPE_CHECKING:
-    from simulator.results import RunResult
 
 MIN_SHARE = 0.01  # a stage must serve at least 1% of a year's gap to be named for it
 OVERALL = "the overall shortfall (all components, weighted by value)"
@@ -436,73 +432,6 @@ def run_findings(x: RunNumbers) -> list[Finding]:
         out.append(Finding("held_back", "No budget, supplier or blocking constraint "
                                         "binds noticeably."))
     return in_question_order(out)
-
-
-# ====================================================================== entry point
-
-
-def study_kind(result: RunResult) -> str:
-    """"run", "stages" (stage attribution), "compare", "sweep" or "batch"."""
-    if len(result.variants()) <= 1:
-        return "run"
-    if "stage_gains" in result.extra:
-        return "stages"
-    if "points" in result.extra:
-        return "sweep"
-    if "differences" in result.extra or "scenario_differences" in result.extra:
-        return "compare"
-    return "batch"
-
-
-def key_findings(result: RunResult) -> list[Finding]:
-    """The findings of a run or a batch, from its summary and analysis tables."""
-    kind = study_kind(result)
-    summary = result.summary
-    enabled = enabled_stages(result.scenario_dict)
-    suppliers = supplier_means(result)
-    names = supplier_names(result.scenario_dict)
-    if kind == "run":
-        return run_findings(RunNumbers(summary, enabled, suppliers, names))
-    from simulator.report.batch_findings import BatchNumbers, batch_findings
-
-    batch = BatchNumbers(summary, kind, dict(result.extra), result.variants())
-    main = None
-    if kind == "stages":
-        full = [v for v in batch.variants if set(v.split("+")) == set(STAGES)]
-        if full:
-            main = RunNumbers(batch.variant(full[0]), STAGES, suppliers=None)
-    elif kind == "compare":
-        main = RunNumbers(batch.variant(batch.variants[0]), None, suppliers=None)
-    return batch_findings(batch, main)
-
-
-def enabled_stages(scenario: dict) -> tuple[str, ...] | None:
-    """The stages a resolved scenario enables (None when it does not say)."""
-    stages = scenario.get("stages")
-    if not isinstance(stages, dict):
-        return None
-    return tuple(s for s in STAGES if stages.get(s) is not None)
-
-
-def supplier_names(scenario: dict) -> dict[str, str]:
-    procurement = (scenario.get("stages") or {}).get("procurement") or {}
-    return {str(s.get("id")): str(s.get("name") or s.get("id"))
-            for s in procurement.get("suppliers") or [] if isinstance(s, dict)}
-
-
-def supplier_means(result: RunResult) -> pd.DataFrame | None:
-    """Per supplier (one variant's rows for a batch: the first): mean orders, blocked
-    orders and slot waits over replications; None without a suppliers table."""
-    if not result.has("suppliers"):
-        return None
-    table = result.read("suppliers")
-    if table.empty or "supplier" not in table:
-        return None
-    if "variant" in table and table["variant"].nunique() > 1:
-        table = table[table["variant"] == table["variant"].iloc[0]]
-    numeric = [c for c in ("orders", "blocked", "slot_wait_mean_days", "slot_wait_p90_days")
-               if c in table]
-    return table.groupby("supplier", sort=False)[numeric].mean()
 
 
 # ========================================================================= helpers

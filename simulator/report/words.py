@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-ALL = "all"
-STAGES = ("sharing", "procurement", "investment")
+from simulator.analysis.common import ALL, FEW_REPLICATIONS, STAGES  # noqa: F401 (shared)
+
 STAGE_NAMES = {
     "sharing": "stage 1 (sharing spare capacity)",
     "procurement": "stage 2 (new machines)",
@@ -20,13 +21,14 @@ STAGE_NAMES = {
 }
 STAGE_SHORT = {"sharing": "stage 1", "procurement": "stage 2", "investment": "stage 3"}
 QUESTIONS = {
+    "gains": "What does each added stage gain?",
+    "changes": "What changes between the variants, and by how much?",
     "when": "When is the shortfall closed?",
     "stages": "Which stage does most, and when?",
     "cost": "What does it cost?",
     "certainty": "How certain is this?",
     "held_back": "What holds it back?",
 }
-FEW_REPLICATIONS = 100  # as simulator.summary: fewer replications give rough probabilities
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,6 @@ class Finding:
 def in_question_order(findings: list[Finding]) -> list[Finding]:
     order = {q: i for i, q in enumerate(QUESTIONS)}
     return sorted(findings, key=lambda f: order.get(f.question, len(order)))
-
-
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -79,6 +79,33 @@ def number(value: float | None) -> str:
     if abs(value) >= 1:
         return f"{value:.1f}".removesuffix(".0")
     return f"{value:.2g}"
+
+
+def amount(value: float | None) -> str:
+    """A mean count or number of days: 16.74 -> "16.7", 295.6 -> "296", 0.04 -> "0.04"."""
+    if value is None or not finite(value):
+        return "—"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.1f}"
+    return f"{value:.2g}"
+
+
+def days(value: float | None) -> str:
+    """A number of days, whole: 53.58 -> "54", 1234.5 -> "1,234"."""
+    return "—" if value is None or not finite(value) else f"{value:,.0f}"
+
+
+def months(value: float) -> str:
+    """A number of months, unsigned, to one decimal: 13.57 -> "13.6"."""
+    return f"{abs(value):.1f}"
+
+
+def short_name(name: str) -> str:
+    """A component's name for running text, without its bracketed detail:
+    "Lighting (LED and halogen head and rear lamps)" -> "lighting"."""
+    return lower_first(re.sub(r"\s*\([^)]*\)", "", name).strip() or name)
 
 
 def share(value: float | None) -> str:

@@ -14,18 +14,26 @@ import pytest
 from simulator import load_scenario
 from simulator.pipeline import run
 from simulator.report.assumptions import in_words, provenance
-from simulator.report.batch_findings import BatchNumbers, compare_difference, stage_gain
+from simulator.report.batch_numbers import BatchNumbers
+from simulator.report.compare_findings import (
+    compare_headline,
+    component_outcomes,
+    input_changes,
+    slot_crowding,
+    sweep_close_extremes,
+)
 from simulator.report.findings import (
     RunNumbers,
     components_never_closed,
     held_back,
     idle_stages,
-    key_findings,
     overall_close,
     run_findings,
     stage_leaders,
     stage_shares_last_year,
 )
+from simulator.report.key_findings import key_findings
+from simulator.report.stage_findings import stage_components, stage_gain
 from simulator.report.words import MONTHS, money, month
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenario" / "good" / "minimal.yaml"
@@ -171,42 +179,155 @@ def test_constraints_come_largest_first():
     assert not any("blocked" in t for t in found)  # no order was blocked: nothing to say
 
 
-def test_stage_gain_sentences_say_censoring_plainly():
+NAN = float("nan")
+END = {"variants": {"v": {"horizon": {"end": "2030-12-31"}, "money": {"currency": "RUB"}}}}
+
+
+def _gain(stage: str, component: str, earlier: float, low: float, high: float,
+          note: str = "", value: tuple[float, float, float] = (NAN, NAN, NAN),
+          closed: tuple[int, int, int, int] = (0, 0, 0, 10)) -> dict:
+    before = {"procurement": "sharing", "investment": "sharing+procurement"}[stage]
+    return {"stage": stage, "before": before, "after": f"{before}+{stage}",
+            "component": component, "n_pairs": sum(closed), "earlier_months": earlier,
+            "earlier_months_low": low, "earlier_months_high": high, "note": note,
+            "n_both_closed": closed[0], "n_only_after_closed": closed[1],
+            "n_only_before_closed": closed[2], "n_neither_closed": closed[3],
+            "value_removed": value[0], "value_removed_low": value[1],
+            "value_removed_high": value[2]}
+
+
+def test_stage_gain_gives_months_with_an_interval_or_the_reason_in_words():
     gains = pd.DataFrame([
-        {"stage": "procurement", "component": "all", "metric": "close_day", "n_used": 8,
-         "gain_months": 3.0, "ci_low_months": -1.0, "ci_high_months": 7.0,
-         "share_censored": 0.2, "bound_kind": "", "bound_months": float("nan")},
-        {"stage": "investment", "component": "all", "metric": "close_day", "n_used": 0,
-         "gain_months": float("nan"), "ci_low_months": float("nan"),
-         "ci_high_months": float("nan"), "share_censored": 1.0, "bound_kind": "at_least",
-         "bound_months": 18.6},
-        {"stage": "sharing", "component": "all", "metric": "close_day", "n_used": 10,
-         "gain_months": 4.0, "ci_low_months": 2.5, "ci_high_months": 5.5,
-         "share_censored": 0.0, "bound_kind": "", "bound_months": float("nan")},
+        _gain("procurement", "all", 0.0, 0.0, 0.0, "neither closes by December 2030",
+              (2.763e11, 2.74e11, 2.79e11)),
+        _gain("procurement", "bearings", 8.2, 5.2, 11.3, closed=(0, 24, 0, 76)),
+        _gain("procurement", "lighting", -1.5, -2.5, -0.5, closed=(10, 0, 0, 0)),
+        _gain("procurement", "engines", 0.4, -0.3, 1.1),
+        _gain("procurement", "tyres", 0.0, 0.0, 0.0, "already closed by sharing"),
+        _gain("investment", "all", 2.3, 1.5, 3.1, value=(2.3e11, 2.11e11, 2.49e11),
+              closed=(0, 29, 0, 71)),
     ])
-    b = BatchNumbers({"variants": {}}, "stages", {"stage_gains": gains})
-    assert "makes no clear difference" in stage_gain(b, "procurement")
-    assert "20% of the pairs" in stage_gain(b, "procurement")
-    assert "at least 18.6 months" in stage_gain(b, "investment")
-    assert "brings the overall close date forward by 4.0 months (95% CI 2.5 to 5.5)" in \
-        stage_gain(b, "sharing")
+    b = BatchNumbers(END, "stages", {"stage_gains": gains}, ["sharing"],
+                     component_names={"bearings": "Bearings (wheel, gearbox, engine)"})
+    assert stage_gain(b, "procurement") == (
+        "Adding stage 2 (new machines) to stage 1: RUB 276 bn less shortfall value is left "
+        "over the run (95% CI RUB 274 bn to RUB 279 bn); but the overall shortfall (all "
+        "components, weighted by value) is not closed by December 2030 with or without it, "
+        "so it closes no earlier.")
+    assert stage_gain(b, "investment") == (
+        "Adding stage 3 (new plants) to stages 1 and 2: the overall shortfall (all "
+        "components, weighted by value) closes 2.3 months earlier on average (95% CI 1.5 "
+        "to 3.1; closed by the end in 29% of futures instead of 0%), and RUB 230 bn less "
+        "shortfall value is left over the run (95% CI RUB 211 bn to RUB 249 bn).")
+    # per component: clear changes only, bracketed detail dropped from the names
+    assert stage_components(b, "procurement") == (
+        "Stage 2 (new machines) closes bearings 8.2 months earlier on average (95% CI 5.2 "
+        "to 11.3); it delays lighting by 1.5 months on average (95% CI 0.5 to 2.5).")
+    assert stage_components(b, "investment") is None
 
 
-def test_compare_difference_in_words():
+def test_months_without_a_clear_direction_say_both_ends():
+    diffs = pd.DataFrame([{"variant": "v", "reference": "base", "component": "all",
+                           "metric": "restricted_mean_close", "earlier_months": 0.4,
+                           "earlier_months_low": -0.3, "earlier_months_high": 1.1,
+                           "note": ""}])
+    b = BatchNumbers(END, "compare", {"differences": diffs}, ["base", "v"])
+    assert "no clear difference in when the overall shortfall (all components, weighted " \
+           "by value) closes (95% CI from 0.3 months later to 1.1 earlier)" in \
+           compare_headline(b, "v")
+
+
+def _compare_tables() -> dict[str, pd.DataFrame]:
+    """A comparison in which the variant's orders are blocked far more often and wait far
+    longer for a slot; bearings close later, their machines waiting longer."""
+    waits = pd.DataFrame([
+        {"variant": v, "supplier": s, "orders": o, "blocked": bl, "lapsed": la,
+         "slot_wait_mean_days": w, "slot_wait_p90_days": 2 * w}
+        for v, s, o, bl, la, w in [
+            ("base", "cn_cnc", 90.0, 16.7, None, 42.0), ("base", "all", 95.8, 16.7, 4.6, 42.0),
+            ("tight", "cn_cnc", 115.0, 46.5, None, 296.0),
+            ("tight", "all", 121.0, 46.5, 4.5, 296.0)]])
+    machines = pd.DataFrame([
+        {"variant": v, "component": c, "machines_ordered": 10.0, "slot_wait_mean_days": w}
+        for v, c, w in [("base", "bearings", 48.0), ("tight", "bearings", 153.0),
+                        ("base", "lighting", 40.0), ("tight", "lighting", 44.0)]])
     diffs = pd.DataFrame([
-        {"variant": "slow", "reference": "base", "component": "all", "metric": "close_day",
-         "n_used": 10, "mean_difference_months": 5.0, "ci_low_months": 2.0,
-         "ci_high_months": 8.0, "bound_kind": "", "bound_months": float("nan")},
-        {"variant": "slow", "reference": "base", "component": "all",
-         "metric": "cumulative_shortfall_value", "n_used": 10, "mean_difference": 2e9,
-         "ci_low": 1e9, "ci_high": 3e9},
+        {"variant": "tight", "reference": "base", "component": "all",
+         "metric": "restricted_mean_close", "earlier_months": -5.0,
+         "earlier_months_low": -8.0, "earlier_months_high": -2.0, "note": ""},
+        {"variant": "tight", "reference": "base", "component": "all",
+         "metric": "cumulative_shortfall_value", "removed": -2e9, "removed_low": -3e9,
+         "removed_high": -1e9, "note": ""},
+        {"variant": "tight", "reference": "base", "component": "bearings",
+         "metric": "restricted_mean_close", "earlier_months": -13.6,
+         "earlier_months_low": -17.2, "earlier_months_high": -9.9, "note": ""},
+        {"variant": "tight", "reference": "base", "component": "lighting",
+         "metric": "restricted_mean_close", "earlier_months": 0.0,
+         "earlier_months_low": 0.0, "earlier_months_high": 0.0,
+         "note": "closes on the same day in every future"},
     ])
-    b = BatchNumbers({"variants": {}, "meta": {"currency": "RUB"}}, "compare",
-                     {"differences": diffs})
-    assert compare_difference(b, "slow") == (
-        "Against base, slow closes the overall shortfall 5.0 months later (95% CI 2.0 to "
-        "8.0) and leaves RUB 2.00 bn more cumulative shortfall value (95% CI RUB 1.00 bn to "
-        "RUB 3.00 bn).")
+    inputs = pd.DataFrame([
+        {"path": "scenario.name", "base": "base", "tight": "tight"},
+        {"path": "stages.procurement.suppliers[cn_cnc].block_probability", "base": "0.15",
+         "tight": "0.35"},
+        {"path": "stages.procurement.suppliers[cn_cnc].lead_time_days.median",
+         "base": "180.0", "tight": "270.0"},
+        {"path": "stages.procurement.budget", "base": "18000000000.0",
+         "tight": "18000000000.0"},
+    ])
+    return {"supplier_waits": waits, "component_waits": machines, "differences": diffs,
+            "scenario_differences": inputs}
+
+
+def _compare() -> BatchNumbers:
+    return BatchNumbers(END, "compare", _compare_tables(), ["base", "tight"],
+                        reference="base", component_names={"bearings": "Bearings (all)"},
+                        supplier_names={"cn_cnc": "Chinese CNC makers"})
+
+
+def test_compare_headline_names_the_mechanism_and_the_outcome():
+    assert compare_headline(_compare(), "tight") == (
+        "From base to tight: machine orders blocked 16.7 → 46.5 per future, mean wait for a "
+        "supplier slot 42 → 296 days; the overall shortfall (all components, weighted by "
+        "value) closes 5.0 months later on average (95% CI 2.0 to 8.0), and RUB 2.00 bn "
+        "more shortfall value is left over the run (95% CI RUB 1.00 bn to RUB 3.00 bn).")
+
+
+def test_slot_crowding_names_the_component_and_the_supplier():
+    assert slot_crowding(_compare(), "tight") == (
+        "From base to tight, the wait for a supplier slot (first come, first served) grows "
+        "most for the machines of bearings: 48 → 153 days on average; by supplier, most at "
+        "Chinese CNC makers: 42 → 296 days on average.")
+
+
+def test_component_outcomes_show_the_machines_wait_beside_the_delay():
+    assert component_outcomes(_compare(), "tight") == (
+        "By component, tight closes bearings 13.6 months later on average (95% CI 9.9 to "
+        "17.2; its machines wait 48 → 153 days for a supplier slot).")
+
+
+def test_input_changes_in_words():
+    assert input_changes(_compare(), "tight") == (
+        "Inputs that differ, base → tight: Chinese CNC makers: block probability 0.15 → "
+        "0.35, median lead time 180 → 270 days.")
+
+
+def test_sweep_names_the_soonest_and_latest_point_with_intervals():
+    diffs = pd.DataFrame([
+        {"variant": v, "reference": "point-0", "component": "all",
+         "metric": "restricted_mean_close", "earlier_months": e, "earlier_months_low": e - 1,
+         "earlier_months_high": e + 1, "note": ""}
+        for v, e in (("point-1", 3.0), ("point-2", -2.0))])
+    points = pd.DataFrame({"variant": ["point-0", "point-1", "point-2"],
+                           "stages.procurement.suppliers[cn_cnc].slots": [16, 24, 8]})
+    b = BatchNumbers(END, "sweep", {"differences": diffs, "points": points},
+                     ["point-0", "point-1", "point-2"])
+    assert sweep_close_extremes(b) == (
+        "Against point-0 (suppliers [cn_cnc] slots = 16), the overall shortfall (all "
+        "components, weighted by value) closes soonest at point-1 (suppliers [cn_cnc] slots "
+        "= 24): it closes 3.0 months earlier on average (95% CI 2.0 to 4.0); latest at "
+        "point-2 (suppliers [cn_cnc] slots = 8): it closes 2.0 months later on average "
+        "(95% CI 1.0 to 3.0).")
 
 
 def test_batch_findings_of_a_stage_attribution(tmp_path):
@@ -214,8 +335,12 @@ def test_batch_findings_of_a_stage_attribution(tmp_path):
 
     result = run_stages(load_scenario(SCENARIO), replications=4, workers=1)
     found = key_findings(result)
-    stages_texts = [f.text for f in found if f.question == "stages"]
-    assert any(t.startswith("Adding stage 3 (new plants)") for t in stages_texts)
+    assert found[0].question == "gains"  # the comparison leads
+    gains = [f.text for f in found if f.question == "gains"]
+    for stage in ("stage 2 (new machines)", "stage 3 (new plants)"):
+        overall = [t for t in gains if t.startswith(f"Adding {stage}")]
+        assert len(overall) == 1, gains
+        assert re.search(r"\d (months|bn|m)\b.*\(95% CI [^)]*\d", overall[0]), overall[0]
     assert any("simulated futures (common random numbers)" in f.text for f in found)
     # the cost of the full variant is labelled as such
     assert any(f.question == "cost" and f.text.startswith("With all three stages:")
