@@ -16,16 +16,16 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from simulator.analysis import study_of
+from simulator.analysis.labels import supplier_names
 from simulator.report.assumptions import assumption_tables, reproduction_table
-from simulator.report.findings import (
-    key_findings,
-    study_kind,
-    supplier_means,
-    supplier_names,
-)
+from simulator.report.batch_numbers import SEQUENCE, variant_label
 from simulator.report.html import Section, embed_charts, render_html
+from simulator.report.key_findings import key_findings, study_kind, supplier_means
 from simulator.report.tables import (
     ReportTable,
+    changes_table,
+    component_differences_table,
     differences_table,
     findings_table,
     gap_shares,
@@ -90,7 +90,8 @@ def write_report(folder: Path | str, *, result: RunResult | None = None) -> Path
     page = render_html(
         title=_title(result, kind), subtitle=_subtitle(result),
         description=(result.scenario_dict.get("scenario") or {}).get("description"),
-        findings=findings, warnings=_warnings(result), charts=embed_charts(folder / "charts"),
+        findings=findings, warnings=_warnings(result),
+        charts=embed_charts(folder / "charts", reference=_reference_words(result, kind)),
         sections=sections, files=[f"{t.key}.csv" for t in tables],
     )
     _write_all(folder, tables, page)
@@ -122,21 +123,30 @@ def report_sections(result: RunResult, kind: str) -> tuple[list[Section], list[R
         ]
         return sections, [stage_speed_table(summary)]
     variants = summary.get("variants") or {}
-    study = [variant_outcomes(summary, kind)]
+    study: list[ReportTable] = []
     data_only = []
+    compared = _compared_variants(result, kind)
+    changes = changes_table(result, compared) if compared else None
     if kind == "stages":
         study += stage_gains_tables(result)
-        if "shapley" in result.extra:
+        study += [t for t in (changes, variant_outcomes(summary, kind)) if t is not None]
+        if "shapley" in result.analysis:
             study.append(shapley_table(result))
-        if "differences" in result.extra:  # against the first stage set: data only
+        if "differences" in result.analysis:  # against the first stage set: data only
             data_only.append(ReportTable("differences", "Paired differences against the "
-                                         "first variant", result.extra["differences"]))
-    elif "differences" in result.extra:
-        study.append(differences_table(result))
+                                         "first variant", result.analysis["differences"]))
+    else:
+        if "points" in result.extra:
+            study.append(points_table(result))
+        if changes is not None:
+            study.append(changes)
+        if "differences" in result.analysis and "points" not in result.extra:
+            study.append(differences_table(result))
+        if (by_component := component_differences_table(result)) is not None:
+            study.append(by_component)
+        study.append(variant_outcomes(summary, kind))
     if "scenario_differences" in result.extra:
         study.append(scenario_differences_table(result))
-    if "points" in result.extra:
-        study.insert(0, points_table(result))
     sections = [
         Section("study", _study_title(kind), study, new_page=True),
         Section("results", "Results by component and variant",
@@ -179,7 +189,29 @@ def _subtitle(result: RunResult) -> str:
 
 
 def _warnings(result: RunResult) -> list[str]:
-    return [_sentence(w) for w in result.summary.get("warnings") or []]
+    return list(dict.fromkeys(_sentence(w) for w in result.summary.get("warnings") or []))
+
+
+MAX_SIDE_BY_SIDE = 4  # variants shown side by side in "What changes between the variants"
+
+
+def _compared_variants(result: RunResult, kind: str) -> list[str]:
+    """The variants put side by side: a stage attribution's announced sequence, or every
+    variant of a smaller batch (none for more than `MAX_SIDE_BY_SIDE`)."""
+    names = result.variants()
+    if kind == "stages":
+        names = [v for v in names if v in SEQUENCE]
+    return names if 1 < len(names) <= MAX_SIDE_BY_SIDE else []
+
+
+def _reference_words(result: RunResult, kind: str) -> str | None:
+    """The reference variant of a batch in words ("stage 1 only (sharing)"); None for a
+    run."""
+    if kind == "run":
+        return None
+    reference = str(study_of(result).get("reference") or result.variants()[0])
+    label = variant_label(reference, kind)
+    return reference if label == reference else f"{label}, {reference}"
 
 
 def _study_title(kind: str) -> str:

@@ -17,27 +17,33 @@ from pathlib import Path
 from typing import Any
 
 from simulator.report.tables import ReportTable
-from simulator.report.words import QUESTIONS, Finding
+from simulator.report.words import QUESTIONS, Finding, lower_first
 
 TEMPLATE = "template.html.j2"
-CHART_ORDER = (
+RUN_CHART_ORDER = (
     "shortfall_overall", "close_dates", "stage_speed", "shortfall_by_component",
     "shortfall_heatmap", "money", "cost_per_unit", "procurement_timeline", "held_back",
-    "vehicles", "stage_gains", "close_dates_compared", "shortfall_compared",
+    "vehicles",
 )
+COMPARISON_CHART_ORDER = (
+    "stage_gains", "close_dates_compared", "survival_by_component", "shortfall_compared",
+)
+CHART_ORDER = RUN_CHART_ORDER + COMPARISON_CHART_ORDER  # a run's reading order
+BATCH_CHART_ORDER = COMPARISON_CHART_ORDER + RUN_CHART_ORDER  # the comparison first
 # Used until (and where) simulator.charts.CHART_CAPTIONS gives a caption of its own.
 FALLBACK_CAPTIONS = {
-    "shortfall_overall": "How the overall gap (all components, by value) is served by each "
-                         "stage over time, and what is still missing: medians with a "
-                         "10–90% band.",
+    "shortfall_overall": "The overall gap (all components, by value) month by month: the "
+                         "share of it each stage serves and the share still missing "
+                         "(Σ shortfall / Σ gap over the simulated futures), with the "
+                         "10–90% range of the share still missing.",
     "close_dates": "When each component's shortfall closes across the simulated futures, "
                    "with the share never closed by the end marked.",
     "stage_speed": "The share of each year's gap each stage serves, with the time each "
                    "stage takes to reach half and 90% of its peak.",
-    "shortfall_by_component": "For each component group, which stage serves its gap over "
-                              "time and what is still missing.",
-    "shortfall_heatmap": "The share of each component's demand left unmet in each year "
-                         "(median over the simulated futures).",
+    "shortfall_by_component": "For each component group, the share of its gap each stage "
+                              "serves over time and the share still missing.",
+    "shortfall_heatmap": "The share of each component's gap still missing in each year "
+                         "(Σ shortfall / Σ gap over the simulated futures).",
     "money": "Money released to each stage against capex committed and spent, by year.",
     "cost_per_unit": "Capex per unit of annual capacity added, by component and stage.",
     "procurement_timeline": "The machine orders of one representative simulated future, "
@@ -47,14 +53,20 @@ FALLBACK_CAPTIONS = {
                  "waits for supplier slots and blocked orders.",
     "vehicles": "Vehicles the components on hand could support over time, and which "
                 "component limits output.",
-    "stage_gains": "Months by which each added stage brings the close date forward, with "
-                   "95% confidence intervals and censored pairs marked.",
-    "close_dates_compared": "Close-date distributions of the variants overlaid; the share "
-                            "never closed by the end is given in the legend.",
-    "shortfall_compared": "The overall shortfall of each variant over time: medians with "
-                          "10–90% bands.",
+    "stage_gains": "Months by which each added stage closes the shortfall earlier on "
+                   "average within the run (a future that never closes counts as closing "
+                   "at the end), with 95% confidence intervals; where nothing changes, the "
+                   "reason in words.",
+    "close_dates_compared": "For each variant, the share of simulated futures in which the "
+                            "overall shortfall is closed by each date.",
+    "survival_by_component": "For each component and variant, the share of simulated "
+                             "futures in which the shortfall is closed by each date.",
+    "shortfall_compared": "The overall shortfall of each variant month by month, with its "
+                          "10–90% range.",
 }
 FIRST_SCREEN_PER_QUESTION = 3
+FIRST_SCREEN_LEAD = 6  # sentences of the comparison card, which spans the page
+LEAD_QUESTIONS = ("gains", "changes")
 
 
 @dataclass(frozen=True)
@@ -73,18 +85,23 @@ def chart_captions() -> dict[str, str]:
     return {**FALLBACK_CAPTIONS, **(getattr(charts, "CHART_CAPTIONS", None) or {})}
 
 
-def embed_charts(folder: Path) -> list[Chart]:
-    """Every PNG of `folder` as a data URI, the known stems in `CHART_ORDER`, others after
-    (alphabetically), each with its caption."""
+def embed_charts(folder: Path, *, reference: str | None = None) -> list[Chart]:
+    """Every PNG of `folder` as a data URI, each with its caption: the known stems in
+    reading order, others after (alphabetically). For a batch give its `reference`
+    variant (in words): the comparison charts come first, and the run charts — drawn for
+    the reference variant — say so in their captions."""
     if not folder.is_dir():
         return []
+    known = CHART_ORDER if reference is None else BATCH_CHART_ORDER
     pngs = {p.stem: p for p in folder.glob("*.png")}
-    order = [s for s in CHART_ORDER if s in pngs] + sorted(set(pngs) - set(CHART_ORDER))
+    order = [s for s in known if s in pngs] + sorted(set(pngs) - set(known))
     captions = chart_captions()
     charts = []
     for stem in order:
         encoded = base64.b64encode(pngs[stem].read_bytes()).decode("ascii")
         caption = captions.get(stem) or f"{stem.replace('_', ' ').capitalize()}."
+        if reference is not None and stem in RUN_CHART_ORDER:
+            caption = f"Reference variant ({reference}): {lower_first(caption)}"
         charts.append(Chart(stem, caption, f"data:image/png;base64,{encoded}"))
     return charts
 
@@ -123,9 +140,10 @@ def _question_cards(findings: list[Finding]) -> list[dict[str, Any]]:
     for key, question in QUESTIONS.items():
         texts = [f.text for f in findings if f.question == key]
         if texts:
-            cards.append({"key": key, "question": question,
-                          "first": texts[:FIRST_SCREEN_PER_QUESTION],
-                          "more": texts[FIRST_SCREEN_PER_QUESTION:]})
+            lead = key in LEAD_QUESTIONS
+            shown = FIRST_SCREEN_LEAD if lead else FIRST_SCREEN_PER_QUESTION
+            cards.append({"key": key, "question": question, "lead": lead,
+                          "first": texts[:shown], "more": texts[shown:]})
     return cards
 
 

@@ -24,6 +24,7 @@ from simulator.report.words import (
     STAGE_SHORT,
     STAGES,
     Finding,
+    finite,
     money,
     month,
     number,
@@ -305,9 +306,9 @@ def findings_table(findings: Iterable[Finding]) -> ReportTable:
 
 
 def variant_outcomes(summary: dict, kind: str) -> ReportTable:
-    """Per variant, overall: P(closed by end) ± SE, median and 10–90% range, mean
-    shortfall value, capex spent per stage."""
-    from simulator.report.batch_findings import variant_label
+    """Per variant, overall: P(closed by end) ± SE, the mean time to close within the run
+    with its interval, median and 10–90% range, mean shortfall value, capex spent."""
+    from simulator.report.batch_numbers import variant_label
 
     data_rows, shown_rows = [], []
     for name, entry in (summary.get("variants") or {}).items():
@@ -316,50 +317,178 @@ def variant_outcomes(summary: dict, kind: str) -> ReportTable:
         currency = money_.get("currency") or ""
         data, shown = _kpi_row(ALL, overall, currency)
         spent = money_.get("capex_spent") or {}
+        restricted = overall.get("restricted_mean_months") or {}
         data = {"variant": name, **{k: v for k, v in data.items()
                                     if not k.startswith(("capacity added", "capex per"))}}
+        data["mean time to close (months, never closed = end of run)"] = restricted.get("mean")
+        data["mean time to close, 95% CI low"] = restricted.get("ci95_low")
+        data["mean time to close, 95% CI high"] = restricted.get("ci95_high")
         data.update({f"capex spent, {s} ({currency})": spent.get(s) for s in spent})
-        keep = ("Median close date", "10–90% range", "P(closed by end)",
+        keep = ("P(closed by end)", "Median close date", "10–90% range",
                 "Mean cumulative shortfall value")
         row = {"Variant": name, "Stages": variant_label(name, kind) if kind == "stages"
                else None, **{k: shown[k] for k in keep}}
+        row["Mean time to close (months)"] = _months_interval(restricted)
         row["Capex spent"] = money(sum(v for v in spent.values() if v), currency)
         if kind != "stages":
             row.pop("Stages")
         data_rows.append(data)
         shown_rows.append(row)
-    return ReportTable("variant_outcomes", "Outcome of each variant (overall shortfall)",
-                       pd.DataFrame(data_rows), pd.DataFrame(shown_rows),
-                       numeric=("P(closed by end)", "Mean cumulative shortfall value",
-                                "Capex spent"))
+    return ReportTable(
+        "variant_outcomes", "Outcome of each variant (overall shortfall)",
+        pd.DataFrame(data_rows), pd.DataFrame(shown_rows),
+        note="Mean time to close: months from the start until the overall shortfall "
+             "closes, a future that never closes counting as closing at the end of the run "
+             "(the restricted mean), with its 95% confidence interval.",
+        numeric=("P(closed by end)", "Mean time to close (months)",
+                 "Mean cumulative shortfall value", "Capex spent"))
 
 
 def stage_gains_tables(result: Any) -> list[ReportTable]:
-    """Stage gains (display from `experiments.printing`), and the raw table."""
-    from simulator.experiments.printing import stage_gains_table
+    """Stage gains (display from `simulator.display`, with components and stages named),
+    and the analysis table."""
+    from simulator.display import stage_gains_table
 
-    gains = result.extra["stage_gains"]
-    display = stage_gains_table(result).rename(columns=str.capitalize)
+    gains = result.analysis["stage_gains"]
+    display = stage_gains_table(result).rename(columns=_first_upper)
+    names = _component_names(result)
+    display["Component"] = display["Component"].map(lambda c: names.get(c, c))
+    display["Stage added"] = display["Stage added"].map(
+        lambda s: "+".join(str(STAGE_NAMES.get(p, p)) for p in str(s).split("+")))
     return [ReportTable(
         "stage_gains", "What each added stage gains (paired futures)", gains, display,
-        note="Months earlier: mean over the pairs where both variants close, with its 95% "
-             "confidence interval; where pairs are censored (not closed by the end in one "
-             "or both) a one-sided bound is given instead or as well. Shortfall value "
-             "removed: mean paired difference in cumulative shortfall value.")]
+        note="Months earlier: the paired difference in the restricted mean time to close "
+             "(a future that never closes counts as closing at the end of the run), with "
+             "its 95% confidence interval; it exists whenever the two sides differ, and "
+             "where nothing changes in any future the reason is given in words. Shortfall "
+             "value removed: mean paired difference in cumulative shortfall value.",
+        numeric=tuple(c for c in display.columns if c.startswith(("Shortfall", "Closed"))))]
 
 
 def differences_table(result: Any) -> ReportTable:
-    from simulator.experiments.printing import compare_table
+    """Each variant against the reference, overall (display from `simulator.display`)."""
+    from simulator.display import compare_table
 
     return ReportTable(
-        "differences", "Each variant against the first (paired futures)",
-        result.extra["differences"], compare_table(result).rename(columns=_first_upper),
-        note="The CSV and the workbook hold every component and metric, with the counts of "
-             "censored pairs.")
+        "differences", "Each variant against the first, overall (paired futures)",
+        result.analysis["differences"], compare_table(result).rename(columns=_first_upper),
+        note="Months earlier (+) or later (−): the paired difference in the restricted mean "
+             "time to close (a future that never closes counts as closing at the end of the "
+             "run); shortfall value removed (+) or added (−) against the first variant; "
+             "each with its 95% confidence interval. The CSV and the workbook hold every "
+             "component and metric, with the counts of pairs closed on either side.")
+
+
+def component_differences_table(result: Any) -> ReportTable | None:
+    """Per component and variant: months earlier (+) / later (−) than the reference and
+    shortfall value removed, with 95% intervals (the analysis' `differences`)."""
+    from simulator.display import months_cell
+
+    diffs = result.analysis.get("differences")
+    if diffs is None or diffs.empty:
+        return None
+    names = _component_names(result)
+    currency = _currency_of(result)
+    reference = str(diffs["reference"].iloc[0])
+    rows = []
+    for (variant, component), group in diffs.groupby(["variant", "component"], sort=False):
+        close = group[group["metric"] == "restricted_mean_close"]
+        value = group[group["metric"] == "cumulative_shortfall_value"]
+        rows.append({
+            "Variant": variant, "Component": names.get(component, component),
+            f"Months earlier (+) / later (−) than {reference} (95% CI)":
+                months_cell(close.iloc[0]) if len(close) else "—",
+            f"Shortfall value removed vs {reference}"
+            + (f", {currency}" if currency else "") + " (95% CI)":
+                _money_interval(value.iloc[0], currency) if len(value) else "—",
+        })
+    display = pd.DataFrame(rows)
+    return ReportTable(
+        "differences_by_component", f"Each variant against {reference}, by component",
+        diffs, display, numeric=tuple(display.columns[2:]))
+
+
+def changes_table(result: Any, variants: list[str]) -> ReportTable | None:
+    """What changes between the variants: the overall outcome and every held-back figure
+    (`simulator.report.changes`), one column per variant, with the paired difference
+    against the reference where the analysis has one (time to close, shortfall value)."""
+    from simulator.analysis.labels import supplier_names
+    from simulator.display import months_cell
+    from simulator.report.changes import held_back_figures
+
+    analysis = result.analysis
+    diffs = analysis.get("differences")
+    if diffs is None or diffs.empty or len(variants) < 2:
+        return None
+    reference = str(diffs["reference"].iloc[0])
+    others = [v for v in variants if v != reference]
+    currency = _currency_of(result)
+    overall = diffs[diffs["component"] == ALL]
+    rows: list[dict] = []
+    close = _per_variant(analysis.get("close_times"), variants)
+    totals = _per_variant(analysis.get("shortfall_totals"), variants)
+    outcome = [
+        ("Closed by the end of the run", "share of futures", close, "share_closed", None),
+        ("Mean time to close (never closed = end of run)", "months", close,
+         "restricted_mean_months", "restricted_mean_close"),
+        ("Cumulative shortfall value", currency, totals, "cumulative_shortfall_value",
+         "cumulative_shortfall_value"),
+    ]
+    for words, unit, table, column, metric in outcome:
+        if table is None:
+            continue
+        row = {"section": "outcome (overall)", "figure": words, "unit": unit,
+               **{v: table.get(v, {}).get(column) for v in variants}}
+        for v in others:
+            match = overall[(overall["variant"] == v) & (overall["metric"] == metric)]
+            if metric and len(match):
+                r = match.iloc[0]
+                is_close = metric == "restricted_mean_close"
+                row[f"{v} vs {reference}"] = months_cell(r) if is_close else \
+                    _money_interval(r, currency)
+                for suffix, words in (("", "difference"), ("_low", "95% CI low"),
+                                      ("_high", "95% CI high")):
+                    key = ("earlier_months" if is_close else "removed") + suffix
+                    row[f"{v} vs {reference}, {words}"] = r.get(key)
+        rows.append(row)
+    figures = held_back_figures(analysis, variants,
+                                component_names=_component_names(result),
+                                supplier_names=supplier_names(result.scenario_dict),
+                                currency=currency)
+    sections = {"orders": "machine orders (all suppliers)", "budget": "budgets",
+                "supplier": "by supplier", "component": "by component's machines"}
+    groups = list(sections)
+    figures = figures.sort_values("group", key=lambda g: g.map(groups.index), kind="stable")
+    for _, f in figures.iterrows():
+        rows.append({"section": sections.get(str(f["group"]), str(f["group"])),
+                     "figure": f["words"], "unit": f["unit"],
+                     **{v: f.get(v) for v in variants}})
+    data = pd.DataFrame(rows)
+    display = pd.DataFrame({
+        "What": [_first_upper(str(w)) for w in data["figure"]],
+        "Unit": data["unit"].fillna("").astype(str),
+        **{v: [_figure_text(x, u, currency) for x, u in zip(data[v], data["unit"],
+                                                              strict=True)]
+           for v in variants},
+    })
+    for v in others:
+        column = f"{v} vs {reference}"
+        if column in data:
+            display[f"{column}: earlier (+) / removed (+), 95% CI"] = \
+                data[column].where(data[column].notna(), "")
+    sign = ("positive = the variant does better: closes earlier, leaves less shortfall")
+    return ReportTable(
+        "what_changes", "What changes between the variants", data, display,
+        note="Means over the simulated futures, side by side; the paired differences "
+             f"(same futures under each variant, {sign}) with their 95% confidence "
+             "intervals where the analysis pairs them. Waits for a supplier slot are "
+             "first come, first served, so extra orders of one component lengthen the "
+             "waits of all.",
+        numeric=tuple(display.columns[2:]))
 
 
 def shapley_table(result: Any) -> ReportTable:
-    table = result.extra["shapley"]
+    table = result.analysis["shapley"]
     currency = (result.summary.get("meta") or {}).get("currency") or ""
     overall = table[table["component"] == ALL]
     display = pd.DataFrame({
@@ -376,7 +505,7 @@ def shapley_table(result: Any) -> ReportTable:
 
 
 def points_table(result: Any) -> ReportTable:
-    from simulator.experiments.printing import sweep_table
+    from simulator.display import sweep_table
 
     return ReportTable("points", "Sweep points and their outcome", result.extra["points"],
                        sweep_table(result).rename(columns=_first_upper))
@@ -386,6 +515,60 @@ def scenario_differences_table(result: Any) -> ReportTable:
     table = result.extra["scenario_differences"]
     return ReportTable("scenario_differences", "What differs between the scenarios", table,
                        table.astype(str).map(_shorten))
+
+
+def _months_interval(entry: dict) -> str:
+    """"88.6 (87.5 to 89.7)" from a summary entry with mean and ci95 bounds."""
+    mean, low, high = (entry.get(k) for k in ("mean", "ci95_low", "ci95_high"))
+    if mean is None or not finite(mean):
+        return "—"
+    if low is None or high is None or not (finite(low) and finite(high)):
+        return f"{mean:.1f}"
+    return f"{mean:.1f} ({low:.1f} to {high:.1f})"
+
+
+def _money_interval(row: Any, currency: str) -> str:
+    """"RUB 37.3 bn (RUB 34.8 bn to RUB 39.8 bn)" removed; a true minus where added."""
+    value, low, high = (row.get(k) for k in ("removed", "removed_low", "removed_high"))
+    if value is None or not finite(value):
+        return "—"
+    text = money(value, currency)
+    if finite(low) and finite(high):
+        text += f" ({money(low, currency)} to {money(high, currency)})"
+    return text.replace("-", "−")
+
+
+def _figure_text(value: Any, unit: str, currency: str) -> str:
+    if value is None or not finite(value):
+        return "—"
+    if unit == "share of futures":
+        return share(value)
+    if currency and unit == currency:
+        return money(value, currency)
+    if unit in ("days", "build-days"):
+        return f"{value:,.0f}"
+    if unit == "months":
+        return f"{value:.1f}"
+    return number(value) if abs(value) >= 10 or unit != "per future" else f"{value:.1f}"
+
+
+def _per_variant(table: pd.DataFrame | None, variants: list[str]) -> dict[str, dict] | None:
+    """The overall (``all``) row of a per-variant analysis table, by variant."""
+    if table is None or table.empty:
+        return None
+    rows = table[(table["component"] == ALL) & table["variant"].astype(str).isin(variants)]
+    return {str(r["variant"]): r for r in rows.to_dict("records")}
+
+
+def _component_names(result: Any) -> dict[str, str]:
+    names = {str(c.get("id")): str(c.get("name") or c.get("id"))
+             for c in result.scenario_dict.get("components") or []}
+    return {**names, ALL: "All components (value-weighted)"}
+
+
+def _currency_of(result: Any) -> str:
+    return str((result.scenario_dict.get("scenario") or {}).get("currency")
+               or (result.meta or {}).get("currency") or "")
 
 
 def _first_upper(text: str) -> str:

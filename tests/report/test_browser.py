@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from simulator import load_scenario
-from simulator.pipeline import run, run_stages
+from simulator.pipeline import run, run_compare, run_stages
 from simulator.report import write_report
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenario" / "good" / "minimal.yaml"
@@ -188,6 +188,21 @@ def stages_report(tmp_path_factory) -> Path:
     return write_report(folder)
 
 
+@pytest.fixture(scope="module")
+def compare_report(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("browser")
+    variant = base / "blocked.yaml"
+    variant.write_text(
+        f"extends: {SCENARIO}\n"
+        "scenario: {name: blocked}\n"
+        "stages:\n  procurement:\n    suppliers:\n"
+        "      - {id: cn_cnc, block_probability: 0.6}\n", encoding="utf-8")
+    folder = base / "compare"
+    run_compare([load_scenario(SCENARIO), load_scenario(variant)], replications=4, workers=1,
+                out=folder)
+    return folder / "report.html"
+
+
 def test_run_report_opens_with_every_image_and_no_network(run_visit, run_report):
     assert run_report.name == "report.html" and run_report.is_file()
     visit = run_visit
@@ -217,9 +232,32 @@ def test_run_report_screenshot_is_not_blank(run_visit, tmp_path):
     visit.assert_clean()
 
 
-def test_stages_report_opens_with_every_image(open_report, stages_report):
-    visit = open_report(stages_report)
-    visit.assert_images_loaded()
+@pytest.mark.parametrize("kind", ["stages", "compare"])
+def test_batch_report_opens_with_every_image_and_no_console_error(
+        request, open_report, kind):
+    html = request.getfixturevalue(f"{kind}_report")
+    charts = sorted(p.stem for p in (html.parent / "charts").glob("*.png"))
+    visit = open_report(html)
+    images = visit.assert_images_loaded()
+    assert len(images) == len(charts)  # the comparison's charts and the reference's
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize(("kind", "card"), [("stages", "q-gains"), ("compare", "q-changes")])
+def test_batch_report_leads_with_the_comparison_on_the_first_screen(
+        request, open_report, kind, card, tmp_path):
+    visit = open_report(request.getfixturevalue(f"{kind}_report"))
+    box = visit.page.locator(f"#{card}").bounding_box()
+    assert box is not None, f"no #{card} card"
+    first = visit.page.evaluate(
+        "() => document.querySelector('.cards article').id")
+    assert first == card
+    # the comparison card spans the page and its first sentence is on the first screen
+    cards = visit.page.locator(".cards").bounding_box()
+    assert box["width"] > 0.95 * cards["width"]
+    item = visit.page.locator(f"#{card} li").first.bounding_box()
+    assert item is not None and item["y"] + item["height"] < VIEWPORT["height"]
+    visit.page.screenshot(path=str(tmp_path / "first-screen.png"))
     visit.assert_clean()
 
 
