@@ -11,6 +11,7 @@ series as their points. `reproduction_table` lists what is needed to rerun the r
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -224,12 +225,58 @@ def projects_table(scenario: Mapping[str, Any]) -> ReportTable | None:
     return _table("assumptions_projects", "New plants: candidate projects (stage 3)", rows)
 
 
+ALL_STAGES = ("sharing", "procurement", "investment")
+
+
+def rerun_command(meta: Mapping[str, Any], *, placeholders: bool = False) -> str | None:
+    """The `capsim` command that reruns the study as recorded in `meta` (study kind,
+    scenario or experiment file(s), replications, seed, stages, --shapley), paths as given
+    then; None where the study has no command (a batch built in Python) or a file is not
+    recorded (with `placeholders`, such a file is written ``<scenario file of NAME>``)."""
+    study = meta.get("study") or {}
+    kind = str(study.get("kind") or ("run" if not meta.get("variants") else ""))
+    files: list[Any] = [meta.get("scenario_file")]
+    extra: list[str] = []
+    if kind == "run":
+        stages = list(meta.get("stages") or [])
+        if stages != list(ALL_STAGES):
+            extra = ["--stages", ",".join(stages)]
+    elif kind == "stages":
+        extra = ["--shapley"] if study.get("shapley") else []
+    elif kind == "compare":
+        variants = meta.get("variants") or []
+        files = [v.get("scenario_file") or (meta.get("scenario_file") if i == 0 else None)
+                 for i, v in enumerate(variants)]
+        if placeholders:
+            files = [f or f"<scenario file of {v.get('name')}>"
+                     for f, v in zip(files, variants, strict=True)]
+    elif kind != "sweep":
+        return None
+    if not files or not all(files):
+        return None
+    words = ["capsim", kind, *map(str, files)]
+    if meta.get("replications") is not None:
+        words += ["--replications", str(int(meta["replications"]))]
+    if meta.get("seed") is not None:
+        words += ["--seed", str(int(meta["seed"]))]
+    return shlex.join(words + extra)
+
+
 def reproduction_table(meta: Mapping[str, Any], scenario: Mapping[str, Any]) -> ReportTable:
-    """Seed, replications, scenario file and hash, stages, versions and git commit."""
+    """The command to rerun, seed, replications, scenario file and hash, stages, versions
+    and git commit."""
     settings = scenario.get("scenario") or {}
     missing = "not recorded in this results folder"
     versions = meta.get("versions") or {}
+    kind = str((meta.get("study") or {}).get("kind") or "")
+    command = rerun_command(meta)
+    if command is None and kind == "batch":
+        command = "none: this batch was built in Python (simulator.pipeline.run_variants)"
+    elif command is None and (partial := rerun_command(meta, placeholders=True)):
+        command = f"{partial}\n(a scenario file is {missing}: put it in place of <…>)"
+    command = command or missing
     rows = [
+        ("Command to rerun", command),
         ("Scenario", meta.get("scenario") or settings.get("name")),
         ("Scenario file", meta.get("scenario_file") or missing),
         ("Scenario hash (SHA-256 of the file)", meta.get("scenario_hash") or missing),
@@ -249,8 +296,12 @@ def reproduction_table(meta: Mapping[str, Any], scenario: Mapping[str, Any]) -> 
                      f"{variant.get('scenario')} (hash {str(variant.get('scenario_hash'))[:12]}…)"))
     data = pd.DataFrame([{"Item": k, "Value": _text(v)} for k, v in rows])
     return ReportTable("reproduction", "Reproduction details", data,
-                       note="Rerun with the same scenario file, seed, replications and "
-                            "versions to get the same numbers.")
+                       note="Run the command from the folder the study was run from (the "
+                            "file paths are as given then), with the same versions, to get "
+                            "the same numbers whatever the number of workers; add --out "
+                            "FOLDER to choose where the results go, and --plugin MODULE if "
+                            "the scenario uses a policy registered by a plugin.",
+                       lines=("Value",) if False else ())
 
 
 # ------------------------------------------------------------------------ words

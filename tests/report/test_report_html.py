@@ -4,7 +4,11 @@ escaped, and the same tables as CSV files and as sheets of one workbook."""
 from __future__ import annotations
 
 import base64
+import re
+import shlex
 import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,9 +16,15 @@ import pandas as pd
 import pytest
 
 from simulator import load_scenario
-from simulator.pipeline import run, run_stages
+from simulator.pipeline import run, run_compare, run_stages
 from simulator.report import write_report
-from simulator.report.html import CHART_ORDER, chart_captions
+from simulator.report.html import (
+    CHART_ORDER,
+    COMPARISON_CHART_ORDER,
+    RUN_CHART_ORDER,
+    chart_captions,
+)
+from simulator.report.words import amount, days
 from simulator.results import read_results
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenario" / "good" / "minimal.yaml"
@@ -28,19 +38,37 @@ EVIL = "<script>alert(1)</script>"
 
 
 class Page(HTMLParser):
-    """The tags, attributes and text of a page."""
+    """The tags, attributes and text of a page, and the items of each findings card."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
+        self.cards: dict[str, list[str]] = {}  # card id -> its list items, in order
+        self._card: str | None = None
+        self._item: list[str] | None = None
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag == "article" and (attrs.get("id") or "").startswith("q-"):
+            self._card = str(attrs["id"])
+            self.cards[self._card] = []
+        elif tag == "li" and self._card:
+            self._item = []
+
+    def handle_endtag(self, tag):
+        if tag == "li" and self._card and self._item is not None:
+            self.cards[self._card].append(" ".join("".join(self._item).split()))
+            self._item = None
+        elif tag == "article":
+            self._card = None
 
     def handle_data(self, data):
         self.text.append(data)
+        if self._item is not None:
+            self._item.append(data)
 
     def attrs(self, tag: str, name: str) -> list[str]:
         return [a[name] or "" for t, a in self.tags if t == tag and name in a]
@@ -151,11 +179,32 @@ def test_first_screen_answers_the_questions_and_prints_cleanly(page):
     assert 'lang="en"' in text
 
 
-def test_report_of_a_stage_attribution(tmp_path):
-    folder = tmp_path / "stages"
+@pytest.fixture(scope="module")
+def stages_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("report") / "stages"
     run_stages(load_scenario(SCENARIO), replications=4, workers=1, out=folder)
-    html = write_report(folder)
-    text = html.read_text(encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def compare_folder(tmp_path_factory) -> Path:
+    """minimal.yaml against a copy whose supplier blocks orders four times as often."""
+    base = tmp_path_factory.mktemp("compare")
+    variant = base / "blocked.yaml"
+    variant.write_text(
+        f"extends: {SCENARIO}\n"
+        "scenario: {name: blocked}\n"
+        "stages:\n  procurement:\n    suppliers:\n"
+        "      - {id: cn_cnc, block_probability: 0.6}\n", encoding="utf-8")
+    folder = base / "out"
+    run_compare([load_scenario(SCENARIO), load_scenario(variant)], replications=6, workers=1,
+                out=folder)
+    return folder
+
+
+def test_report_of_a_stage_attribution(stages_folder):
+    folder = stages_folder
+    text = (folder / "report.html").read_text(encoding="utf-8")
     parsed = Page(text)
     stems = {p.stem for p in (folder / "charts").glob("*.png")}
     assert stems and {f"chart-{s}" for s in stems} <= {a.get("id") for _, a in parsed.tags}
@@ -163,9 +212,91 @@ def test_report_of_a_stage_attribution(tmp_path):
     from openpyxl import load_workbook
 
     sheets = set(load_workbook(folder / "report.xlsx", read_only=True).sheetnames)
-    assert {"findings", "variant_outcomes", "stage_gains", "differences", "kpis_by_component",
-            "money_by_year", "reproduction"} <= sheets
+    assert {"findings", "variant_outcomes", "stage_gains", "what_changes", "differences",
+            "kpis_by_component", "money_by_year", "reproduction"} <= sheets
     assert {p.stem for p in (folder / "tables").glob("*.csv")} == sheets
+
+
+def test_stage_attribution_leads_with_a_number_and_interval_per_added_stage(stages_folder):
+    parsed = Page((stages_folder / "report.html").read_text(encoding="utf-8"))
+    assert next(iter(parsed.cards)) == "q-gains"  # the first card on the first screen
+    first = parsed.cards["q-gains"]
+    gains = pd.read_csv(stages_folder / "tables" / "stage_gains.csv", encoding="utf-8-sig")
+    added = list(dict.fromkeys(gains["stage"]))
+    assert added == ["procurement", "investment"]
+    for name in ("stage 2 (new machines)", "stage 3 (new plants)"):
+        overall = [t for t in first if t.startswith(f"Adding {name}")]
+        assert len(overall) == 1, first
+        assert re.search(r"\d[\d.,]* (months|bn|m) .*\(95% CI [^)]*\d", overall[0]), overall
+
+
+def test_batch_charts_put_the_comparison_first(stages_folder):
+    parsed = Page((stages_folder / "report.html").read_text(encoding="utf-8"))
+    figures = [a["id"].removeprefix("chart-") for t, a in parsed.tags
+               if t == "figure" and (a.get("id") or "").startswith("chart-")]
+    comparison = [s for s in figures if s in COMPARISON_CHART_ORDER]
+    assert comparison and figures[:len(comparison)] == comparison
+    assert figures[0] == "stage_gains"
+    captions = [" ".join(c.split()) for c in parsed.attrs("img", "alt")]
+    for stem, caption in zip(figures, captions, strict=True):
+        if stem in RUN_CHART_ORDER:  # drawn for the reference variant, and saying so
+            assert caption.startswith("Reference variant (stage 1 only, sharing): "), caption
+
+
+def test_compare_report_names_blocked_orders_and_slot_waits_first(compare_folder):
+    parsed = Page((compare_folder / "report.html").read_text(encoding="utf-8"))
+    assert next(iter(parsed.cards)) == "q-changes"
+    headline = parsed.cards["q-changes"][0]
+    waits = pd.read_csv(compare_folder / "tables" / "what_changes.csv", encoding="utf-8-sig")
+    figures = waits.set_index("figure")
+    blocked = figures.loc["machine orders blocked"]
+    slot = figures.loc["mean wait for a supplier slot"]
+    assert blocked["blocked"] > 2 * blocked["minimal"]
+    assert headline.startswith("From minimal to blocked: ")
+    assert f"machine orders blocked {amount(blocked['minimal'])} → " \
+           f"{amount(blocked['blocked'])} per future" in headline
+    assert f"mean wait for a supplier slot {days(slot['minimal'])} → " \
+           f"{days(slot['blocked'])} days" in headline
+    assert "95% CI" in headline or "no earlier or later" in headline or "same" in headline
+    assert any("block probability 0.15 → 0.6" in t for t in parsed.cards["q-changes"])
+
+
+def _rerun_words(folder: Path) -> list[str]:
+    table = pd.read_csv(folder / "tables" / "reproduction.csv", encoding="utf-8-sig")
+    command = table.set_index("Item").loc["Command to rerun", "Value"]
+    words = shlex.split(command)
+    assert words[0] == "capsim"
+    return words
+
+
+def _accepted(words: list[str], cwd: Path, out: Path) -> subprocess.CompletedProcess:
+    """Run a `capsim` command as written, with 2 replications and no charts, into `out`."""
+    words = list(words)
+    words[words.index("--replications") + 1] = "2"
+    words += ["--out", str(out), "--workers", "1", "--no-charts", "--no-report",
+              "--no-progress"]
+    return subprocess.run([sys.executable, "-m", "simulator", *words[1:]], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_reproduction_command_reruns_a_run(tmp_path, monkeypatch):
+    shutil.copy(SCENARIO, tmp_path / "scenario.yaml")
+    monkeypatch.chdir(tmp_path)
+    run(load_scenario("scenario.yaml"), replications=3, workers=1, out=tmp_path / "first",
+        stages=["sharing", "procurement"], charts=False)
+    words = _rerun_words(tmp_path / "first")
+    assert words[1:] == ["run", "scenario.yaml", "--replications", "3", "--seed", "42",
+                         "--stages", "sharing,procurement"]
+    done = _accepted(words, tmp_path, tmp_path / "again")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "again" / "kpis.parquet").is_file()
+
+
+def test_reproduction_command_reruns_a_stage_attribution(stages_folder, tmp_path):
+    words = _rerun_words(stages_folder)
+    assert words[1] == "stages" and "--seed" in words
+    done = _accepted(words, Path.cwd(), tmp_path / "again")
+    assert done.returncode == 0, done.stderr
 
 
 def test_report_from_a_result_in_memory(tmp_path):
