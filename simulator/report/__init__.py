@@ -126,7 +126,7 @@ def report_sections(result: RunResult, kind: str) -> tuple[list[Section], list[R
     study: list[ReportTable] = []
     data_only = []
     compared = _compared_variants(result, kind)
-    changes = changes_table(result, compared) if compared else None
+    changes = changes_table(result, compared, kind) if compared else None
     if kind == "stages":
         study += stage_gains_tables(result)
         study += [t for t in (changes, variant_outcomes(summary, kind)) if t is not None]

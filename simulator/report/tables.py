@@ -408,12 +408,14 @@ def component_differences_table(result: Any) -> ReportTable | None:
         diffs, display, numeric=tuple(display.columns[2:]))
 
 
-def changes_table(result: Any, variants: list[str]) -> ReportTable | None:
+def changes_table(result: Any, variants: list[str], kind: str = "compare"
+                  ) -> ReportTable | None:
     """What changes between the variants: the overall outcome and every held-back figure
     (`simulator.report.changes`), one column per variant, with the paired difference
     against the reference where the analysis has one (time to close, shortfall value)."""
     from simulator.analysis.labels import supplier_names
     from simulator.display import months_cell
+    from simulator.report.batch_numbers import variant_label
     from simulator.report.changes import held_back_figures
 
     analysis = result.analysis
@@ -467,15 +469,17 @@ def changes_table(result: Any, variants: list[str]) -> ReportTable | None:
     display = pd.DataFrame({
         "What": [_first_upper(str(w)) for w in data["figure"]],
         "Unit": data["unit"].fillna("").astype(str),
-        **{v: [_figure_text(x, u, currency) for x, u in zip(data[v], data["unit"],
-                                                              strict=True)]
+        **{_first_upper(variant_label(v, kind)): [
+            _figure_text(x, u, currency) for x, u in zip(data[v], data["unit"], strict=True)]
            for v in variants},
     })
+    against = variant_label(reference, kind)
     for v in others:
         column = f"{v} vs {reference}"
         if column in data:
-            display[f"{column}: earlier (+) / removed (+), 95% CI"] = \
-                data[column].where(data[column].notna(), "")
+            title = f"{_first_upper(variant_label(v, kind))} vs {against}: earlier (+) / " \
+                    "removed (+), 95% CI"
+            display[title] = data[column].where(data[column].notna(), "")
     sign = ("positive = the variant does better: closes earlier, leaves less shortfall")
     return ReportTable(
         "what_changes", "What changes between the variants", data, display,
