@@ -225,7 +225,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_stages(args: argparse.Namespace) -> int:
     """`capsim stages [PATH]`: what each stage adds, with common random numbers."""
-    from simulator.experiments.printing import stage_gains_table, variant_outcomes_table
+    from simulator.display import stage_gains_table, variant_outcomes_table
     from simulator.experiments.runner import configure
     from simulator.experiments.studies import stage_variants
     from simulator.pipeline import run_stages
@@ -252,7 +252,7 @@ def cmd_stages(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """`capsim compare A.yaml B.yaml ...`: scenarios side by side, paired with the first."""
-    from simulator.experiments.printing import compare_table
+    from simulator.display import compare_table
     from simulator.experiments.studies import compare_variants
     from simulator.pipeline import run_compare
 
@@ -276,7 +276,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """`capsim sweep EXPERIMENT.yaml`: one batch over the experiment's points."""
-    from simulator.experiments.printing import sweep_table
+    from simulator.display import sweep_table
     from simulator.pipeline import run_sweep
     from simulator.scenario import ScenarioError
 
@@ -334,7 +334,7 @@ def _rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
     from rich.table import Table
     from rich.text import Text
 
-    from simulator.experiments.printing import column_widths
+    from simulator.display import column_widths
 
     short = frame.attrs.get("console_headers", {})
     headers = [str(short.get(col, col)) for col in frame.columns]
@@ -445,7 +445,7 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
     """Where the results went and the short summary table."""
     from rich.console import Console
 
-    from simulator.summary import summary_table
+    from simulator.analysis.summary import summary_table
 
     meta = result.meta
     console = Console(highlight=False)

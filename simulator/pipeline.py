@@ -53,6 +53,7 @@ from simulator.results import (
     new_staging_folder,
     put_in_place,
     release_memory,
+    write_analysis,
     write_extra,
     write_scenario,
     write_summary,
@@ -228,6 +229,7 @@ def _finish(result: RunResult, staging: Path, out: Path, *, charts: bool,
     """Write an analysed result's summary, analysis tables, scenario, charts and report into
     `staging`, then put it in place as `out`."""
     write_extra(result, staging)
+    write_analysis(result, staging)
     write_summary(staging, result.summary)
     write_scenario(staging, result.scenario_dict)
     if charts:

@@ -4,10 +4,11 @@
 the run's metadata, the resolved scenario, its summary and its analysis tables; `read`
 loads a table or the rows asked for. This module is input and output only: it computes no
 statistic and draws nothing (the analysis layer, `simulator.analysis`, fills `summary` and
-`extra`; `simulator.pipeline` writes whole folders). `write_tables`, `write_extra`,
-`write_summary` and `write_scenario` save the parts, `put_in_place` renames a finished
-folder into place, and `read_results` loads a folder back. Tables are Parquet files; date
-columns are stored as Parquet dates.
+`analysis`; `simulator.pipeline` writes whole folders). `write_tables`, `write_extra`,
+`write_analysis`, `write_summary` and `write_scenario` save the parts, `put_in_place`
+renames a finished folder into place, and `read_results` loads a folder back. Tables are
+Parquet files (the analysis tables in `analysis/`); date columns are stored as Parquet
+dates.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ OPTIONAL_TABLES = ("assembly",)
 SUMMARY_FILE = "summary.json"
 SCENARIO_FILE = "scenario.yaml"
 CHARTS_FOLDER = "charts"
+ANALYSIS_FOLDER = "analysis"
 # Parquet key-value metadata recording which date columns were datetime64 in memory
 # (Parquet stores them as dates either way; reading restores the in-memory dtype).
 _DATE_DTYPES_KEY = b"capsim.date_dtypes"
@@ -59,9 +61,11 @@ class RunResult:
     out_dir
         The results folder, once written (or when read back); None before.
     extra
-        Further tables by name: a batch's analyses (e.g. ``differences``) and tables that
-        describe its inputs (``points``, ``scenario_differences``), written as
-        ``<name>.parquet``.
+        Tables that describe a batch's inputs (``points``, ``scenario_differences``),
+        written as ``<name>.parquet``.
+    analysis
+        The analysis tables by name (small: one row per component, month, year, ...),
+        written as ``analysis/<name>.parquet``; what the console, charts and report read.
     summary
         The JSON-serialisable summary (saved as ``summary.json``), as the analysis layer
         made it; empty until a run has been analysed.
@@ -81,6 +85,7 @@ class RunResult:
     out_dir: Path | None = None
     table_dir: Path | None = None
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    analysis: dict[str, pd.DataFrame] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
 
     def has(self, name: str) -> bool:
@@ -196,6 +201,14 @@ def write_extra(result: RunResult, folder: Path) -> None:
         _write_table(df, folder / f"{name}.parquet")
 
 
+def write_analysis(result: RunResult, folder: Path) -> None:
+    """The analysis tables, one Parquet file each in ``analysis/``."""
+    if result.analysis:
+        (folder / ANALYSIS_FOLDER).mkdir(exist_ok=True)
+    for name, df in result.analysis.items():
+        _write_table(df, folder / ANALYSIS_FOLDER / f"{name}.parquet")
+
+
 def write_summary(folder: Path, summary: dict) -> None:
     """``summary.json``; never infinity or NaN (`allow_nan=False` makes one an error)."""
     text = json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False)
@@ -253,10 +266,12 @@ def read_results(path: Path | str, *, load_limit: int = 300_000) -> RunResult:
     kpis = tables.pop("kpis")
     assert kpis is not None  # checked above: every results folder has kpis.parquet
     extra = {p.stem: _read_checked(p) for p in row_counts if p.stem not in TABLES}
+    analysis = {p.stem: _read_checked(p)
+                for p in sorted((folder / ANALYSIS_FOLDER).glob("*.parquet"))}
     result = RunResult(
         kpis, tables["series"], tables["yearly"], tables["events"], tables["suppliers"],
         tables["assembly"], meta=summary.get("meta", {}), scenario_dict=scenario_dict,
-        out_dir=folder, table_dir=folder, extra=extra, summary=summary,
+        out_dir=folder, table_dir=folder, extra=extra, analysis=analysis, summary=summary,
     )
     return result
 

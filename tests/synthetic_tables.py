@@ -85,8 +85,10 @@ def make_result(
     )
 
 
-def kpis_from(close_dates: dict[str, list[dt.date | None]], **columns: list) -> pd.DataFrame:
-    """A minimal kpis table: {component: [close date or None per replication]} (+ columns)."""
+def kpis_from(close_dates: dict[str, list[dt.date | None]], *,
+              start: dt.date = dt.date(2024, 1, 1), **columns: list) -> pd.DataFrame:
+    """A minimal kpis table: {component: [close date or None per replication]} (+ columns);
+    close days counted from `start`, as the runner counts them from the scenario start."""
     rows = []
     for component, dates in close_dates.items():
         for r, d in enumerate(dates):
@@ -96,6 +98,7 @@ def kpis_from(close_dates: dict[str, list[dt.date | None]], **columns: list) -> 
                     "component": component,
                     "closed": d is not None,
                     "close_date": pd.NaT if d is None else d,
+                    "close_day": np.nan if d is None else float((d - start).days),
                     "reopened": False,
                 }
             )

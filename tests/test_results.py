@@ -38,7 +38,7 @@ def test_round_trip(result, tmp_path):
     out = write_results(result, tmp_path / "run", charts=False, report=False)
     assert out == tmp_path / "run" and result.out_dir == out
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*TABLE_FILES, "summary.json", "scenario.yaml"]
+        [*TABLE_FILES, "summary.json", "scenario.yaml", "analysis"]
     )
     back = read_results(out)
     assert_same_tables(result, back)

@@ -1,20 +1,45 @@
-"""`analyse`: from a run's raw tables to its summary and analysis tables, once.
+"""`analyse`: from a run's raw tables to its analysis tables and summary, once.
 
-Reads what the study is (`meta["study"]`: a plain run, stage attribution, a comparison, a
-sweep) and computes its summary (`summary.json`) and tables (paired differences, stage
-gains, Shapley shares), which the console, the charts and the report then read.
+Every run gets the close-date tables and, a variant at a time, the tables of each question
+module (`RUN_MODULES`: each has `tables(result, variant)`). A study that compares variants
+(`meta["study"]`: stage attribution, a comparison, a sweep, a batch of one's own) also gets
+the paired comparison tables against its reference: restricted-mean differences and what
+each added stage gains, year by year shares and shortfall removed, the dates by which the
+shortfall is cut by half and 90%, and Shapley shares over the eight stage subsets. The
+summary (`summary.json`) is then built from these tables, so every consumer reads one
+definition of each number.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from simulator.analysis import (
+    close_dates,
+    comparison,
+    cumulative,
+    held_back,
+    money,
+    procurement,
+    shortfall,
+    speed,
+    vehicles,
+)
+from simulator.analysis.common import ALL
+from simulator.analysis.labels import horizon
+from simulator.analysis.summary import summarise
 from simulator.results import release_memory
 
 if TYPE_CHECKING:
     from simulator.results import RunResult
+
+RUN_MODULES: tuple[ModuleType, ...] = (shortfall, speed, money, held_back, vehicles,
+                                        procurement)
+"""The question modules whose `tables(result, variant)` every run gets, per variant."""
 
 
 def study_of(result: RunResult) -> dict[str, Any]:
@@ -23,58 +48,87 @@ def study_of(result: RunResult) -> dict[str, Any]:
     if isinstance(study, dict) and study.get("kind"):
         return study
     variants = result.variants()
+    names = set(result.analysis) | set(result.extra)
     kind = "run" if len(variants) <= 1 else "batch"
-    if "stage_gains" in result.extra:
+    if "stage_gains" in names:
         kind = "stages"
-    elif "points" in result.extra:
+    elif "points" in names:
         kind = "sweep"
-    elif "scenario_differences" in result.extra:
+    elif "scenario_differences" in names:
         kind = "compare"
     return {"kind": kind, "reference": variants[0] if variants else "",
-            "shapley": "shapley" in result.extra}
+            "shapley": "shapley" in names}
 
 
 def analyse(result: RunResult) -> RunResult:
-    """Fill `result.summary` and add the study's analysis tables to `result.extra`."""
-    from simulator.summary import summarise
-
-    result.extra.update(comparison_tables(result, study_of(result)))
+    """Fill `result.analysis` and `result.summary` from the run's tables."""
+    start, end = horizon(result)
+    n_days = (end - start).days + 1
+    tables = close_dates.tables(result, n_days, start)
+    tables |= cumulative.tables(result)
+    tables |= _per_variant(result)
+    tables |= comparison_tables(result, study_of(result), n_days, start)
+    result.analysis = tables
     result.summary = summarise(result)
     release_memory()  # what the summary read from disk on the way
     return result
 
 
-def comparison_tables(result: RunResult, study: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """Paired differences against the reference (comparisons, stage attribution), what each
-    added stage gains, and Shapley shares (all eight stage subsets)."""
-    from simulator.experiments.attribution import shapley_values
-    from simulator.experiments.differences import (
-        STAGE_SEQUENCE,
-        paired_differences,
-        stage_gains,
-    )
+def _per_variant(result: RunResult) -> dict[str, pd.DataFrame]:
+    """Each question module's tables, a variant at a time, with a `variant` column."""
+    variants: list[str | None] = list(result.variants()) or [None]
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for variant in variants:
+        for module in RUN_MODULES:
+            for name, frame in module.tables(result, variant).items():
+                parts.setdefault(name, []).append(
+                    frame.assign(variant=variant or "")[["variant", *frame.columns]])
+            release_memory()
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 
-    kind = study["kind"]
-    if kind not in ("stages", "compare"):
+
+def comparison_tables(result: RunResult, study: dict[str, Any], n_days: int,
+                      start: dt.date) -> dict[str, pd.DataFrame]:
+    """The paired comparison of a batch's variants against its reference: `differences`
+    (restricted mean time to close and cumulative shortfall), `yearly_differences`,
+    `reduction_dates` (against no action, and against the reference), and for stage
+    attribution `stage_gains` and, over all eight subsets, `shapley`."""
+    from simulator.analysis.shapley import shapley_values
+
+    variants = result.variants()
+    if study["kind"] == "run" or len(variants) < 2:
         return {}
-    n_days, censor = _horizon_days(result)
+    reference = str(study.get("reference") or variants[0])
     kpis = result.kpis
-    tables = {"differences": paired_differences(kpis, study["reference"], n_days=n_days,
-                                                censor_day=censor)}
-    if kind == "stages":
-        order = (("none",) if study.get("shapley") else ()) + STAGE_SEQUENCE
-        tables["stage_gains"] = stage_gains(kpis, order, n_days=n_days, censor_day=censor)
+    tables = {
+        "differences": comparison.paired_differences(kpis, reference, None, n_days,
+                                                     start_date=start),
+        "yearly_differences": _yearly_differences(result, reference),
+    }
+    series_all = result.read("series", columns=["variant", "replication", "month", "gap",
+                                                "shortfall"], component=ALL)
+    against = ["none"] + ([reference] if reference != "none" else [])
+    tables["reduction_dates"] = pd.concat(
+        [comparison.reduction_dates(series_all, a, start) for a in against],
+        ignore_index=True)
+    del series_all
+    if study["kind"] == "stages":
+        sequence = (("none",) if study.get("shapley") else ()) + comparison.STAGE_SEQUENCE
+        tables["stage_gains"] = comparison.stage_gains(kpis, n_days, sequence,
+                                                       start_date=start)
         if study.get("shapley"):
-            tables["shapley"] = shapley_values(kpis, n_days=n_days, censor_day=censor)
+            tables["shapley"] = shapley_values(kpis, n_days=n_days)
+    release_memory()
     return tables
 
 
-def _horizon_days(result: RunResult) -> tuple[int, float]:
-    """Days in the run, and the earliest day a not-closed side could still close (the
-    censoring day of the paired bounds: n_days - close_hold_days + 1)."""
-    from simulator.summary import horizon
-
-    start, end = horizon(result)
-    n_days = (end - start).days + 1
-    hold = int((result.scenario_dict.get("scenario") or {}).get("close_hold_days", 90))
-    return n_days, float(n_days - hold + 1)
+def _yearly_differences(result: RunResult, reference: str) -> pd.DataFrame:
+    """`comparison.yearly_differences`, a component at a time (the yearly table of a
+    large batch stays on disk)."""
+    columns = ["variant", "replication", "year", "component", "gap", "shortfall",
+               "served_sharing", "served_procurement", "served_investment"]
+    parts = []
+    for component in dict.fromkeys(result.kpis["component"].astype(str)):
+        yearly = result.read("yearly", columns=columns, component=component)
+        parts.append(comparison.yearly_differences(yearly, reference))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

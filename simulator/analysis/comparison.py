@@ -1,12 +1,12 @@
 """How fast each stage set closes the shortfall, and what one variant gains over another.
 
 Close days are censored at the horizon: a future that never closes has no close day. The
-measures here stay defined on every scenario all the same. `close_times` gives per stage
-set the share of futures closed and the restricted mean time to close (a future that never
-closes counts as the horizon ``N``, SPEC.md §6); `survival` the share of futures closed by
-each date. `paired_differences` pairs replications (common random numbers) and takes
-reference − variant, so that **positive always means the variant is better** (closes
-earlier, less shortfall); `stage_gains` does it for each added stage of a sequence.
+measures here stay defined on every scenario all the same: the restricted mean time to
+close (a future that never closes counts as the horizon ``N``, SPEC.md §6;
+`simulator.analysis.close_dates`) and its differences. `paired_differences` pairs
+replications (common random numbers) and takes reference − variant, so that **positive
+always means the variant is better** (closes earlier, less shortfall); `stage_gains` does
+it for each added stage of a sequence.
 `yearly_differences` says year by year how much of the gap each variant serves and how
 much shortfall it removes; `reduction_dates` by when a stage set has cut the shortfall by
 half and by 90%. Pure functions: tidy DataFrames in, tidy DataFrames out, nothing read.
@@ -20,143 +20,32 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from simulator.analysis.common import ALL, DAYS_PER_MONTH, FEW_REPLICATIONS, STAGES
+from simulator.analysis.common import ALL, DAYS_PER_MONTH, STAGES
+from simulator.analysis.estimates import (
+    binomial_se,
+    interval_table,
+    t_half,
+)
+from simulator.analysis.frames import close_frame, component_order, variant_order
+from simulator.experiments.attribution import NO_STAGES, STAGE_SEQUENCE
 
-NO_STAGES = "none"
 RESTRICTED_CLOSE = "restricted_mean_close"
 SHORTFALL = "cumulative_shortfall"
 SHORTFALL_VALUE = "cumulative_shortfall_value"
 METRICS = (RESTRICTED_CLOSE, SHORTFALL, SHORTFALL_VALUE)
-STAGE_SEQUENCE = ("sharing", "sharing+procurement", "sharing+procurement+investment")
 SAME_DAY = "closes on the same day in every future"
 KEYS = ["variant", "replication", "component"]
 REDUCTION_LEVELS = (0.5, 0.9)
 
 __all__ = [
-    "METRICS", "NO_STAGES", "RESTRICTED_CLOSE", "SAME_DAY", "STAGE_SEQUENCE", "close_times",
-    "horizon_words", "paired_differences", "reduction_dates", "stage_gains", "survival",
+    "METRICS", "NO_STAGES", "RESTRICTED_CLOSE", "SAME_DAY", "STAGE_SEQUENCE",
+    "horizon_words", "paired_differences", "reduction_dates", "stage_gains",
     "yearly_differences",
 ]
 
 
 # ------------------------------------------------------------------------ close times
-
-
-def close_times(kpis: pd.DataFrame, n_days: int, *, start_date: dt.date | str | None = None,
-                confidence: float = 0.95) -> pd.DataFrame:
-    """Per variant × component: how often and how fast the shortfall closes.
-
-    Parameters
-    ----------
-    kpis
-        A run's ``kpis`` table: ``variant`` (optional: one unnamed variant ``""``),
-        ``replication``, ``component`` (``all`` included), ``closed``, ``close_day``.
-    n_days
-        ``N``, the number of days in the run (the last day is ``N - 1``).
-    start_date
-        The scenario start; when given, ``median_close_date`` is filled in.
-    confidence
-        Level of the two-sided t interval of the restricted mean.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per variant × component (variants in order of appearance, ``all`` first):
-        ``n`` (replications), ``n_closed``, ``share_closed`` and ``se`` (its binomial
-        standard error sqrt(p(1 − p)/n)); ``restricted_mean_days`` — the mean over
-        replications of ``close_day`` where closed and ``N`` where not (SPEC.md §6) —
-        with its t interval ``restricted_mean_days_low`` / ``_high``, the same in months
-        (``restricted_mean_months``, ``_low``, ``_high``: days / 365.25 × 12);
-        ``median_close_day`` (and ``median_close_date``, the day it falls in) only where
-        more than half of the replications closed (NaN / NaT otherwise: a future that
-        never closes counts as +infinity, never as the end); ``few_replications``
-        (n < `FEW_REPLICATIONS`).
-
-    Notes
-    -----
-    The restricted mean is the area above the survival curve up to the horizon: it is
-    defined however few futures close, and a future that closes later than the run would
-    show counts as closing on the last day, so it understates how long closing takes. The
-    interval is NaN for n = 1 and of zero width when every replication has the same value.
-    A close is counted only where ``closed`` is true and ``close_day`` is given.
-    """
-    frame = _close_frame(kpis, n_days)
-    rows = []
-    for (variant, component), part in _groups(frame, ["variant", "component"]):
-        days = part["day"].to_numpy(float)
-        closed = part["is_closed"].to_numpy(bool)
-        n, k = days.size, int(closed.sum())
-        share = k / n if n else math.nan
-        mean, low, high = _mean_interval(days, confidence)
-        median = _censored_quantile(np.where(closed, days, np.inf), 0.5)
-        rows.append({
-            "variant": variant, "component": component, "n": n, "n_closed": k,
-            "share_closed": share, "se": _binomial_se(share, n),
-            "restricted_mean_days": mean, "restricted_mean_days_low": low,
-            "restricted_mean_days_high": high,
-            "median_close_day": median,
-            "few_replications": n < FEW_REPLICATIONS,
-        })
-    table = pd.DataFrame(rows, columns=[
-        "variant", "component", "n", "n_closed", "share_closed", "se",
-        "restricted_mean_days", "restricted_mean_days_low", "restricted_mean_days_high",
-        "median_close_day", "few_replications"])
-    for suffix in ("", "_low", "_high"):
-        table[f"restricted_mean_months{suffix}"] = (table[f"restricted_mean_days{suffix}"]
-                                                    / DAYS_PER_MONTH)
-    days = pd.to_timedelta(np.floor(table["median_close_day"].to_numpy(float)), unit="D")
-    table["median_close_date"] = (pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
-                                  if start_date is None else pd.Timestamp(start_date) + days)
-    return table[_CLOSE_TIME_COLUMNS]
-
-
-def survival(kpis: pd.DataFrame, n_days: int, start_date: dt.date | str) -> pd.DataFrame:
-    """The share of futures closed by each date, per variant × component.
-
-    Every future is censored at the same horizon, so the empirical share is exact and no
-    estimator (Kaplan–Meier or other) is needed: the share closed by day d is the number of
-    replications with ``close_day`` ≤ d over all replications.
-
-    Parameters
-    ----------
-    kpis
-        A run's ``kpis`` table (``variant`` optional, ``replication``, ``component``,
-        ``closed``, ``close_day``).
-    n_days
-        ``N``, the number of days in the run.
-    start_date
-        The scenario start (day 0).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Per variant × component (order of appearance, ``all`` first), one row at day 0,
-        one per distinct close day and one at the horizon ``N`` (the instant the run ends,
-        midnight after its last day): ``variant``, ``component``, ``day``, ``date``
-        (start + day), ``share_closed`` (share of futures closed on or before that day),
-        ``se`` (binomial standard error) and ``n``. Drawn as a step line (``where="post"``)
-        it is the empirical distribution of the close day; the area above it up to ``N``
-        is the restricted mean time to close of `close_times`.
-    """
-    frame = _close_frame(kpis, n_days)
-    start = pd.Timestamp(start_date)
-    parts = []
-    for (variant, component), part in _groups(frame, ["variant", "component"]):
-        n = len(part)
-        closed_days = np.sort(part.loc[part["is_closed"], "day"].to_numpy(float))
-        days = np.unique(np.concatenate([[0.0], closed_days, [float(n_days)]]))
-        share = np.searchsorted(closed_days, days, side="right") / n
-        parts.append(pd.DataFrame({
-            "variant": variant, "component": component, "day": days,
-            "date": start + pd.to_timedelta(days, unit="D"), "share_closed": share,
-            "se": np.sqrt(share * (1 - share) / n), "n": n,
-        }))
-    columns = ["variant", "component", "day", "date", "share_closed", "se", "n"]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True)[columns]
 
 
 # ---------------------------------------------------------------- paired differences
@@ -246,7 +135,7 @@ def paired_differences(
     holds strictly.
     """
     _check_kpis(kpis)
-    order = _variant_order(kpis)
+    order = variant_order(kpis)
     if reference not in order:
         raise ValueError(f"reference variant {reference!r} is not in the kpis table "
                          f"(variants: {', '.join(order)})")
@@ -271,7 +160,7 @@ def paired_differences(
     table["note"] = table["note"].fillna("").astype(str)
     rank = {
         "variant": {v: i for i, v in enumerate(wanted)},
-        "component": {c: i for i, c in enumerate(_component_order(kpis["component"]))},
+        "component": {c: i for i, c in enumerate(component_order(kpis["component"]))},
         "metric": {m: i for i, m in enumerate(METRICS)},
     }
     table = table.sort_values(["variant", "component", "metric"],
@@ -320,7 +209,7 @@ def stage_gains(
     """
     if len(sequence) < 2:
         raise ValueError("stage_gains needs at least two stage sets in `sequence`")
-    present = _variant_order(kpis)
+    present = variant_order(kpis)
     missing = [name for name in sequence if name not in present]
     if missing:
         raise ValueError(f"stage set(s) {', '.join(map(repr, missing))} not in the kpis "
@@ -371,7 +260,7 @@ def yearly_differences(yearly: pd.DataFrame, reference: str,
     """
     if reference not in set(yearly["variant"].astype(str)):
         raise ValueError(f"reference variant {reference!r} is not in the yearly table")
-    order = _variant_order(yearly)
+    order = variant_order(yearly)
     wanted = [v for v in (order if variants is None else list(variants)) if v != reference]
     served = [f"served_{s}" for s in STAGES if f"served_{s}" in yearly]
     keys = ["variant", "year", "component"]
@@ -386,7 +275,7 @@ def yearly_differences(yearly: pd.DataFrame, reference: str,
     pairs = frame[frame["variant"].isin(wanted)].merge(
         ref[["replication", "year", "component", "shortfall"]],
         on=["replication", "year", "component"], suffixes=("_v", "_r"))
-    removed = _interval_table(pairs["shortfall_r"] - pairs["shortfall_v"],
+    removed = interval_table(pairs["shortfall_r"] - pairs["shortfall_v"],
                               [pairs[k] for k in keys], confidence)
     table = removed.rename(columns={"n": "n_pairs", "mean": "removed", "low": "removed_low",
                                     "high": "removed_high"}).drop(columns="sd")
@@ -405,7 +294,7 @@ def yearly_differences(yearly: pd.DataFrame, reference: str,
                "share_served", *(f"share_served_{s}" for s in STAGES),
                "share_served_reference", "removed", "removed_low", "removed_high"]
     rank = {"variant": {v: i for i, v in enumerate(wanted)},
-            "component": {c: i for i, c in enumerate(_component_order(frame["component"]))}}
+            "component": {c: i for i, c in enumerate(component_order(frame["component"]))}}
     table = table.sort_values(
         ["variant", "year", "component"], kind="stable",
         key=lambda s: s.map(rank[str(s.name)]) if s.name in rank else s)
@@ -459,7 +348,7 @@ def reduction_dates(series_all: pd.DataFrame, against: str, start_date: dt.date 
         if "component" in series_all else series_all
     frame = rows[["variant", "replication", "month", "gap", "shortfall"]].assign(
         variant=rows["variant"].astype(str), month=rows["month"].astype(str).str[:7])
-    variants = [v for v in _variant_order(frame) if v != against]
+    variants = [v for v in variant_order(frame) if v != against]
     if against == NO_STAGES:
         ref = frame[["replication", "month", "gap"]].drop_duplicates(["replication", "month"])
         ref = ref.assign(shortfall_ref=ref["gap"]).drop(columns="gap")
@@ -507,11 +396,6 @@ def horizon_words(start_date: dt.date | str | None, n_days: int) -> str:
 
 # ----------------------------------------------------------------------------- helpers
 
-_CLOSE_TIME_COLUMNS = [
-    "variant", "component", "n", "n_closed", "share_closed", "se", "restricted_mean_days",
-    "restricted_mean_days_low", "restricted_mean_days_high", "restricted_mean_months",
-    "restricted_mean_months_low", "restricted_mean_months_high", "median_close_day",
-    "median_close_date", "few_replications"]
 _COUNTS = ("n_both_closed", "n_only_variant_closed", "n_only_reference_closed",
            "n_neither_closed")
 _CLOSE_COLUMNS = [
@@ -536,90 +420,6 @@ def _check_kpis(kpis: pd.DataFrame) -> None:
                          f"component, e.g. {first}")
 
 
-def _close_frame(kpis: pd.DataFrame, n_days: int) -> pd.DataFrame:
-    """variant, component, is_closed, day (close day, or ``n_days`` where not closed)."""
-    variant = kpis["variant"].astype(str) if "variant" in kpis else pd.Series(
-        "", index=kpis.index)
-    closed = kpis["closed"].fillna(False).astype(bool) & kpis["close_day"].notna()
-    return pd.DataFrame({
-        "variant": variant, "component": kpis["component"].astype(str),
-        "is_closed": closed,
-        "day": kpis["close_day"].astype(float).where(closed, float(n_days)),
-    })
-
-
-def _groups(frame: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame]]:
-    """Groups in order: variants by appearance, components ``all`` first."""
-    variants = _variant_order(frame)
-    components = _component_order(frame["component"])
-    grouped = dict(iter(frame.groupby(keys, sort=False)))
-    return [((v, c), grouped[(v, c)]) for v in variants for c in components
-            if (v, c) in grouped]
-
-
-def _variant_order(frame: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys(frame["variant"].astype(str))) if "variant" in frame else [""]
-
-
-def _component_order(components: pd.Series) -> list[str]:
-    """Components in order of first appearance, ``all`` first."""
-    seen = list(dict.fromkeys(components.astype(str)))
-    return ([ALL] if ALL in seen else []) + [c for c in seen if c != ALL]
-
-
-def _binomial_se(share: float, n: int) -> float:
-    return math.sqrt(share * (1 - share) / n) if n else math.nan
-
-
-def _t_half(sd: np.ndarray, n: np.ndarray, confidence: float, sided: int = 2) -> np.ndarray:
-    """Half-width of the t interval of a mean; NaN where n < 2."""
-    n = np.asarray(n, dtype=float)
-    q = (1 + confidence) / 2 if sided == 2 else confidence
-    df = np.where(n >= 2, n - 1, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(stats.t.ppf(q, df) * np.asarray(sd, dtype=float) / np.sqrt(n))
-
-
-def _interval_table(values: pd.Series, groups: list[pd.Series], confidence: float,
-                    ) -> pd.DataFrame:
-    """Per group: n, mean, sd, low, high of `values` (NaN ignored). A group whose values
-    are all equal gets that value as its mean and sd 0 exactly (a zero-width interval,
-    without the rounding of a computed mean and deviation)."""
-    grouped = values.groupby(groups, sort=False)
-    out = pd.DataFrame({"n": grouped.count(), "mean": grouped.mean(),
-                        "sd": grouped.std(ddof=1)})
-    low, high = grouped.min(), grouped.max()
-    constant = (low == high) & (out["n"] > 0)
-    out.loc[constant, "mean"] = low[constant]
-    out.loc[constant & (out["n"] >= 2), "sd"] = 0.0
-    half = _t_half(out["sd"].to_numpy(float), out["n"].to_numpy(float), confidence)
-    out["low"] = out["mean"] - half
-    out["high"] = out["mean"] + half
-    return out
-
-
-def _mean_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
-    table = _interval_table(pd.Series(values), [pd.Series(np.zeros(values.size))], confidence)
-    if table.empty:
-        return math.nan, math.nan, math.nan
-    row = table.iloc[0]
-    return float(row["mean"]), float(row["low"]), float(row["high"])
-
-
-def _censored_quantile(values: np.ndarray, q: float) -> float:
-    """Quantile `q` with not-closed as +inf (Hyndman & Fan type 2, the rule of the close-date
-    summaries): NaN unless more than a share `q` of the values are finite."""
-    n = values.size
-    finite = np.sort(values[np.isfinite(values)])
-    if n == 0 or finite.size <= n * q + 1e-9:
-        return math.nan
-    position = n * q
-    j = round(position)
-    if abs(position - j) < 1e-9 and j >= 1:
-        return float((finite[j - 1] + finite[j]) / 2)
-    return float(finite[math.ceil(position - 1e-9) - 1])
-
-
 def _pairs(kpis: pd.DataFrame, reference: str, variants: list[str], n_days: int,
            ) -> pd.DataFrame:
     """One row per variant × replication × component present on both sides: ``closed_*``,
@@ -627,7 +427,7 @@ def _pairs(kpis: pd.DataFrame, reference: str, variants: list[str], n_days: int,
     frame = pd.DataFrame({"variant": kpis["variant"].astype(str),
                           "replication": kpis["replication"],
                           "component": kpis["component"].astype(str)})
-    close = _close_frame(kpis, n_days)
+    close = close_frame(kpis, n_days)
     frame["closed"], frame["day"] = close["is_closed"], close["day"]
     for metric in (SHORTFALL, SHORTFALL_VALUE):
         if metric in kpis:
@@ -643,7 +443,7 @@ def _close_rows(pairs: pd.DataFrame, censor: float, confidence: float, end: str,
     groups = [pairs["variant"], pairs["component"]]
     cv, cr = pairs["closed_v"], pairs["closed_r"]
     earlier = pairs["day_r"] - pairs["day_v"]
-    main = _interval_table(earlier, groups, confidence)
+    main = interval_table(earlier, groups, confidence)
     table = pd.DataFrame({"n_pairs": main["n"], "sd": main["sd"],
                           "earlier_days": main["mean"], "earlier_days_low": main["low"],
                           "earlier_days_high": main["high"]})
@@ -651,7 +451,7 @@ def _close_rows(pairs: pd.DataFrame, censor: float, confidence: float, end: str,
                           "n_only_reference_closed": ~cv & cr,
                           "n_neither_closed": ~cv & ~cr})
     table = table.join(flags.astype(int).groupby(groups, sort=False).sum())
-    both = _interval_table(earlier.where(cv & cr), groups, confidence)
+    both = interval_table(earlier.where(cv & cr), groups, confidence)
     table["both_closed_earlier_days"] = both["mean"]
     table["both_closed_earlier_days_low"] = both["low"]
     table["both_closed_earlier_days_high"] = both["high"]
@@ -696,7 +496,7 @@ def _bound(pairs: pd.DataFrame, censor: float, confidence: float, groups: list[p
                                ["no_information", "mixed", "at_least", "at_most"], "none"),
                      index=n.index)
     has = kind.isin(["at_least", "at_most"])
-    limit = _t_half(sd.to_numpy(float), n.to_numpy(float), confidence, sided=1)
+    limit = t_half(sd.to_numpy(float), n.to_numpy(float), confidence, sided=1)
     return pd.DataFrame({
         "bound_kind": kind.astype("string"),
         "bound_days": mean.where(has),
@@ -707,7 +507,7 @@ def _bound(pairs: pd.DataFrame, censor: float, confidence: float, groups: list[p
 def _removed_rows(pairs: pd.DataFrame, metric: str, confidence: float) -> pd.DataFrame:
     """``removed`` = reference − variant of a shortfall metric, per variant × component."""
     groups = [pairs["variant"], pairs["component"]]
-    table = _interval_table(pairs[f"{metric}_r"] - pairs[f"{metric}_v"], groups, confidence)
+    table = interval_table(pairs[f"{metric}_r"] - pairs[f"{metric}_v"], groups, confidence)
     table = table[table["n"] > 0].rename(columns={
         "n": "n_pairs", "mean": "removed", "low": "removed_low", "high": "removed_high"})
     table = table.reset_index()
@@ -780,7 +580,7 @@ def _reduction_row(variant: str, against: str, level: float, values: np.ndarray,
     share = k / n if n else math.nan
     row: dict[str, object] = {"variant": variant, "against": against, "level": level,
                               "n": n, "n_reached": k, "share_reached": share,
-                              "se": _binomial_se(share, n)}
+                              "se": binomial_se(share, n)}
     for name, q in (("median", 0.5), ("p10", 0.1), ("p90", 0.9)):
         month = _first_month_by_share(values, q)
         if month is None or base is None:

@@ -62,7 +62,7 @@ def tables(result: RunResult, variant: str | None) -> dict[str, pd.DataFrame]:
         ``events`` table or no KPI rows of that variant. A future without machine orders
         gives empty order tables and ``n_orders`` 0.
     """
-    from simulator.summary import horizon
+    from simulator.analysis.labels import horizon
 
     kpis = result.kpis
     if variant is not None:

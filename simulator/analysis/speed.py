@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.common import STAGES
+from simulator.analysis.labels import start_date
 from simulator.analysis.shortfall import components
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def tables(result: RunResult, variant: str | None) -> dict[str, pd.DataFrame]:
     kpis = result.kpis
     if variant and "variant" in kpis:
         kpis = kpis[kpis["variant"].astype(str) == variant]
-    return {"stage_speed": stage_speed(kpis, _start_date(result),
+    return {"stage_speed": stage_speed(kpis, start_date(result),
                                        components(result, variant))}
 
 
@@ -99,11 +100,3 @@ def stage_speed(kpis: pd.DataFrame, start_date: dt.date | str | None,
     return table
 
 
-def _start_date(result: RunResult) -> dt.date | None:
-    """The run's first day, as the resolved scenario (else the run's meta) gives it; None
-    when neither says."""
-    for source in (result.scenario_dict.get("scenario") or {}, result.meta):
-        value = source.get("start")
-        if value:
-            return dt.date.fromisoformat(str(value)[:10])
-    return None

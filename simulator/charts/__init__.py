@@ -1,25 +1,32 @@
 """Charts of a run: one function per chart, each returning a matplotlib `Figure`.
 
-Chart functions take prepared tables (and draw nothing they have to compute beyond light
-reshaping; the aggregation lives in `simulator.summary`), and their docstrings state the
-question each answers. `save_figure` writes a PNG and an SVG; `draw_run_charts` writes the
-standard set for a `RunResult`. Figures are built without pyplot; the Agg backend is
-selected here unless pyplot was already imported (an interactive session keeps its own).
+Chart functions take analysis tables (`RunResult.analysis`, made by `simulator.analysis`)
+and labels, compute nothing themselves, and their docstrings state the question each
+answers. `save_figure` writes a PNG and an SVG; `draw_run_charts` writes the standard set
+of an analysed `RunResult` (of one variant), `draw_batch_charts` a batch's comparison
+charts and the run charts of its reference variant. Figures are built without pyplot; the
+Agg backend is selected here unless pyplot was already imported (an interactive session
+keeps its own).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib
-import numpy as np
 import pandas as pd
 
+from simulator.analysis.common import ALL
+from simulator.analysis.labels import (
+    component_labels,
+    component_order,
+    horizon,
+    supplier_names,
+)
 from simulator.lifeline import check_stop, signals_blocked
 from simulator.results import release_memory
 
@@ -33,19 +40,12 @@ from simulator.charts.close_dates import close_date_distribution  # noqa: E402
 from simulator.charts.heatmap import shortfall_heatmap  # noqa: E402
 from simulator.charts.held_back import what_holds_it_back  # noqa: E402
 from simulator.charts.money import cost_per_unit_chart, money_by_year  # noqa: E402
-from simulator.charts.procurement import (  # noqa: E402
-    procurement_timeline,
-    representative_replication,
-)
+from simulator.charts.procurement import line_names, procurement_timeline  # noqa: E402
 from simulator.charts.shortfall import (  # noqa: E402
     shortfall_by_stage,
     shortfall_small_multiples,
 )
-from simulator.charts.stage_speed import (  # noqa: E402
-    stage_speed_chart,
-    stage_speed_dates,
-    yearly_gap_shares,
-)
+from simulator.charts.stage_speed import stage_speed_chart  # noqa: E402
 from simulator.charts.style import chart_style  # noqa: E402
 
 if TYPE_CHECKING:
@@ -59,7 +59,6 @@ __all__ = [
     "draw_run_charts",
     "money_by_year",
     "procurement_timeline",
-    "representative_replication",
     "save_figure",
     "shortfall_by_stage",
     "shortfall_heatmap",
@@ -70,7 +69,6 @@ __all__ = [
 ]
 
 PNG_DPI = 150
-_MONEY = re.compile(r"^(released|capex_(committed|spent))_\w+$")  # yearly money columns
 RUN_CHARTS = ("shortfall_overall", "shortfall_by_component", "close_dates", "stage_speed",
               "procurement_timeline", "money", "cost_per_unit", "shortfall_heatmap",
               "held_back", "vehicles")
@@ -117,9 +115,14 @@ CHART_CAPTIONS: dict[str, str] = {
     "shortfall_compared": (
         "The overall shortfall month by month under each variant: the typical path with "
         "its 10–90% range."),
+    "survival_by_component": (
+        "For each component and each variant, the share of simulated futures in which the "
+        "shortfall is closed by each date."),
     "stage_gains": (
-        "How many months earlier each added stage closes the shortfall, with 95% "
-        "confidence intervals (paired futures with common random numbers)."),
+        "How many months earlier each added stage closes the shortfall on average within "
+        "the horizon (a future that never closes counts as closing at the end), with 95% "
+        "confidence intervals from paired futures with common random numbers; where "
+        "nothing changes, the reason in words."),
 }
 """One plain sentence per chart stem (of `draw_run_charts` and `draw_batch_charts`), for
 reports."""
@@ -145,77 +148,78 @@ def save_figure(fig: Figure, folder: Path | str, stem: str) -> list[Path]:
     return [png, svg]
 
 
-def draw_run_charts(result: RunResult, folder: Path | str, *,
+def draw_run_charts(result: RunResult, folder: Path | str, *, variant: str | None = None,
                     workers: int | None = None) -> list[Path]:
-    """Write the standard charts of a run to `folder` (PNG and SVG each; stems as in
-    `RUN_CHARTS`, ``vehicles`` only when the result has an ``assembly`` table); return the
-    paths, in `RUN_CHARTS` order. A batch of several variants gets `draw_batch_charts`
-    instead. Tables left on disk by a large run are read a part at a time.
+    """Write the standard charts of an analysed run to `folder` (PNG and SVG each; stems as
+    in `RUN_CHARTS`, ``vehicles`` only where the run has an assembly table, ``money`` and
+    the yearly charts where it has yearly tables); return the paths, in `RUN_CHARTS` order.
+    A batch of several variants gets `draw_batch_charts` unless `variant` names the one to
+    draw. Only `result.analysis` tables are read.
 
     `workers` processes draw the charts side by side (default: one per core, at most
     `MAX_CHART_WORKERS`; 1 draws them all in this process)."""
-    from simulator.summary import ALL, component_labels, component_order, horizon, month_bands
-
-    if len(result.variants()) > 1:
+    if len(result.variants()) > 1 and variant is None:
         return draw_batch_charts(result, folder)
+    table = _analysis_rows(result, variant)
     start, end = horizon(result)
     names, units = component_labels(result)
     currency = units.get(ALL)
-    in_kpis = set(result.kpis["component"].unique())
-    components = [c for c in component_order(result) if c != ALL and c in in_kpis]
-
-    def rows(component: str) -> pd.DataFrame:
-        """One component's monthly bands, computed without a frame of its series rows."""
-        release_memory()
-        return month_bands(result, component)
-
-    def procurement_chart() -> Figure:
-        from simulator.charts.procurement import line_names
-
-        replication = representative_replication(result.kpis)
-        return procurement_timeline(
-            _read(result, "events", ["time_days", "date", "kind", "stage", "entity"],
-                  replication=replication),
-            replication, start_date=start, end_date=end,
-            ramp_days=_procurement_ramp_days(result),
-            line_names=line_names(result.scenario_dict))
-
-    yearly_columns = ["replication", "year", "component", "demand", "gap", "shortfall",
-                      "served_sharing", "served_procurement", "served_investment"]
+    bands = table("shortfall_bands")
+    components = [c for c in component_order(result)
+                  if c != ALL and c in set(bands["component"].astype(str))]
+    shares = table("gap_shares")
     drawers = {
-        "shortfall_overall": lambda: shortfall_by_stage(
-            rows, component=ALL, unit=units.get(ALL)
-        ),
+        "shortfall_overall": lambda: shortfall_by_stage(bands, component=ALL,
+                                                        unit=units.get(ALL)),
         "shortfall_by_component": lambda: shortfall_small_multiples(
-            rows, components, names=names, units=units
-        ),
+            bands, components, names=names, units=units),
         "close_dates": lambda: close_date_distribution(
-            result.kpis, end_date=end, start_date=start, names=names
-        ),
-        "procurement_timeline": procurement_chart,
+            table("close_times"), table("survival"), end_date=end, start_date=start,
+            names=names),
         "cost_per_unit": lambda: cost_per_unit_chart(
-            result.kpis, names=names, units=units, currency=currency,
+            table("cost_per_unit"), names=names, units=units, currency=currency,
             order=components),
         "held_back": lambda: what_holds_it_back(
-            result.kpis, _read(result, "suppliers"), currency=currency,
-            run_days=(end - start).days + 1, supplier_names=_supplier_names(result)),
+            table("budget_held_back"), table("supplier_waits"), table("component_waits"),
+            currency=currency, run_days=(end - start).days + 1,
+            supplier_names=supplier_names(result.scenario_dict), component_names=names),
     }
-    if result.has("yearly"):
+    if len(table("procurement_representative")):
+        drawers["procurement_timeline"] = lambda: procurement_timeline(
+            table("procurement_orders"), table("procurement_setbacks"),
+            table("procurement_representative"), start_date=start, end_date=end,
+            line_names=line_names(result.scenario_dict))
+    if len(shares):
         drawers["stage_speed"] = lambda: stage_speed_chart(
-            yearly_gap_shares(_read(result, "yearly", yearly_columns, component=ALL)),
-            stage_speed_dates(result.kpis, start), end_date=end)
-        money_columns = ["replication", "year", "component",
-                         *(c for c in result.columns("yearly") if _MONEY.match(c))]
-        drawers["money"] = lambda: money_by_year(
-            _read(result, "yearly", money_columns, component=ALL), currency=currency,
-            start_date=start, end_date=end)
+            shares, table("stage_speed"), start_date=start, end_date=end)
         drawers["shortfall_heatmap"] = lambda: shortfall_heatmap(
-            _unmet_shares(result, yearly_columns), names=names, start_date=start,
-            end_date=end)
-    if result.has("assembly"):
-        drawers["vehicles"] = lambda: _vehicles(result, names)
+            shares, names=names, start_date=start, end_date=end)
+    if len(table("money_by_year")):
+        drawers["money"] = lambda: money_by_year(
+            table("money_by_year"), currency=currency, start_date=start, end_date=end)
+    if len(table("vehicles")):
+        drawers["vehicles"] = lambda: vehicles_supportable(
+            table("vehicles"), table("binding_components"), names=names)
     stems = [stem for stem in RUN_CHARTS if stem in drawers]
     return _draw_charts(drawers, stems, Path(folder), workers)
+
+
+def _analysis_rows(result: RunResult, variant: str | None) -> Callable[[str], pd.DataFrame]:
+    """A reader of one variant's rows of an analysis table (without the `variant` column;
+    empty where the run has no such table)."""
+    chosen = variant if variant is not None else next(iter(result.variants()), None)
+
+    def table(name: str) -> pd.DataFrame:
+        frame = result.analysis.get(name)
+        if frame is None:
+            return pd.DataFrame()
+        if "variant" in frame:
+            if chosen is not None and frame["variant"].nunique() > 1:
+                frame = frame[frame["variant"].astype(str) == chosen]
+            frame = frame.drop(columns="variant")
+        return frame.reset_index(drop=True)
+
+    return table
 
 
 # How long each chart takes to draw, roughly (1: most charts), so that in parallel the
@@ -308,136 +312,56 @@ def _chart_workers(workers: int | None, n_charts: int) -> int:
     return max(1, min(cores, MAX_CHART_WORKERS, n_charts))
 
 
-def _read(result: RunResult, name: str, columns: list[str] | None = None,
-          **equal: object) -> pd.DataFrame:
-    """A table (its rows matching `equal`, the `columns` it has), from memory or read a
-    part at a time from disk; empty (with `columns`) when the result has no such table."""
-    if not result.has(name):
-        return pd.DataFrame(columns=columns or [])
-    if columns is not None:
-        present = result.columns(name)
-        columns = [c for c in columns if c in present]
-    return result.read(name, columns=columns, where=equal)  # type: ignore[arg-type]
-
-
-def _procurement_ramp_days(result: RunResult) -> float | None:
-    """The scenario's median ramp-up of a new machine, when it gives one."""
-    from simulator.distributions import parse_distribution
-
-    stages = result.scenario_dict.get("stages") or {}
-    raw = (stages.get("procurement") or {}).get("ramp_up_days")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(parse_distribution(raw).sample(0.5)))
-    except (ValueError, TypeError):
-        return None
-
-
-def _supplier_names(result: RunResult) -> dict[str, str]:
-    stages = result.scenario_dict.get("stages") or {}
-    suppliers = (stages.get("procurement") or {}).get("suppliers") or []
-    return {s["id"]: s["name"] for s in suppliers
-            if isinstance(s, dict) and s.get("id") and s.get("name")}
-
-
-BATCH_CHARTS = ("close_dates_compared", "shortfall_compared", "stage_gains")
+BATCH_CHARTS = ("close_dates_compared", "shortfall_compared", "survival_by_component",
+                "stage_gains")
 
 
 def draw_batch_charts(result: RunResult, folder: Path | str) -> list[Path]:
-    """Write a batch's charts: close dates and overall shortfall paths of every variant
-    overlaid, and (for stage attribution) the months each added stage gains."""
+    """Write a batch's charts: when the overall shortfall closes and how much is missing
+    month by month under every variant, the share of futures closed by date per component
+    and variant, (for stage attribution) what each added stage gains — and the run charts
+    of `charted_variant`, so that the report of a comparison carries them too."""
     from simulator.charts.compare import (
         close_dates_compared,
         shortfall_paths_compared,
         stage_gains_chart,
+        survival_small_multiples,
     )
-    from simulator.summary import ALL, component_labels, horizon
 
     start, end = horizon(result)
     names, units = component_labels(result)
-    drawers = {
+    analysis = result.analysis
+    survival = analysis["survival"]
+    bands = analysis["shortfall_bands"]
+    drawers: dict[str, Callable[[], Figure]] = {
         "close_dates_compared": lambda: close_dates_compared(
-            result.kpis, end_date=end, start_date=start, component=ALL),
+            survival, end_date=end, start_date=start, component=ALL),
         "shortfall_compared": lambda: shortfall_paths_compared(
-            _variant_paths(result), unit=units.get(ALL)),
+            bands[bands["component"].astype(str) == ALL], unit=units.get(ALL)),
+        "survival_by_component": lambda: survival_small_multiples(survival, names=names),
     }
-    if "stage_gains" in result.extra:
-        drawers["stage_gains"] = lambda: stage_gains_chart(
-            result.extra["stage_gains"], component_names=names)
+    if "stage_gains" in analysis:
+        drawers["stage_gains"] = lambda: stage_gains_chart(analysis["stage_gains"],
+                                                           names=names)
     paths: list[Path] = []
     for stem, draw in drawers.items():
         paths += save_figure(draw(), folder, stem)
+        check_stop()
+    paths += draw_run_charts(result, folder, variant=charted_variant(result))
     return paths
 
 
-def _variant_paths(result: RunResult) -> pd.DataFrame:
-    """Per variant and month, the overall shortfall's median and 10–90% band (the table
-    `shortfall_paths_compared` draws), one variant at a time to stay lean."""
-    from simulator.summary import ALL, month_bands
+def charted_variant(result: RunResult) -> str:
+    """The variant whose run charts a batch's report carries: the whole plan (all stages)
+    for stage attribution, else the reference the others are compared with."""
+    from simulator.analysis.analyse import study_of
 
-    parts = []
-    for variant in result.variants():
-        bands = month_bands(result, ALL, variant)
-        parts.append(pd.DataFrame({
-            "month": bands.index, "variant": variant,
-            "shortfall_median": bands["shortfall"].to_numpy(),
-            "p10": bands["shortfall_p10"].to_numpy(), "p90": bands["shortfall_p90"].to_numpy(),
-        }))
-        release_memory()
-    return pd.concat(parts, ignore_index=True)
-
-
-def _unmet_shares(result: RunResult, _columns: list[str]) -> pd.DataFrame:
-    """`missing_share_by_year` (the share of the gap still missing: the shortfall summed over
-    the futures over the gap summed the same way) computed a component at a time from numpy
-    blocks, so a 10,000-replication result is never held whole. (`_columns`: unused, the
-    sums need only ``shortfall`` and ``gap``.)"""
-    rows, n = {}, 0
-    for component in dict.fromkeys(result.kpis["component"].astype(str)):
-        years, blocks = result.numeric_block("yearly", ["shortfall", "gap"], "year",
-                                             component=component)
-        gap, shortfall = blocks["gap"].sum(axis=1), blocks["shortfall"].sum(axis=1)
-        share = shortfall / np.where(gap > 0, gap, 1.0)
-        rows[component] = pd.Series(np.where(gap > 0, share, np.nan),
-                                    index=[int(y) for y in years])
-        n = blocks["gap"].shape[1]
-        release_memory()
-    table = pd.DataFrame(rows).T
-    table = table.reindex(columns=sorted(table.columns))
-    table.columns.name = "year"
-    table.attrs["n_replications"] = n
-    return table
-
-
-def _vehicles(result: RunResult, names: dict[str, str]) -> Figure:
-    """The assembly chart from lean parts: bands from a numpy block, binding counts from an
-    Arrow group-by (never a frame of every replication's months)."""
-    from simulator.charts.assembly import binding_shares, vehicles_supportable
-
-    blocks = result.blocks("assembly", "month")
-    months, values = blocks.labels, blocks.column("vehicles_per_year")
-    low, mid, high = np.quantile(values, [0.1, 0.5, 0.9], axis=1)
-    index = pd.to_datetime(pd.Index(months), format="%Y-%m")
-    bands = pd.DataFrame({"median": mid, "p10": low, "p90": high}, index=index)
-    bands.index.name = "month"
-    bands.attrs["n_replications"] = int(values.shape[1])
-    table = result.assembly
-    if table is None and result.table_dir is not None:
-        from simulator.table_parts import iter_matching
-
-        keys = ["month", "binding_component"]
-        parts = [part.group_by(keys).aggregate([("month", "count")]).to_pandas()
-                 for part in iter_matching(result.table_dir / "assembly.parquet", keys, {})]
-        grouped = pd.concat(parts).groupby(keys)["month_count"].sum().reset_index()
-        counts = grouped.pivot(index="month", columns="binding_component",
-                               values="month_count").fillna(0)
-    else:
-        assert table is not None
-        counts = pd.crosstab(table["month"].astype(str).to_numpy(),
-                             table["binding_component"].astype(str).to_numpy())
-    counts.index = pd.to_datetime(pd.Index(counts.index.astype(str)), format="%Y-%m")
-    counts = counts.sort_index()
-    release_memory()
-    return vehicles_supportable(None, bands=bands, shares=binding_shares(None, counts=counts),
-                                names=names)
+    study = study_of(result)
+    variants = result.variants()
+    if study["kind"] == "stages":
+        full = [v for v in variants if set(v.split("+")) == {"sharing", "procurement",
+                                                               "investment"}]
+        if full:
+            return full[0]
+    reference = str(study.get("reference") or variants[0])
+    return reference if reference in variants else variants[0]

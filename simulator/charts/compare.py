@@ -1,11 +1,9 @@
 """Charts comparing variants of a batch: close dates, shortfall paths, stage gains.
 
-Each function takes a prepared table (a batch's ``kpis`` with a ``variant`` column, the
-per-variant shortfall medians of
-`simulator.experiments.differences.variant_shortfall_paths`, the gains of
-`simulator.experiments.differences.stage_gains`) and returns a `Figure`. Variants get the
-Okabe–Ito colours in order and differ in line style too, so the charts read in grey;
-stage-set names (``sharing+procurement``) are written in plain words.
+Each function takes an analysis table of the batch (the ``survival``, overall
+``shortfall_bands`` and ``stage_gains`` tables of `simulator.analysis`) and returns a
+`Figure`. Variants get the Okabe–Ito colours in order and differ in line style too, so the
+charts read in grey; stage-set names (``sharing+procurement``) are written in plain words.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator
 
+from simulator.analysis.common import ALL
 from simulator.charts.style import (
     END_COLOUR,
     OKABE_ITO,
@@ -37,7 +36,6 @@ from simulator.charts.style import (
     plain_number_axis,
     share_axis,
 )
-from simulator.summary import ALL, close_date_ecdf
 
 VARIANT_COLOURS = tuple(OKABE_ITO[k] for k in (
     "blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue", "black",
@@ -77,7 +75,7 @@ def variant_label(name: str, names: Mapping[str, str] | None = None) -> str:
 
 
 def close_dates_compared(
-    kpis: pd.DataFrame,
+    survival: pd.DataFrame,
     *,
     end_date: dt.date | str,
     start_date: dt.date | str,
@@ -90,33 +88,30 @@ def close_dates_compared(
     """By each date, in what share of simulated futures is the shortfall closed — under each
     variant?
 
-    One step line per variant (the empirical CDF of the close date of `component`, ``all``
-    by default); futures never closed by the end keep the line below 100%, and the share
-    never closed is in each variant's legend entry. `kpis` is a batch's ``kpis`` table
-    (``variant``, ``component``, ``replication``, ``closed`` and ``close_date``, or
-    ``close_day`` counted from `start_date`). `names` maps variants to plain names.
+    One step line per variant from `survival` (`simulator.analysis.close_dates.survival`:
+    ``variant``, ``component``, ``date``, ``share_closed``), for `component` (``all`` by
+    default); futures never closed by the end keep the line below 100%, and the share
+    never closed is in each variant's legend entry. `names` maps variants to plain names.
     """
-    rows = kpis[kpis["component"] == component]
+    rows = survival[survival["component"].astype(str) == component]
     if rows.empty:
-        raise ValueError(f"no kpis rows for component {component!r}")
+        raise ValueError(f"no survival rows for component {component!r}")
     start, end = as_datetime(start_date), as_datetime(end_date)
-    if "close_date" not in rows:
-        rows = rows.assign(close_date=pd.Timestamp(start) + pd.to_timedelta(
-            rows["close_day"], unit="D"))
     with chart_style():
         fig, ax = figure_and_axes(ax, figsize=(9.0, 5.0))
         for i, (variant, frame) in enumerate(_by_variant(rows)):
-            ecdf = close_date_ecdf(frame)
-            share = float(ecdf["share_closed"].iloc[-1]) if len(ecdf) else 0.0
-            dates = [start, *ecdf["close_date"].dt.to_pydatetime(), end]
-            shares = [0.0, *ecdf["share_closed"], share]
+            frame = frame.sort_values("date")
+            dates = pd.DatetimeIndex(pd.to_datetime(frame["date"])).to_pydatetime()
+            shares = frame["share_closed"].to_numpy(float)
+            share = float(shares[-1]) if len(shares) else 0.0
             label = f"{variant_label(variant, names)} — never closed: {100 * (1 - share):.0f}%"
             ax.step(dates, shares, where="post", label=label, linewidth=1.8,
                     **_variant_style(i))
         left, right = (float(mdates.date2num(d)) for d in (start, end))
         ax.axvline(right, color=END_COLOUR, linestyle="--", linewidth=1.0)
-        ax.text(right, 1.04, "end of horizon", ha="right", va="bottom", fontsize=8,
-                color=END_COLOUR)
+        ax.annotate("end of horizon", xy=(right, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(-4, -4), textcoords="offset points", ha="right", va="top",
+                    fontsize=8, color=END_COLOUR)
         ax.set_xlim(left, right + (right - left) * 0.01)
         ax.set_ylim(0, 1.1)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
@@ -140,9 +135,11 @@ def shortfall_paths_compared(
     """How much is still missing month by month in the typical future, under each variant,
     and how uncertain is it?
 
-    `medians` has ``month`` (Timestamp or "YYYY-MM"), ``variant``, ``shortfall_median``,
-    ``p10`` and ``p90`` (one row per variant and month). Each variant's median shortfall
-    is a line over a light band from its 10% to its 90% quantile. `unit` is the unit of
+    `medians` is the overall (``all``) rows of the ``shortfall_bands`` analysis table:
+    ``month`` (Timestamp or "YYYY-MM"), ``variant``, ``shortfall`` (the median),
+    ``shortfall_p10`` and ``shortfall_p90`` (one row per variant and month). Each
+    variant's median shortfall is a line over a light band from its 10% to its 90%
+    quantile. `unit` is the unit of
     the values (the currency for the overall shortfall); the y label reads "<unit> per
     year".
     """
@@ -153,9 +150,10 @@ def shortfall_paths_compared(
                                                       format="%Y-%m")).sort_values("month")
             x = cast(pd.DatetimeIndex, pd.DatetimeIndex(frame["month"])).to_pydatetime()
             style = _variant_style(i)
-            ax.fill_between(x, frame["p10"].to_numpy(float), frame["p90"].to_numpy(float),
+            ax.fill_between(x, frame["shortfall_p10"].to_numpy(float),
+                            frame["shortfall_p90"].to_numpy(float),
                             color=style["color"], alpha=0.15, linewidth=0)
-            ax.plot(x, frame["shortfall_median"].to_numpy(float), linewidth=1.8,
+            ax.plot(x, frame["shortfall"].to_numpy(float), linewidth=1.8,
                     label=f"{variant_label(variant, names)} (median)", **style)
         ax.set_ylim(bottom=0)
         plain_date_axis(ax)
@@ -174,7 +172,6 @@ def stage_gains_chart(
     names: Mapping[str, str] | None = None,
     *,
     title: str | None = None,
-    component_names: Mapping[str, str] | None = None,
 ) -> Figure:
     """How many months earlier does each added stage close the shortfall, per component
     and overall, and how sure is that?
@@ -187,13 +184,9 @@ def stage_gains_chart(
     with its interval (or, where nothing changes in any future, the ``note`` in words:
     "already closed by sharing", "neither closes by December 2030") in a column to the
     right of the plot, so no text is drawn over a bar or a line. `names` maps component
-    ids to plain names. (A table of the older `simulator.experiments.differences`
-    measure, with ``gain_months``, is still drawn the older way until the pipeline passes
-    the new one; `component_names` is that call's name for `names`.)
+    ids to plain names.
     """
-    names = dict(names or component_names or {})
-    if "earlier_months" not in gains and "gain_months" in gains:
-        return _censored_gains_chart(gains, component_names=names, title=title)
+    names = dict(names or {})
     if gains.empty:
         raise ValueError("the gains table is empty: nothing to draw")
     components = _components_overall_first(gains["component"])
@@ -308,54 +301,6 @@ def survival_small_multiples(
     return fig
 
 
-def _censored_gains_chart(
-    gains: pd.DataFrame,
-    *,
-    component_names: Mapping[str, str] | None = None,
-    title: str | None = None,
-) -> Figure:
-    """The older chart of `simulator.experiments.differences.stage_gains` (months earlier
-    over the futures where both sides close, hatched where censored), kept until the
-    pipeline passes the `simulator.analysis.comparison.stage_gains` table."""
-    rows = gains[gains["metric"] == "close_day"]
-    if rows.empty:
-        raise ValueError("no close_day rows in the gains table")
-    names = dict(component_names or {})
-    components = _components_overall_first(rows["component"])
-    stages = list(dict.fromkeys(rows["stage"].astype(str)))
-    height = 0.8 / len(stages)
-    with chart_style():
-        fig = Figure(figsize=(9.0, 0.5 * len(components) * max(1.0, 0.7 * len(stages)) + 1.8),
-                     layout="constrained")
-        ax = fig.add_subplot()
-        ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
-        ax.grid(axis="y", visible=False)
-        position = {c: i for i, c in enumerate(components)}
-        for j, stage in enumerate(stages):
-            part = rows[rows["stage"].astype(str) == stage]
-            y = part["component"].map(position).to_numpy(float) + (j - (len(stages) - 1) / 2) \
-                * height
-            _draw_censored_gain_bars(ax, part, y, height, stage, j)
-        ax.axvline(0, color="#444444", linewidth=0.8)
-        ax.set_yticks(range(len(components)), [
-            names.get(c) or (OVERALL_NAME if c == ALL else c) for c in components])
-        ax.set_ylim(len(components) - 0.5, -0.5)
-        ax.set_xlabel("Months earlier (mean over futures where both sides close; 95% CI)")
-        ax.set_title(title or GAINS_TITLE, loc="left")
-        handles, labels = ax.get_legend_handles_labels()
-        handles += [Line2D([], [], color="#333333", marker="|", linestyle="-"),
-                    Patch(facecolor="#FFFFFF", edgecolor="#333333", hatch="///")]
-        labels += [CI_LABEL, CENSORED_LABEL]
-        if rows["bound_kind"].isin(["at_least", "at_most"]).any():
-            handles.append(Line2D([], [], color="#333333", marker=">", linestyle=""))
-            labels.append("Bound from all futures (▶ at least, ◀ at most)")
-        fig.legend(handles, labels, loc="outside lower center", ncols=2)
-    return fig
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
 def _draw_earlier_bars(ax: Axes, part: pd.DataFrame, y: np.ndarray, pitch: float,
                        stage: str, j: int) -> None:
     """One added stage's bars and 95% interval lines, and their numbers (or the note) in
@@ -413,40 +358,6 @@ def _year_ticks(ax: Axes, left: dt.datetime, right: dt.datetime) -> None:
     ticks = [dt.datetime(year, 1, 1) for year in years[::step]]
     ax.xaxis.set_major_locator(FixedLocator(mdates.date2num(ticks)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-
-
-def _draw_censored_gain_bars(ax: Axes, part: pd.DataFrame, y: np.ndarray, height: float, stage: str,
-                    j: int) -> None:
-    """One added stage's bars, error bars, censoring hatches, shares and bound markers."""
-    colour = STAGE_COLOURS.get(stage, VARIANT_COLOURS[j % len(VARIANT_COLOURS)])
-    gain = part["gain_months"].to_numpy(float)
-    censored = part["share_censored"].to_numpy(float) > 0
-    width = np.nan_to_num(gain)
-    label = STAGE_LABELS.get(stage, stage)
-    ax.barh(y, width, height=height * 0.9, color=colour, label=label,
-            hatch=["///" if c else "" for c in censored], edgecolor="#333333",
-            linewidth=0.4)
-    low = gain - part["ci_low_months"].to_numpy(float)
-    high = part["ci_high_months"].to_numpy(float) - gain
-    ax.errorbar(gain, y, xerr=np.vstack([low, high]), fmt="none", ecolor="#333333",
-                elinewidth=1.0, capsize=3)
-    bound = part["bound_months"].to_numpy(float)
-    kinds = part["bound_kind"].astype(str).to_numpy()
-    for k, marker in (("at_least", ">"), ("at_most", "<")):
-        mask = kinds == k
-        if mask.any():
-            ax.plot(bound[mask], y[mask], linestyle="", marker=marker, color="#333333",
-                    markersize=6)
-    ends = np.fmax(np.nan_to_num(part["ci_high_months"].to_numpy(float), nan=0.0), width)
-    for x, yy, share, g, kind in zip(ends, y, part["share_censored"].to_numpy(float), gain,
-                                     kinds, strict=True):
-        note = [] if np.isfinite(g) else ["no future where both sides close"]
-        if share > 0:
-            note.append(f"{100 * share:.0f}% censored")
-        if kind == "mixed":
-            note.append("no bound: censored both ways")
-        if note:
-            ax.text(x, yy, "  " + "; ".join(note), va="center", ha="left", fontsize=7)
 
 
 def _by_variant(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:

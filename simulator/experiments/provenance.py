@@ -27,6 +27,7 @@ def batch_meta(variants: list[Variant], n: int) -> dict:
     if len(variants) > 1:
         meta["variants"] = [
             {"name": v.name, "scenario": v.scenario.scenario.name,
+             "scenario_file": v.scenario.source_file,
              "scenario_hash": v.scenario.source_hash,
              "stages": list(v.scenario.enabled_stages()),
              **{k: val for k, val in v.columns.items()}}

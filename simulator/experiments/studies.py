@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from simulator.experiments.attribution import all_stage_subsets
+from simulator.experiments.attribution import STAGE_SEQUENCE, all_stage_subsets
 from simulator.experiments.batch import Variant
-from simulator.experiments.differences import STAGE_SEQUENCE
 from simulator.experiments.runner import configure
 from simulator.experiments.scenario_diff import scenario_differences
 from simulator.model.record import STAGES

@@ -42,7 +42,7 @@ from simulator.report.tables import (
     write_csvs,
     write_workbook,
 )
-from simulator.report.words import month
+from simulator.report.words import cap, month
 
 if TYPE_CHECKING:
     from simulator.results import RunResult
@@ -205,13 +205,18 @@ def _compared_variants(result: RunResult, kind: str) -> list[str]:
 
 
 def _reference_words(result: RunResult, kind: str) -> str | None:
-    """The reference variant of a batch in words ("stage 1 only (sharing)"); None for a
-    run."""
+    """The variant a batch's run charts were drawn for, in words ("Reference variant
+    (baseline)", "All three stages (sharing+procurement+investment)"); None for a run."""
+    from simulator.charts import charted_variant
+
     if kind == "run":
         return None
+    charted = charted_variant(result)
+    label = variant_label(charted, kind)
     reference = str(study_of(result).get("reference") or result.variants()[0])
-    label = variant_label(reference, kind)
-    return reference if label == reference else f"{label}, {reference}"
+    what = "Reference variant" if charted == reference else cap(label)
+    name = label if charted == reference and label != charted else charted
+    return f"{what} ({name})" if name != what else what
 
 
 def _study_title(kind: str) -> str:

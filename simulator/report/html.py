@@ -87,9 +87,9 @@ def chart_captions() -> dict[str, str]:
 
 def embed_charts(folder: Path, *, reference: str | None = None) -> list[Chart]:
     """Every PNG of `folder` as a data URI, each with its caption: the known stems in
-    reading order, others after (alphabetically). For a batch give its `reference`
-    variant (in words): the comparison charts come first, and the run charts — drawn for
-    the reference variant — say so in their captions."""
+    reading order, others after (alphabetically). For a batch give the variant its run
+    charts were drawn for, in words (`reference`, e.g. "Reference variant (baseline)"):
+    the comparison charts come first, and the run charts say so in their captions."""
     if not folder.is_dir():
         return []
     known = CHART_ORDER if reference is None else BATCH_CHART_ORDER
@@ -101,7 +101,7 @@ def embed_charts(folder: Path, *, reference: str | None = None) -> list[Chart]:
         encoded = base64.b64encode(pngs[stem].read_bytes()).decode("ascii")
         caption = captions.get(stem) or f"{stem.replace('_', ' ').capitalize()}."
         if reference is not None and stem in RUN_CHART_ORDER:
-            caption = f"Reference variant ({reference}): {lower_first(caption)}"
+            caption = f"{reference}: {lower_first(caption)}"
         charts.append(Chart(stem, caption, f"data:image/png;base64,{encoded}"))
     return charts
 

@@ -233,12 +233,10 @@ def test_slot_waits_from_events_are_the_models_own(written):
 
 
 def test_held_back_is_the_summarys(written):
-    """The move changes nothing: the summary's ``held_back`` means are the budget rows and
-    the suppliers' ``all`` row, and each component's ``means`` the idle_capacity row."""
-    from simulator.summary import summarise
-
+    """The summary's ``held_back`` means are the budget rows and the suppliers' ``all``
+    row, and each component's ``means`` the idle_capacity row."""
     result = written[0]
-    summary = summarise(result)
+    summary = result.summary
     tables = held_back.tables(result, None)
     budget = tables["budget_held_back"].set_index("figure")["mean"]
     overall = tables["supplier_waits"].set_index("supplier").loc["all"]

@@ -218,11 +218,12 @@ def test_save_figure_writes_png_and_svg(bands, tmp_path):
 
 
 def test_draw_run_charts_writes_the_standard_set(tmp_path):
-    small = make_result(n_reps=4, n_months=6)
+    from simulator.analysis import analyse
+
+    small = analyse(make_result(n_reps=4, n_months=6))
     paths = draw_run_charts(small, tmp_path)
     assert sorted(p.name for p in paths) == sorted(
-        f"{stem}.{ext}" for stem in RUN_CHARTS for ext in ("png", "svg")
-    )
+        f"{stem}.{ext}" for stem in RUN_CHARTS for ext in ("png", "svg"))
     assert all(p.stat().st_size > 0 for p in paths)
 
 

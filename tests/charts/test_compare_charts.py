@@ -12,10 +12,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from simulator.analysis.comparison import stage_gains, survival
+from simulator.analysis.close_dates import survival
+from simulator.analysis.comparison import stage_gains
 from simulator.charts import save_figure
 from simulator.charts.compare import (
-    CENSORED_LABEL,
     CI_LABEL,
     EARLIER_LABEL,
     GAINS_TITLE,
@@ -28,8 +28,6 @@ from simulator.charts.compare import (
     survival_small_multiples,
     variant_label,
 )
-from simulator.experiments import differences
-from simulator.experiments.differences import variant_shortfall_paths
 
 START, END = dt.date(2024, 1, 1), dt.date(2027, 12, 31)
 N_DAYS = (END - START).days + 1
@@ -79,7 +77,7 @@ def test_variant_labels():
 
 
 def test_close_dates_compared(kpis, tmp_path):
-    fig = close_dates_compared(kpis, end_date=END, start_date=START)
+    fig = close_dates_compared(survival(kpis, N_DAYS, START), end_date=END, start_date=START)
     assert isinstance(fig, Figure)
     (ax,) = fig.axes
     assert ax.get_title(loc="left") == (
@@ -96,8 +94,8 @@ def test_close_dates_compared(kpis, tmp_path):
     assert all(p.stat().st_size > 1000 for p in paths)
 
 
-def test_close_dates_compared_from_close_days_for_one_component(kpis):
-    fig = close_dates_compared(kpis.drop(columns="close_date"), end_date=END, start_date=START,
+def test_close_dates_compared_for_one_component(kpis):
+    fig = close_dates_compared(survival(kpis, N_DAYS, START), end_date=END, start_date=START,
                                component="ecu", component_name="Engine control units",
                                names={"sharing": "Stage 1"})
     (ax,) = fig.axes
@@ -113,7 +111,9 @@ def test_shortfall_paths_compared(tmp_path):
          "shortfall": max(0.0, 100 - k * (i + 1) * 2 + rng.normal(0, 5))}
         for i, v in enumerate(VARIANTS) for r in range(10) for k, m in enumerate(months)
     ])
-    medians = variant_shortfall_paths(series)
+    grouped = series.groupby(["variant", "month"], sort=False)["shortfall"]
+    medians = pd.DataFrame({"shortfall": grouped.median(), "shortfall_p10": grouped.quantile(0.1),
+                            "shortfall_p90": grouped.quantile(0.9)}).reset_index()
     fig = shortfall_paths_compared(medians, unit="RUB")
     (ax,) = fig.axes
     assert ax.get_title(loc="left") == PATHS_TITLE
@@ -213,14 +213,6 @@ def test_stage_gains_chart_later_and_single_future_rows():
     assert "−4.0 (−6.5 to 0.0)" in words and "+2.5 (one future: no interval)" in words
     assert ax.get_xlim()[0] < -6.5  # room for a stage that closes later
     assert_texts_apart_and_inside(fig)
-
-
-def test_older_gains_tables_still_draw(kpis):
-    old = differences.stage_gains(kpis, n_days=N_DAYS)
-    fig = stage_gains_chart(old, component_names={"ecu": "Engine control units"})
-    assert CENSORED_LABEL in legend_texts(fig)
-    with pytest.raises(ValueError, match="close_day"):
-        stage_gains_chart(old[old["metric"] != "close_day"])
 
 
 def test_survival_small_multiples(kpis, gains, tmp_path):

@@ -18,6 +18,7 @@ from simulator.analysis import procurement as procurement_analysis
 from simulator.analysis import shortfall as shortfall_analysis
 from simulator.analysis import speed as speed_analysis
 from simulator.analysis import vehicles as vehicles_analysis
+from simulator.analysis.labels import horizon
 from simulator.charts import (
     BATCH_CHARTS,
     CHART_CAPTIONS,
@@ -34,7 +35,6 @@ from simulator.charts.stage_speed import fractional_year, stage_speed_chart
 from simulator.charts.style import STAGE_COLOURS, STAGE_LABELS
 from simulator.pipeline import run
 from simulator.scenario import load_scenario
-from simulator.summary import horizon
 
 STAGE_LEGEND = [STAGE_LABELS[s] for s in ("sharing", "procurement", "investment")]
 
@@ -536,7 +536,9 @@ def test_draw_run_charts_reads_tables_left_on_disk(result, tmp_path):
 def test_vehicles_only_with_an_assembly_table(result, tmp_path):
     from dataclasses import replace
 
-    paths = draw_run_charts(replace(result, assembly=None), tmp_path)
+    from simulator.analysis import analyse
+
+    paths = draw_run_charts(analyse(replace(result, assembly=None, analysis={})), tmp_path)
     assert {p.stem for p in paths} == set(RUN_CHARTS) - {"vehicles"}
 
 

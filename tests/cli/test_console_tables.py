@@ -97,7 +97,7 @@ def test_the_sweep_table_shows_the_selectors_and_the_full_paths(tmp_path, capsys
 
 
 def test_column_widths_add_the_fewest_lines_and_never_cut_a_word():
-    from simulator.experiments.printing import column_widths
+    from simulator.display import column_widths
 
     columns = [["component", "automatic_transmission", "ecu"],
                ["median close date", "not closed by end", "2030-01-02"],
@@ -141,7 +141,7 @@ def test_capsim_sweep_prints_both_suppliers_selectors(tmp_path):
 
 
 def test_parameter_labels_are_the_shortest_suffixes_that_tell_paths_apart():
-    from simulator.experiments.printing import parameter_labels
+    from simulator.display import parameter_labels
 
     paths = ["stages.procurement.suppliers[cn_cnc].slots", "stages.procurement.budget",
              "stages.investment.tranches[*].delay_days.mean",

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.experiments.attribution import (
-    STAGE_SETS_SEQUENTIAL,
-    all_stage_subsets,
+from simulator.analysis.shapley import (
     shapley_by_replication,
     shapley_from_values,
     shapley_values,
+)
+from simulator.experiments.attribution import (
+    STAGE_SETS_SEQUENTIAL,
+    all_stage_subsets,
     stage_set,
     stage_set_name,
 )

@@ -37,12 +37,15 @@ def test_a_stage_that_cannot_change_anything_gives_exactly_zero_differences():
     assert a["closed"].all()
     pd.testing.assert_series_equal(a["close_day"], b["close_day"])
     pd.testing.assert_series_equal(a["cumulative_shortfall_value"], b["cumulative_shortfall_value"])
-    diffs = result.extra["differences"]
+    diffs = result.analysis["differences"]
     mine = diffs[diffs["variant"] == "sharing+procurement"]
-    assert (mine["mean_difference"] == 0).all() and (mine["sd"] == 0).all()
-    assert (mine["ci_low"] == 0).all() and (mine["ci_high"] == 0).all()
-    close = mine[mine["metric"] == "close_day"]
-    assert (close["n_both_closed"] == 12).all() and (close["share_censored"] == 0).all()
+    close = mine[mine["metric"] == "restricted_mean_close"]
+    assert (close["earlier_days"] == 0).all() and (close["sd"] == 0).all()
+    assert (close["earlier_days_low"] == 0).all() and (close["earlier_days_high"] == 0).all()
+    assert (close["n_both_closed"] == 12).all()
+    assert set(close["note"]) == {"closes on the same day in every future"}
+    value = mine[mine["metric"] == "cumulative_shortfall_value"]
+    assert (value["removed"] == 0).all() and (value["removed_low"] == 0).all()
 
 
 def test_workers_and_dask_give_identical_kpi_tables():
@@ -73,8 +76,9 @@ def test_capsim_stages_writes_differences_gains_and_charts(tmp_path, capsys):
     result = read_results(out)
     assert result.variants() == ["sharing", "sharing+procurement",
                                  "sharing+procurement+investment"]
-    assert {"differences", "stage_gains"} <= set(result.extra)
-    for chart in ("close_dates_compared", "shortfall_compared", "stage_gains"):
+    assert {"differences", "stage_gains"} <= set(result.analysis)
+    for chart in ("close_dates_compared", "shortfall_compared", "survival_by_component",
+                  "stage_gains", "shortfall_overall"):
         assert (out / "charts" / f"{chart}.png").stat().st_size > 0
     assert set(result.summary["variants"]) == set(result.variants())
 
@@ -85,7 +89,7 @@ def test_capsim_stages_shapley_runs_all_eight_subsets(tmp_path):
                  "--out", str(out), "--no-progress", "--no-charts"]) == 0
     result = read_results(out)
     assert len(result.variants()) == 8 and "none" in result.variants()
-    shapley = result.extra["shapley"]
+    shapley = result.analysis["shapley"]
     totals = shapley.groupby("component")["shapley"].sum()
     reductions = shapley.groupby("component")["total_reduction"].first()
     assert np.allclose(totals, reductions)
@@ -106,7 +110,7 @@ def test_capsim_compare_pairs_scenarios_and_lists_what_differs(tmp_path, capsys)
     diff = result.extra["scenario_differences"]
     row = diff[diff["path"] == "stages.procurement.suppliers[cn_cnc].block_probability"]
     assert row.iloc[0].tolist()[1:] == ["0.15", "0.5"]
-    assert set(result.extra["differences"]["variant"]) == {"slow supply"}
+    assert set(result.analysis["differences"]["variant"]) == {"slow supply"}
     # the first scenario's seed is used for both: common random numbers
     assert result.meta["seed"] == 42
 

@@ -239,8 +239,9 @@ def test_batch_charts_put_the_comparison_first(stages_folder):
     assert figures[0] == "stage_gains"
     captions = [" ".join(c.split()) for c in parsed.attrs("img", "alt")]
     for stem, caption in zip(figures, captions, strict=True):
-        if stem in RUN_CHART_ORDER:  # drawn for the reference variant, and saying so
-            assert caption.startswith("Reference variant (stage 1 only, sharing): "), caption
+        if stem in RUN_CHART_ORDER:  # drawn for the whole plan, and saying so
+            assert caption.startswith(
+                "All three stages (sharing+procurement+investment): "), caption
 
 
 def test_compare_report_names_blocked_orders_and_slot_waits_first(compare_folder):

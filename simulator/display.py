@@ -1,14 +1,15 @@
-"""Short tables of a batch's answer, in plain words, for the terminal.
+"""Short tables of an analysed batch's answer, in plain words, for the terminal and the
+report.
 
-Each function takes a batch's `RunResult` and returns a DataFrame of display strings:
+Each function takes an analysed `RunResult` and returns a DataFrame of display strings:
 what each added stage gains (`stage_gains_table`), how scenarios compare with the first
 (`compare_table`), and each sweep point's outcome (`sweep_table`). One sign convention
 everywhere, said in every header: months earlier (+) / later (−) than the reference, and
 shortfall removed (+) against it, each with its 95% interval; money columns name the
-currency. The numbers are those of `simulator.analysis.comparison` (the result's own table
-where it holds that measure, else computed by it from the ``kpis``): nothing is computed
-here. `column_widths` lays such a table out for a terminal so that its lines wrap only
-between words (ids are never cut).
+currency. The numbers are the analysis tables' (`result.analysis`: `stage_gains`,
+`differences`, `close_times`, `shortfall_totals`); nothing is computed here.
+`column_widths` lays such a table out for a terminal so that its lines wrap only between
+words (ids are never cut).
 """
 
 from __future__ import annotations
@@ -20,19 +21,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from simulator.analysis.comparison import (
-    NO_STAGES,
-    RESTRICTED_CLOSE,
-    STAGE_SEQUENCE,
-    paired_differences,
-    stage_gains,
-)
-from simulator.summary import horizon, short_amount
+from simulator.analysis.common import ALL
+from simulator.analysis.comparison import RESTRICTED_CLOSE
+from simulator.analysis.summary import short_amount
 
 if TYPE_CHECKING:
     from simulator.results import RunResult
-
-ALL = "all"
 
 
 def _num(value: object) -> float:
@@ -91,9 +85,11 @@ def variant_outcomes_table(result: RunResult, component: str = ALL) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def _closed_share(result: RunResult) -> pd.Series:
-    rows = result.kpis[result.kpis["component"] == ALL]
-    return rows.groupby("variant", sort=False)["closed"].mean()
+def _overall(result: RunResult, table: str, column: str) -> dict[str, object]:
+    """Per variant, one column of an analysis table's overall (``all``) rows."""
+    frame = result.analysis[table]
+    rows = frame[frame["component"] == ALL]
+    return dict(zip(rows["variant"].astype(str), rows[column], strict=True))
 
 
 def compare_table(result: RunResult) -> pd.DataFrame:
@@ -155,9 +151,8 @@ def _with_differences(result: RunResult, table: pd.DataFrame, variants: list[str
     """`table` (one row per variant, in `variants` order) with P(closed by end), the mean
     shortfall value and the overall paired differences against `reference`."""
     currency = _currency(result)
-    overall = result.kpis[result.kpis["component"] == ALL]
-    means = overall.groupby("variant", sort=False)["cumulative_shortfall_value"].mean()
-    shares = _closed_share(result)
+    means = _overall(result, "shortfall_totals", "cumulative_shortfall_value")
+    shares = _overall(result, "close_times", "share_closed")
     diffs = _differences(result, reference)
     overall_diffs = diffs[diffs["component"] == ALL]
     close = {str(r["variant"]): r for _, r in overall_diffs.iterrows()
@@ -183,31 +178,18 @@ def _with_differences(result: RunResult, table: pd.DataFrame, variants: list[str
 
 
 def _gains(result: RunResult) -> pd.DataFrame:
-    """What each added stage gains: the result's own table where it holds the restricted
-    mean measure, else `stage_gains` of the result's kpis."""
-    table = result.extra.get("stage_gains")
-    if table is not None and "earlier_months" in table:
-        return table
-    start, n_days = _horizon(result)
-    present = set(result.variants())
-    sequence = [v for v in (NO_STAGES, *STAGE_SEQUENCE) if v in present]
-    return stage_gains(result.kpis, n_days, sequence, start_date=start)
+    """What each added stage gains (the analysis' `stage_gains` table)."""
+    return result.analysis["stage_gains"]
 
 
 def _differences(result: RunResult, reference: str) -> pd.DataFrame:
-    """Paired differences against `reference`: the result's own table where it holds the
-    restricted mean measure against it, else `paired_differences` of the kpis."""
-    table = result.extra.get("differences")
-    if table is not None and "earlier_months" in table and len(table) \
-            and (table["reference"] == reference).all():
-        return table
-    start, n_days = _horizon(result)
-    return paired_differences(result.kpis, reference, None, n_days, start_date=start)
-
-
-def _horizon(result: RunResult) -> tuple[pd.Timestamp, int]:
-    start, end = horizon(result)
-    return pd.Timestamp(start), (end - start).days + 1
+    """Paired differences against `reference` (the analysis' `differences`, taken against
+    the study's reference; a table against another variant is refused)."""
+    table = result.analysis["differences"]
+    if len(table) and not (table["reference"] == reference).all():
+        raise ValueError(f"the differences are taken against {table['reference'].iloc[0]!r}, "
+                         f"not {reference!r}")
+    return table
 
 
 def _currency(result: RunResult) -> str:

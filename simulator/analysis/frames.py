@@ -1,0 +1,44 @@
+"""How the analysis reads a `kpis` table: close days with the horizon for a future that never
+closes, and groups in the order readers expect (variants as they appear, `all` first).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from simulator.analysis.common import ALL
+
+
+def close_frame(kpis: pd.DataFrame, n_days: int) -> pd.DataFrame:
+    """variant, component, is_closed, day (close day, or ``n_days`` where not closed) and
+    reopened (false where the table has no such column)."""
+    variant = kpis["variant"].astype(str) if "variant" in kpis else pd.Series(
+        "", index=kpis.index)
+    closed = kpis["closed"].fillna(False).astype(bool) & kpis["close_day"].notna()
+    reopened = (kpis["reopened"].fillna(False).astype(bool) if "reopened" in kpis
+                else pd.Series(False, index=kpis.index))
+    return pd.DataFrame({
+        "variant": variant, "component": kpis["component"].astype(str),
+        "is_closed": closed,
+        "day": kpis["close_day"].astype(float).where(closed, float(n_days)),
+        "reopened": reopened,
+    })
+
+
+def ordered_groups(frame: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame]]:
+    """Groups in order: variants by appearance, components ``all`` first."""
+    variants = variant_order(frame)
+    components = component_order(frame["component"])
+    grouped = dict(iter(frame.groupby(keys, sort=False)))
+    return [((v, c), grouped[(v, c)]) for v in variants for c in components
+            if (v, c) in grouped]
+
+
+def variant_order(frame: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(frame["variant"].astype(str))) if "variant" in frame else [""]
+
+
+def component_order(components: pd.Series) -> list[str]:
+    """Components in order of first appearance, ``all`` first."""
+    seen = list(dict.fromkeys(components.astype(str)))
+    return ([ALL] if ALL in seen else []) + [c for c in seen if c != ALL]
