@@ -15,7 +15,6 @@ words (ids are never cut).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ import pandas as pd
 
 from simulator.analysis.common import ALL
 from simulator.analysis.comparison import RESTRICTED_CLOSE
+from simulator.analysis.labels import parameter_labels
 from simulator.analysis.summary import short_amount
 
 if TYPE_CHECKING:
@@ -215,24 +215,6 @@ def _signed(value: float) -> str:
 def _amount(value: float) -> str:
     """`short_amount` with a true minus sign."""
     return short_amount(value).replace("-", "−")
-
-
-_STEP = re.compile(r"\.(?![^\[]*\])")  # a dot between steps, not inside a selector
-
-
-def parameter_labels(paths: Sequence[str]) -> dict[str, str]:
-    """Short headers for parameter paths: the fewest last steps (two at least) that tell
-    the paths apart, with spaces where a header may wrap:
-    `stages.procurement.suppliers[cn_cnc].slots` -> 'suppliers [cn_cnc] slots'."""
-    steps = {path: _STEP.split(path) for path in paths}
-    labels = {}
-    for path, mine in steps.items():
-        k = min(2, len(mine))
-        while k < len(mine) and any(other[-k:] == mine[-k:]
-                                    for q, other in steps.items() if q != path):
-            k += 1
-        labels[path] = " ".join(mine[-k:]).replace("[", " [")
-    return labels
 
 
 def column_widths(columns: Sequence[Sequence[str]], available: int,

@@ -8,6 +8,8 @@ run, taken once from `RunResult.scenario_dict` (or, for older results, from what
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -78,3 +80,41 @@ def as_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+_STEP = re.compile(r"\.(?![^\[]*\])")  # a dot between steps, not inside a selector
+
+
+def parameter_labels(paths: Sequence[str]) -> dict[str, str]:
+    """Short headers for parameter paths: the fewest last steps (two at least) that tell
+    the paths apart, with spaces where a header may wrap:
+    `stages.procurement.suppliers[cn_cnc].slots` -> 'suppliers [cn_cnc] slots'."""
+    steps = {path: _STEP.split(path) for path in paths}
+    labels = {}
+    for path, mine in steps.items():
+        k = min(2, len(mine))
+        while k < len(mine) and any(other[-k:] == mine[-k:]
+                                    for q, other in steps.items() if q != path):
+            k += 1
+        labels[path] = " ".join(mine[-k:]).replace("[", " [")
+    return labels
+
+
+def variant_names(result: RunResult) -> dict[str, str]:
+    """Readers' names for a sweep's points: the swept values, e.g. "suppliers [cn_cnc]
+    slots 8, suppliers [third_country] slots 2" for ``point-004`` (other variants' names
+    are already words: none are given)."""
+    points = result.extra.get("points")
+    if points is None or points.empty:
+        return {}
+    paths = [str(c) for c in points.columns if c != "variant"]
+    short = parameter_labels(paths)
+    return {str(row["variant"]): ", ".join(f"{short[p]} {_value(row[p])}" for p in paths)
+            for _, row in points.iterrows()}
+
+
+def _value(value: Any) -> str:
+    """A swept value as written: 8 rather than 8.0, 0.35 as it is."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -26,6 +26,7 @@ from simulator.analysis.labels import (
     component_order,
     horizon,
     supplier_names,
+    variant_names,
 )
 from simulator.lifeline import check_stop, signals_blocked
 from simulator.results import release_memory
@@ -333,12 +334,15 @@ def draw_batch_charts(result: RunResult, folder: Path | str) -> list[Path]:
     analysis = result.analysis
     survival = analysis["survival"]
     bands = analysis["shortfall_bands"]
+    labels = variant_names(result)
     drawers: dict[str, Callable[[], Figure]] = {
         "close_dates_compared": lambda: close_dates_compared(
-            survival, end_date=end, start_date=start, component=ALL),
+            survival, end_date=end, start_date=start, component=ALL, names=labels),
         "shortfall_compared": lambda: shortfall_paths_compared(
-            bands[bands["component"].astype(str) == ALL], unit=units.get(ALL)),
-        "survival_by_component": lambda: survival_small_multiples(survival, names=names),
+            bands[bands["component"].astype(str) == ALL], unit=units.get(ALL),
+            names=labels),
+        "survival_by_component": lambda: survival_small_multiples(
+            survival, names=names, variant_labels=labels),
     }
     if "stage_gains" in analysis:
         drawers["stage_gains"] = lambda: stage_gains_chart(analysis["stage_gains"],

@@ -56,6 +56,8 @@ NEVER_CLOSED_WORDS = "not closed in any future\nunder any variant"
 CI_LABEL = "95% confidence interval"
 CENSORED_LABEL = "Hatched: in some futures a side never closed (censored; see the share)"
 BAND_NOTE = "Light bands: 10–90% of simulated futures"
+NO_BANDS_NOTE = "{n} variants: medians only (their 10–90% bands would hide each other)"
+MAX_BANDS = 3
 
 
 def variant_label(name: str, names: Mapping[str, str] | None = None) -> str:
@@ -139,20 +141,23 @@ def shortfall_paths_compared(
     ``month`` (Timestamp or "YYYY-MM"), ``variant``, ``shortfall`` (the median),
     ``shortfall_p10`` and ``shortfall_p90`` (one row per variant and month). Each
     variant's median shortfall is a line over a light band from its 10% to its 90%
-    quantile. `unit` is the unit of
-    the values (the currency for the overall shortfall); the y label reads "<unit> per
-    year".
+    quantile; with more than `MAX_BANDS` variants the bands are left out (overlaid, they
+    hide each other and the lines) and a note says so. `unit` is the unit of the values
+    (the currency for the overall shortfall); the y label reads "<unit> per year".
     """
+    variants = _by_variant(medians)
+    bands = len(variants) <= MAX_BANDS
     with chart_style():
-        fig, ax = figure_and_axes(ax, figsize=(9.0, 5.0))
-        for i, (variant, frame) in enumerate(_by_variant(medians)):
+        fig, ax = figure_and_axes(ax, figsize=(9.0, 5.0 if bands else 6.5))
+        for i, (variant, frame) in enumerate(variants):
             frame = frame.assign(month=pd.to_datetime(frame["month"].astype(str).str[:7],
                                                       format="%Y-%m")).sort_values("month")
             x = cast(pd.DatetimeIndex, pd.DatetimeIndex(frame["month"])).to_pydatetime()
             style = _variant_style(i)
-            ax.fill_between(x, frame["shortfall_p10"].to_numpy(float),
-                            frame["shortfall_p90"].to_numpy(float),
-                            color=style["color"], alpha=0.15, linewidth=0)
+            if bands:
+                ax.fill_between(x, frame["shortfall_p10"].to_numpy(float),
+                                frame["shortfall_p90"].to_numpy(float),
+                                color=style["color"], alpha=0.15, linewidth=0)
             ax.plot(x, frame["shortfall"].to_numpy(float), linewidth=1.8,
                     label=f"{variant_label(variant, names)} (median)", **style)
         ax.set_ylim(bottom=0)
@@ -161,9 +166,12 @@ def shortfall_paths_compared(
         ax.set_ylabel(f"Still missing, {unit} per year" if unit else "Still missing per year")
         ax.set_title(title or PATHS_TITLE, loc="left")
         handles, labels = ax.get_legend_handles_labels()
-        handles.append(Patch(facecolor="#999999", alpha=0.3, linewidth=0))
-        labels.append(BAND_NOTE)
-        ax.legend(handles, labels, loc="upper right")
+        handles.append(Patch(facecolor="#999999", alpha=0.3 if bands else 0.0, linewidth=0))
+        labels.append(BAND_NOTE if bands else NO_BANDS_NOTE.format(n=len(variants)))
+        if bands:
+            ax.legend(handles, labels, loc="upper right")
+        else:  # many variants: below the plot, where it hides no line
+            fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
     return fig
 
 

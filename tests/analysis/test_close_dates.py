@@ -78,3 +78,19 @@ def test_shortfall_totals_mean_and_normal_interval_by_hand():
     assert row["cumulative_shortfall_low"] == pytest.approx(2.5 - half)
     assert row["cumulative_shortfall_value_low"] == row["cumulative_shortfall_value_high"] == 10
     assert row["cumulative_shortfall_n"] == row["cumulative_shortfall_value_n"] == 4
+
+
+def test_sweep_points_are_named_by_their_values():
+    from simulator.analysis.labels import parameter_labels, variant_names
+    from simulator.results import RunResult
+
+    points = pd.DataFrame({
+        "variant": ["point-000", "point-001"],
+        "stages.procurement.suppliers[cn_cnc].slots": [8.0, 16.0],
+        "stages.procurement.suppliers[third_country].slots": [2.0, 2.0]})
+    result = RunResult(kpis=pd.DataFrame({"component": []}), series=None, yearly=None,
+                       events=None, suppliers=None, extra={"points": points})
+    assert variant_names(result) == {
+        "point-000": "suppliers [cn_cnc] slots 8, suppliers [third_country] slots 2",
+        "point-001": "suppliers [cn_cnc] slots 16, suppliers [third_country] slots 2"}
+    assert parameter_labels(["a.b.c", "x.b.c"]) == {"a.b.c": "a b c", "x.b.c": "x b c"}

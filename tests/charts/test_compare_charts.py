@@ -253,3 +253,22 @@ def test_survival_small_multiples_ten_components_stay_legible():
     fig = survival_small_multiples(curve, names)
     assert sum(ax.get_visible() for ax in fig.axes) == 10
     assert_texts_apart_and_inside(fig)
+
+
+def test_many_variants_draw_medians_only_and_say_so():
+    months = pd.period_range("2024-01", periods=6, freq="M").strftime("%Y-%m")
+    names = [f"point-{i:03d}" for i in range(5)]
+    medians = pd.DataFrame([
+        {"variant": v, "month": m, "shortfall": 100.0 - k - i, "shortfall_p10": 80.0 - k,
+         "shortfall_p90": 120.0 - k} for i, v in enumerate(names) for k, m in enumerate(months)])
+    labels = {v: f"slots {2 * (i + 1)}" for i, v in enumerate(names)}
+    fig = shortfall_paths_compared(medians, unit="RUB", names=labels)
+    (ax,) = fig.axes
+    assert len(ax.collections) == 0  # no band hides another
+    texts = legend_texts(fig)
+    assert texts[0] == "slots 2 (median)"  # the swept values, not point-000
+    assert texts[-1].startswith("5 variants: medians only")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    legend = fig.legends[0].get_window_extent(canvas.get_renderer())
+    assert legend.y1 <= ax.get_window_extent(canvas.get_renderer()).y0  # below the lines
