@@ -305,8 +305,20 @@ def survival_small_multiples(
         fig.suptitle(title or SURVIVAL_TITLE, x=0.01, ha="left", fontsize=11,
                      fontweight="bold")
         handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=len(handles))
+        fig.legend(handles, labels, loc="outside lower center",
+                   ncols=legend_columns(labels, width=fig.get_figwidth()))
     return fig
+
+
+def legend_columns(labels: list[str], *, width: float) -> int:
+    """How many columns a legend of `labels` under a figure `width` inches wide can take
+    without running past its edges (about 12 characters an inch at the legend's size)."""
+    room = int(width * 12)
+    for columns in range(len(labels), 1, -1):
+        longest = max(len(label) for label in labels)
+        if columns * (longest + 6) <= room:
+            return columns
+    return 1
 
 
 def _draw_earlier_bars(ax: Axes, part: pd.DataFrame, y: np.ndarray, pitch: float,

@@ -148,11 +148,11 @@ def shortfall_small_multiples(
             ax.remove()
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=3)
-        fig.suptitle(
-            title or "Share of each component's gap closed by each stage and still missing "
-            f"({n} simulated futures, pooled)",
-            fontweight="bold",
-        )
+        text = title or ("Share of each component's gap closed by each stage and still "
+                         f"missing ({n} simulated futures, pooled)")
+        # wrapped to the figure's width (about 9 bold characters an inch), so a figure of
+        # one or two panels does not cut its title off at the edges
+        fig.suptitle(textwrap.fill(text, int(9 * fig.get_figwidth())), fontweight="bold")
     return fig
 
 

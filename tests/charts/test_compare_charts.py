@@ -272,3 +272,13 @@ def test_many_variants_draw_medians_only_and_say_so():
     canvas.draw()
     legend = fig.legends[0].get_window_extent(canvas.get_renderer())
     assert legend.y1 <= ax.get_window_extent(canvas.get_renderer()).y0  # below the lines
+
+
+def test_a_long_survival_legend_wraps_into_columns_inside_the_figure(kpis):
+    names = {v: f"suppliers [cn_cnc] slots {i}, suppliers [third_country] slots {i}"
+             for i, v in enumerate(VARIANTS)}
+    many = pd.concat([kpis.assign(variant=kpis["variant"] + f"-{k}") for k in range(3)],
+                     ignore_index=True)
+    labels = {f"{v}-{k}": f"{names[v]} ({k})" for v in VARIANTS for k in range(3)}
+    fig = survival_small_multiples(survival(many, N_DAYS, START), variant_labels=labels)
+    assert_texts_apart_and_inside(fig)  # a one-row legend of nine ran past both edges

@@ -270,3 +270,48 @@ def test_report_prints_to_pdf(run_visit, tmp_path):
     assert len(data) > 10_000
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 1
     visit.assert_clean()
+
+
+# Every text group of a matplotlib SVG (`<g id="text_N">`: titles, labels, ticks, legend
+# entries, notes), as the browser lays it out, and the SVG's own box.
+TEXT_BOXES = """() => {
+  const svg = document.querySelector('svg');
+  const root = svg.getBoundingClientRect();
+  const boxes = Array.from(document.querySelectorAll('g[id^="text_"]')).map(g => {
+    const r = g.getBoundingClientRect();
+    return {id: g.id, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom};
+  }).filter(b => b.x1 > b.x0 && b.y1 > b.y0);
+  return {root: {x0: root.left, y0: root.top, x1: root.right, y1: root.bottom}, boxes};
+}"""
+
+
+def _overlap(a: dict, b: dict, tolerance: float = 1.0) -> bool:
+    return (min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > tolerance
+            and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > tolerance)
+
+
+@pytest.mark.parametrize("which", ["run", "stages", "compare"])
+def test_no_chart_text_overlaps_another_or_leaves_the_figure(browser, which, run_report,
+                                                             stages_report, compare_report):
+    """Every chart's SVG, opened in Chromium: no two texts overlap (bounding boxes, 1 px
+    tolerance) and none is cut off at the figure's edge (a clipped title)."""
+    folder = {"run": run_report, "stages": stages_report,
+              "compare": compare_report}[which].parent / "charts"
+    svgs = sorted(folder.glob("*.svg"))
+    assert svgs, f"no charts in {folder}"
+    page = browser.new_page()
+    try:
+        for svg in svgs:
+            page.goto(svg.as_uri())
+            found = page.evaluate(TEXT_BOXES)
+            root, boxes = found["root"], found["boxes"]
+            assert boxes, svg.name
+            outside = [b["id"] for b in boxes
+                       if b["x0"] < root["x0"] - 0.5 or b["y0"] < root["y0"] - 0.5
+                       or b["x1"] > root["x1"] + 0.5 or b["y1"] > root["y1"] + 0.5]
+            assert not outside, f"{svg.name}: text cut off at the edge: {outside}"
+            pairs = [(a["id"], b["id"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                     if _overlap(a, b)]
+            assert not pairs, f"{svg.name}: overlapping texts {pairs[:5]}"
+    finally:
+        page.close()
