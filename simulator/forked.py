@@ -13,7 +13,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from simulator.lifeline import child_setup, signals_blocked
 
@@ -30,30 +30,53 @@ def run_forked(function: Callable[..., T], *args: Any) -> T:
     """`function(*args)` in a forked child; its result (pickled) or its exception comes
     back. A child that dies without a word (killed, out of memory) is followed by a run
     here, where any error is raised as usual."""
-    if not can_fork():
-        return function(*args)
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, os.getpid(), function, args),
-                            daemon=True)
-    with signals_blocked():
-        child.start()
-    send.close()
-    try:
+    return start_forked(function, *args).result()
+
+
+class Forked(Generic[T]):
+    """A call running in a forked child (or, where there is no fork, done already);
+    `result()` waits for it."""
+
+    def __init__(self, function: Callable[..., T], args: tuple) -> None:
+        self.function, self.args = function, args
+        self.child: Any = None
+        self.receive: Connection | None = None
+        if not can_fork():
+            return
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.child = context.Process(target=_child, args=(send, os.getpid(), function, args),
+                                     daemon=True)
+        with signals_blocked():
+            self.child.start()
+        send.close()
+
+    def result(self) -> T:
+        """The call's result, or its exception raised here; a child that died without a
+        word is followed by a run here."""
+        if self.child is None or self.receive is None:
+            return self.function(*self.args)
         try:
-            ok, value = receive.recv()
-        except EOFError:  # the child died before it could answer
-            child.join()
-            return function(*args)
-        child.join()
-    finally:
-        receive.close()
-        if child.is_alive():  # interrupted while waiting: stop the child too
-            child.terminate()
-            child.join()
-    if not ok:
-        raise value
-    return value  # type: ignore[no-any-return]
+            try:
+                ok, value = self.receive.recv()
+            except EOFError:  # the child died before it could answer
+                self.child.join()
+                return self.function(*self.args)
+            self.child.join()
+        finally:
+            self.receive.close()
+            if self.child.is_alive():  # interrupted while waiting: stop the child too
+                self.child.terminate()
+                self.child.join()
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+
+def start_forked(function: Callable[..., T], *args: Any) -> Forked[T]:
+    """Start `function(*args)` in a forked child and return at once (`result()` waits):
+    this process can work meanwhile."""
+    return Forked(function, args)
 
 
 def _child(send: Connection, parent: int, function: Callable[..., Any], args: tuple) -> None:

@@ -118,10 +118,13 @@ class RunResult:
             filters = [(k, "=", v) for k, v in equal.items()] or None
             return read_table(self.table_dir / f"{name}.parquet", columns=columns,
                               filters=filters)
-        for key, value in equal.items():
-            if key not in df:
-                return df.iloc[0:0]
-            df = df[df[key] == value]
+        if any(key not in df for key in equal):
+            return df.iloc[0:0] if columns is None else df.iloc[0:0][columns]
+        if columns is not None:
+            df = df[columns + [k for k in equal if k not in columns]]
+        if equal:  # one mask, one take: taking rows is the costly step
+            mask = np.logical_and.reduce([(df[k] == v).to_numpy(bool) for k, v in equal.items()])
+            df = df[mask]
         return df[columns] if columns is not None else df
 
     def blocks(self, name: str, order_by: str, **equal: str) -> Blocks:
@@ -236,7 +239,26 @@ class DamagedResults(ValueError):
         return type(self), (self.path, self.problem)
 
 
-def read_results(path: Path | str, *, load_limit: int = 300_000) -> RunResult:
+LOAD_LIMIT = 300_000
+"""Tables of at most this many rows are held in memory when a results folder is read; larger
+ones stay on disk and are read a part at a time (memory flat in the replications)."""
+
+
+def load_small_tables(result: RunResult, load_limit: int = LOAD_LIMIT) -> RunResult:
+    """Hold in memory the tables of `result.table_dir` that have at most `load_limit`
+    rows (reading a small table once is faster than filtering it on disk again and again);
+    larger ones stay on disk."""
+    if result.table_dir is None:
+        return result
+    for name in TABLES:
+        path = result.table_dir / f"{name}.parquet"
+        if getattr(result, name) is None and path.is_file() \
+                and _parquet_rows(path) <= load_limit:
+            setattr(result, name, _read_checked(path))
+    return result
+
+
+def read_results(path: Path | str, *, load_limit: int = LOAD_LIMIT) -> RunResult:
     """Load a results folder (written by `simulator.pipeline`).
 
     The tables equal those written; the summary is taken from ``summary.json`` (and `meta`

@@ -53,3 +53,15 @@ def test_without_fork_it_runs_here(monkeypatch):
     monkeypatch.setattr(forked, "can_fork", lambda: False)
     pid, total = run_forked(_pid_and_sum, 1, 1)
     assert (pid, total) == (os.getpid(), 2)
+
+
+def test_a_started_call_runs_while_this_process_works():
+    import time
+
+    from simulator.forked import start_forked
+
+    started = time.monotonic()
+    pending = start_forked(time.sleep, 0.5)
+    time.sleep(0.5)  # both sleeps at once: about 0.5 s in all, not 1 s
+    pending.result()
+    assert time.monotonic() - started < 0.9

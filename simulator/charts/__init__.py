@@ -223,10 +223,10 @@ def _analysis_rows(result: RunResult, variant: str | None) -> Callable[[str], pd
     return table
 
 
-# How long each chart takes to draw, roughly (1: most charts), so that in parallel the
-# slowest start first and the workers finish together.
-_DRAW_COST = {"shortfall_by_component": 5.0, "close_dates": 3.0, "procurement_timeline": 2.0,
-              "held_back": 1.5}
+# How long each chart takes to draw and save, roughly (1: most charts; measured on the
+# default scenario), so that the charts can be shared out evenly between the processes.
+_DRAW_COST = {"shortfall_by_component": 4.5, "close_dates": 3.5, "procurement_timeline": 2.5,
+              "held_back": 2.2}
 MAX_CHART_WORKERS = 4
 _JOBS: dict[str, Callable[[], Figure]] = {}
 
@@ -234,11 +234,11 @@ _JOBS: dict[str, Callable[[], Figure]] = {}
 def _draw_charts(drawers: dict[str, Callable[[], Figure]], stems: list[str], folder: Path,
                  workers: int | None) -> list[Path]:
     """Draw and save the charts `stems`; return their paths in order. With more than one
-    core each chart is drawn in a process of its own, forked from this one (the figures
-    are independent; the child shares the result's tables with this process instead of
-    copying them, and exits when its chart is saved, so what one chart allocates is never
-    carried into the next). A chart whose process fails (an error, out of memory) is drawn
-    here afterwards, where an error is raised as usual."""
+    core the charts are shared out between processes forked from this one, one per core,
+    each drawing its share in turn and exiting (the figures are independent and read only
+    the small analysis tables, which the children share with this process). Charts whose
+    process fails (an error, out of memory) are drawn here afterwards, where an error is
+    raised as usual."""
     n = _chart_workers(workers, len(stems))
     drawn = _draw_in_forks(drawers, stems, folder, n) if n > 1 else set()
     for stem in stems:
@@ -248,50 +248,61 @@ def _draw_charts(drawers: dict[str, Callable[[], Figure]], stems: list[str], fol
     return [folder / f"{stem}.{kind}" for stem in stems for kind in ("png", "svg")]
 
 
+def share_out(stems: list[str], n: int) -> list[list[str]]:
+    """The charts in `n` shares of about equal drawing time (the slowest first, each to the
+    lightest share so far)."""
+    shares: list[list[str]] = [[] for _ in range(n)]
+    loads = [0.0] * n
+    for stem in sorted(stems, key=lambda s: -_DRAW_COST.get(s, 1.0)):
+        k = loads.index(min(loads))
+        shares[k].append(stem)
+        loads[k] += _DRAW_COST.get(stem, 1.0)
+    return [share for share in shares if share]
+
+
 def _draw_in_forks(drawers: dict[str, Callable[[], Figure]], stems: list[str], folder: Path,
                    n: int) -> set[str]:
-    """Draw the charts in forked processes, at most `n` at a time, the slowest first;
-    return the stems drawn and saved."""
+    """Draw the charts in `n` forked processes, each its share; return the stems drawn and
+    saved (a process that failed has its whole share drawn again by the caller)."""
     import multiprocessing
     from multiprocessing.connection import wait
 
     global _JOBS
     context = multiprocessing.get_context("fork")
-    todo = sorted(stems, key=lambda stem: -_DRAW_COST.get(stem, 1.0))
-    running: dict[int, tuple[str, Any]] = {}  # sentinel: (stem, process)
+    running: dict[int, tuple[list[str], Any]] = {}  # sentinel: (stems, process)
     drawn: set[str] = set()
     _JOBS = drawers  # read by the forked processes
     try:
-        while todo or running:
-            while todo and len(running) < n:
-                stem = todo.pop(0)
-                process = context.Process(target=_draw_job, args=(stem, folder, os.getpid()),
-                                          daemon=True)
-                with signals_blocked():
-                    process.start()
-                running[process.sentinel] = (stem, process)
+        for share in share_out(stems, n):
+            process = context.Process(target=_draw_job, args=(share, folder, os.getpid()),
+                                      daemon=True)
+            with signals_blocked():
+                process.start()
+            running[process.sentinel] = (share, process)
+        while running:
             for sentinel in wait(list(running)):
-                stem, process = running.pop(cast(int, sentinel))
+                share, process = running.pop(cast(int, sentinel))
                 process.join()
                 if process.exitcode == 0:
-                    drawn.add(stem)
+                    drawn.update(share)
             check_stop()  # a stop whose exception a fork hook swallowed
     finally:
         _JOBS = {}
-        for _stem, child in running.values():  # interrupted: stop the others
+        for _share, child in running.values():  # interrupted: stop the others
             child.terminate()
             child.join()
     return drawn
 
 
-def _draw_job(stem: str, folder: Path, parent: int) -> None:
-    """In a forked process: draw one chart of `_JOBS` and save it; any failure only sets
-    the exit code (the parent draws the chart again and reports the error itself)."""
+def _draw_job(stems: list[str], folder: Path, parent: int) -> None:
+    """In a forked process: draw the charts `stems` of `_JOBS` and save them; any failure
+    only sets the exit code (the parent draws them again and reports the error itself)."""
     from simulator.lifeline import child_setup
 
     child_setup(parent)  # dies with the parent; the parent's terminate() ends it at once
     try:
-        save_figure(_JOBS[stem](), folder, stem)
+        for stem in stems:
+            save_figure(_JOBS[stem](), folder, stem)
     except BaseException:
         os._exit(1)
 

@@ -27,6 +27,7 @@ from simulator.results import (
     RunResult,
     arrow_table,
     frame_from_arrow,
+    load_small_tables,
     release_memory,
 )
 from simulator.table_parts import read_matching
@@ -102,18 +103,19 @@ def _concat(parts: list[pa.Table]) -> pa.Table:
 def assemble_on_disk(variants: list[Variant], n: int, store: ChunkStore, folder: Path,
                      base: Scenario | None = None) -> RunResult:
     """Merge the saved chunks into Parquet tables in `folder` and return the result with
-    its KPI rows in memory and every other table on disk (read a part at a time when a
-    summary or chart needs it), so memory stays flat in n. The merge runs in a forked
+    its KPI rows and its small tables in memory and every large table on disk (read a part
+    at a time by the analysis), so memory stays flat in n. The merge runs in a forked
     child: what it allocates goes with it."""
     from simulator.experiments.provenance import batch_meta
 
     run_forked(merge_chunks, store, folder)
     kpis = frame_from_arrow(read_matching(folder / "kpis.parquet", None, {}))
     release_memory()
-    return RunResult(
+    result = RunResult(
         kpis=kpis, series=None, yearly=None, events=None, suppliers=None, assembly=None,
         meta=batch_meta(variants, n),
         scenario_dict=(base or variants[0].scenario).resolved_dict(), table_dir=folder)
+    return load_small_tables(result)
 
 
 def merge_chunks(store: ChunkStore, folder: Path) -> None:

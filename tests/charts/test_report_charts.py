@@ -598,8 +598,8 @@ def test_charts_of_a_dead_worker_are_drawn_afterwards(result, tmp_path, monkeypa
     assert all(p.stat().st_size > 1000 for p in paths)
 
 
-def test_each_chart_is_drawn_in_a_fresh_process(result, tmp_path, monkeypatch):
-    # what one chart allocates is never carried into the next (memory flat in n)
+def test_charts_are_shared_out_between_forked_processes(result, tmp_path, monkeypatch):
+    # two processes draw their shares side by side (two cores), none in this process
     import os
 
     import simulator.charts as charts
@@ -616,5 +616,8 @@ def test_each_chart_is_drawn_in_a_fresh_process(result, tmp_path, monkeypatch):
     draw_run_charts(result, tmp_path / "charts", workers=2)
     drawn_by = {p.name: int(p.read_text()) for p in pids.iterdir()}
     assert set(drawn_by) == set(RUN_CHARTS)
-    assert len(set(drawn_by.values())) == len(RUN_CHARTS)
+    assert len(set(drawn_by.values())) == 2
     assert os.getpid() not in drawn_by.values()
+    shares = charts.share_out(list(RUN_CHARTS), 2)
+    assert {frozenset(share) for share in shares} == {
+        frozenset(s for s, pid in drawn_by.items() if pid == p) for p in set(drawn_by.values())}
