@@ -254,23 +254,26 @@ def test_held_back_is_the_summarys(written):
                 assert idle.loc[component, key] == pytest.approx(value), (component, key)
 
 
-def test_events_are_read_a_component_at_a_time(written, monkeypatch):
-    """A large result's events are never read whole: one variant's procurement rows of one
-    component at a time, four columns."""
+def test_events_on_disk_are_read_a_row_group_at_a_time(written, monkeypatch):
+    """A large result's events are never read whole: one pass over the file, a row group
+    (whole replications) at a time, one variant's procurement rows, five columns."""
+    import simulator.table_parts as table_parts
+
     disk = written[1]
     calls = []
-    original = disk.read
+    original = table_parts.iter_matching
 
-    def spy(name, columns=None, where=None, **equal):
-        calls.append((name, columns, {**(where or {}), **equal}))
-        return original(name, columns=columns, where=where, **equal)
+    def spy(path, columns, equal):
+        calls.append((path.name, columns, dict(equal)))
+        for part in original(path, columns, equal):
+            calls.append(("part", part.num_rows))
+            yield part
 
-    monkeypatch.setattr(disk, "read", spy)
+    monkeypatch.setattr(table_parts, "iter_matching", spy)
     variant = disk.variants()[0]
     held_back.tables(disk, variant)
-    events = [c for c in calls if c[0] == "events"]
-    assert [c[2]["component"] for c in events] == ["ecu"]
-    assert all(c[2]["variant"] == variant and c[2]["stage"] == "procurement" for c in events)
-    assert all(c[1] == ["replication", "time_days", "kind", "entity"] for c in events)
-    suppliers = [c for c in calls if c[0] == "suppliers"]
-    assert suppliers and all(c[2] == {"variant": variant} for c in suppliers)
+    passes = [c for c in calls if c[0] == "events.parquet"]
+    assert passes == [("events.parquet", ["replication", "time_days", "kind", "entity",
+                                          "component"],
+                       {"variant": variant, "stage": "procurement"})]
+    assert any(c[0] == "part" and c[1] > 0 for c in calls)
