@@ -346,26 +346,28 @@ def reduction_dates(series_all: pd.DataFrame, against: str, start_date: dt.date 
     """
     rows = series_all[series_all["component"].astype(str) == ALL] \
         if "component" in series_all else series_all
-    frame = rows[["variant", "replication", "month", "gap", "shortfall"]].assign(
-        variant=rows["variant"].astype(str), month=rows["month"].astype(str).str[:7])
+    # months as whole numbers from the first ('YYYY-MM' text sorts in time): parsing the
+    # text of every row, and merging on it, took most of the time
+    text = rows["month"].astype(str).str[:7]
+    months = sorted(set(text))
+    number = {month: k for k, month in enumerate(months)}
+    frame = rows[["variant", "replication", "gap", "shortfall"]].assign(
+        variant=rows["variant"].astype(str), k=text.map(number).astype("int64"))
     variants = [v for v in variant_order(frame) if v != against]
     if against == NO_STAGES:
-        ref = frame[["replication", "month", "gap"]].drop_duplicates(["replication", "month"])
+        ref = frame[["replication", "k", "gap"]].drop_duplicates(["replication", "k"])
         ref = ref.assign(shortfall_ref=ref["gap"]).drop(columns="gap")
     else:
         if against not in set(frame["variant"]):
             raise ValueError(f"variant {against!r} is not in the series table")
-        ref = frame.loc[frame["variant"] == against, ["replication", "month", "shortfall"]]
+        ref = frame.loc[frame["variant"] == against, ["replication", "k", "shortfall"]]
         ref = ref.rename(columns={"shortfall": "shortfall_ref"})
-    pairs = frame[frame["variant"].isin(variants)].merge(ref, on=["replication", "month"])
-    month_index = pd.PeriodIndex(pairs["month"], freq="M").asi8
-    first = month_index.min() if len(pairs) else 0
-    pairs = pairs.assign(k=month_index - first)
+    pairs = frame[frame["variant"].isin(variants)].merge(ref, on=["replication", "k"])
     usable = pairs["shortfall_ref"] > 1e-9 * pairs["gap"].clip(lower=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         cut = 1 - pairs["shortfall"] / pairs["shortfall_ref"]
     start = pd.Timestamp(start_date)
-    base = pd.Period(ordinal=int(first), freq="M") if len(pairs) else None
+    base = pd.Period(months[0], freq="M") if len(pairs) else None
     out = []
     for variant in variants:
         mine = pairs["variant"] == variant
