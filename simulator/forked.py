@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
-from multiprocessing.connection import Connection
-from typing import Any, Generic, TypeVar
+from collections import deque
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from simulator.lifeline import child_setup, signals_blocked
 
@@ -50,6 +51,18 @@ class Forked(Generic[T]):
         with signals_blocked():
             self.child.start()
         send.close()
+
+    def ready(self) -> bool:
+        """Whether `result()` would not wait (the child answered or died)."""
+        return self.receive is None or self.receive.poll()
+
+    def cancel(self) -> None:
+        """Stop the child at once, its result unwanted."""
+        if self.child is not None and self.receive is not None:
+            self.receive.close()
+            self.child.terminate()
+            self.child.join()
+            self.child = None
 
     def result(self) -> T:
         """The call's result, or its exception raised here; a child that died without a
@@ -95,3 +108,56 @@ def _child(send: Connection, parent: int, function: Callable[..., Any], args: tu
     finally:
         send.close()
         os._exit(0)  # no clean-up of the parent's state (atexit, buffered files) here
+
+
+class Call(NamedTuple):
+    """`function(*args)`, of about `cost` (any unit: only the ratios matter)."""
+
+    function: Callable[..., Any]
+    args: tuple
+    cost: float = 1.0
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def run_side_by_side(calls: Sequence[Call], *, processes: int | None = None,
+                     after_each: Callable[[], object] | None = None,
+                     here_below: float = 0.1) -> list[Any]:
+    """The calls' results, in order, computed in up to `processes` forked children at a
+    time (default: one per core).
+
+    The costliest call still waiting goes to the next free child, so the processes end
+    together; while every child is busy, this process does the calls cheaper than
+    `here_below` itself (a fork costs more than they do), then `after_each()` (e.g. to hand
+    memory back). Where processes cannot be forked, every call runs here in turn. An error
+    in any call is raised here, and the children still running are then stopped.
+    """
+    children = (processes or usable_cores()) if can_fork() else 0
+    waiting = deque(sorted(range(len(calls)), key=lambda k: -calls[k].cost))
+    running: dict[int, Forked[Any]] = {}
+    results: dict[int, Any] = {}
+    try:
+        while waiting or running:
+            while len(running) < children and waiting and \
+                    calls[waiting[0]].cost >= here_below:
+                k = waiting.popleft()
+                running[k] = start_forked(calls[k].function, *calls[k].args)
+            if waiting and (calls[waiting[-1]].cost < here_below or not children):
+                k = waiting.pop()
+                results[k] = calls[k].function(*calls[k].args)
+                if after_each is not None:
+                    after_each()
+            elif running:
+                wait([f.receive for f in running.values() if f.receive is not None])
+            for k in [k for k, forked in running.items() if forked.ready()]:
+                results[k] = running.pop(k).result()
+    finally:
+        for forked in running.values():
+            forked.cancel()
+    return [results[k] for k in range(len(calls))]

@@ -30,9 +30,10 @@ from simulator.lifeline import check_stop
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from simulator.table_parts import FrameBlocks, ParquetBlocks
+    from simulator.table_parts import FrameBlocks, FrameBlockSet, ParquetBlocks, ParquetBlockSet
 
     Blocks = FrameBlocks | ParquetBlocks
+    BlockSet = FrameBlockSet | ParquetBlockSet
 
 TABLES = ("kpis", "series", "yearly", "events", "suppliers", "assembly")
 OPTIONAL_TABLES = ("assembly",)
@@ -136,6 +137,20 @@ class RunResult:
         if getattr(self, name) is not None or self.table_dir is None:
             return FrameBlocks(self.read(name, where=equal), order_by)
         return ParquetBlocks(self.table_dir / f"{name}.parquet", order_by, equal)
+
+    def block_set(self, name: str, order_by: str, by: str, values: list[str],
+                  **equal: str) -> BlockSet:
+        """`blocks` of each of several values of column `by` (e.g. a few components) at
+        once: one pass over the file lays them out, each `column(name)` reads it once for
+        all (a dict by value)."""
+        from simulator.table_parts import FrameBlockSet, ParquetBlockSet
+
+        if getattr(self, name) is not None or self.table_dir is None:
+            rows = self.read(name, where=equal)
+            return FrameBlockSet(rows[rows[by].astype(str).isin(values).to_numpy()],
+                                 order_by, by, values)
+        return ParquetBlockSet(self.table_dir / f"{name}.parquet", order_by, equal, by,
+                               values)
 
     def numeric_block(self, name: str, columns: list[str], order_by: str,
                       **equal: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -395,7 +410,17 @@ def _write_table(df: pd.DataFrame, path: Path) -> None:
     """Parquet via pyarrow; datetime64 columns holding whole days are stored as dates."""
     import pyarrow.parquet as pq
 
-    pq.write_table(arrow_table(df), path)
+    table = arrow_table(df)
+    pq.write_table(table, path, use_dictionary=dictionary_columns(table.schema))
+
+
+def dictionary_columns(schema: pa.Schema) -> list[str]:
+    """The columns Parquet should dictionary-encode: all but floating-point ones (text,
+    integers, dates repeat; measured floats rarely do, and trying a dictionary on them took
+    half the time of writing a batch's series, for a larger file)."""
+    import pyarrow as pa
+
+    return [field.name for field in schema if not pa.types.is_floating(field.type)]
 
 
 def arrow_table(df: pd.DataFrame) -> pa.Table:

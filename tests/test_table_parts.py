@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from simulator.table_parts import (
     FrameBlocks,
+    FrameBlockSet,
     ParquetBlocks,
+    ParquetBlockSet,
     iter_matching,
     matching_groups,
     read_matching,
@@ -57,6 +59,17 @@ def test_no_match_gives_an_empty_table_with_the_columns(tmp_path):
     assert read_matching(tmp_path / "s.parquet", ["gap"], {"variant": "x"}).num_rows == 0
 
 
+def test_parts_put_together_hold_whole_row_groups_and_the_same_rows(tmp_path):
+    frame = _series(10, 3, ["a", "b"], seed=3)  # 6 rows a replication
+    _write(frame, tmp_path / "s.parquet", rows_per_group=12)  # 5 groups of 2 replications
+    path = tmp_path / "s.parquet"
+    single = list(iter_matching(path, None, {"component": "a"}))
+    assert [p.num_rows for p in single] == [6] * 5  # each group's 6 rows of "a"
+    together = list(iter_matching(path, None, {"component": "a"}, at_least=10))
+    assert [p.num_rows for p in together] == [12, 12, 6]  # two groups, two, and the rest
+    assert pa.concat_tables(together).equals(pa.concat_tables(single))
+
+
 @settings(max_examples=25, deadline=None)
 @given(replications=st.integers(1, 7), months=st.integers(1, 5),
        per_group=st.integers(1, 40), seed=st.integers(0, 10_000))
@@ -97,3 +110,28 @@ def test_a_block_by_a_missing_column_is_refused(tmp_path):
     _write(_series(2, 2, ["a"], seed=3), tmp_path / "s.parquet", rows_per_group=4)
     with pytest.raises(ValueError, match="s: no column variant"):
         ParquetBlocks(tmp_path / "s.parquet", "month", {"variant": "x"})
+
+
+@settings(max_examples=20, deadline=None)
+@given(replications=st.integers(1, 6), months=st.integers(1, 4),
+       rows_per_group=st.integers(1, 30), seed=st.integers(0, 99),
+       wanted=st.lists(st.sampled_from(["a", "b", "c", "zzz"]), min_size=1, max_size=4,
+                       unique=True))
+def test_a_block_set_equals_one_block_per_value(tmp_path_factory, replications, months,
+                                                rows_per_group, seed, wanted):
+    """Blocks of several components laid out in one pass are each component's block,
+    whatever the row groups; a value without rows has no part."""
+    frame = _series(replications, months, ["a", "b", "c"], seed)
+    path = tmp_path_factory.mktemp("set") / "s.parquet"
+    _write(frame, path, rows_per_group)
+    together = ParquetBlockSet(path, "month", {}, "component", wanted)
+    memory = FrameBlockSet(frame, "month", "component", wanted)
+    assert list(together.parts) == list(memory.parts) == [w for w in wanted if w != "zzz"]
+    gaps, shortfalls = together.column("gap"), together.column("shortfall")
+    for value in together.parts:
+        one = ParquetBlocks(path, "month", {"component": value})
+        assert (together.parts[value].labels == one.labels).all()
+        assert together.parts[value].shape == one.shape
+        np.testing.assert_array_equal(gaps[value], one.column("gap"))
+        np.testing.assert_array_equal(shortfalls[value], one.column("shortfall"))
+        np.testing.assert_array_equal(memory.column("gap")[value], one.column("gap"))

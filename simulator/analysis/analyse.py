@@ -13,6 +13,8 @@ definition of each number.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -30,9 +32,10 @@ from simulator.analysis import (
     vehicles,
 )
 from simulator.analysis.common import ALL
+from simulator.analysis.frames import appearing
 from simulator.analysis.labels import horizon
 from simulator.analysis.summary import summarise
-from simulator.forked import start_forked
+from simulator.forked import Call, run_side_by_side
 from simulator.results import release_memory
 
 if TYPE_CHECKING:
@@ -41,9 +44,12 @@ if TYPE_CHECKING:
 RUN_MODULES: tuple[ModuleType, ...] = (shortfall, speed, money, held_back, vehicles,
                                         procurement)
 """The question modules whose `tables(result, variant)` every run gets, per variant."""
-FORKED_MODULE = shortfall
-"""The slowest module (it reads the monthly series), run in a forked child while this
-process runs the others: on two cores, the analysis takes the time of the slowest part."""
+COSTS: dict[Callable[..., Any], float] = {
+    shortfall.tables: 0.55, held_back.tables: 0.55, close_dates.tables: 0.12,
+    vehicles.tables: 0.12, comparison.paired_differences: 0.1, comparison.stage_gains: 0.15}
+"""About how long each part of the analysis takes (seconds on the default scenario at
+1,000 replications; others less than 0.1), so that `run_side_by_side` can share the parts
+out between the cores evenly."""
 
 
 def study_of(result: RunResult) -> dict[str, Any]:
@@ -65,37 +71,35 @@ def study_of(result: RunResult) -> dict[str, Any]:
 
 
 def analyse(result: RunResult) -> RunResult:
-    """Fill `result.analysis` and `result.summary` from the run's tables."""
+    """Fill `result.analysis` and `result.summary` from the run's tables.
+
+    The parts are independent (each reads the run's tables, none another's output), so they
+    are shared out between this process and forked children, one process per core."""
     start, end = horizon(result)
     n_days = (end - start).days + 1
-    tables = close_dates.tables(result, n_days, start)
-    tables |= cumulative.tables(result)
-    tables |= _per_variant(result)
-    tables |= comparison_tables(result, study_of(result), n_days, start)
+    variants: list[str | None] = list(result.variants()) or [None]
+    own = [_call(close_dates.tables, result, n_days, start), _call(cumulative.tables, result)]
+    per_variant = [_call(module.tables, result, variant)
+                   for variant in variants for module in RUN_MODULES]
+    compared = comparison_calls(result, study_of(result), n_days, start)
+    results = iter(run_side_by_side([*own, *per_variant, *compared.values()],
+                                    after_each=release_memory))
+    tables: dict[str, pd.DataFrame] = {}
+    for _ in own:
+        tables |= next(results)
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for variant in variants:
+        for _module in RUN_MODULES:
+            for name, frame in next(results).items():
+                parts.setdefault(name, []).append(
+                    frame.assign(variant=variant or "")[["variant", *frame.columns]])
+    tables |= {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    found = {name: next(results) for name in compared}
+    tables |= _comparison_from(found)
     result.analysis = tables
     result.summary = summarise(result)
     release_memory()  # what the summary read from disk on the way
     return result
-
-
-def _per_variant(result: RunResult) -> dict[str, pd.DataFrame]:
-    """Each question module's tables, a variant at a time, with a `variant` column."""
-    variants: list[str | None] = list(result.variants()) or [None]
-    parts: dict[str, list[pd.DataFrame]] = {}
-    for variant in variants:
-        found: dict[str, pd.DataFrame] = {}
-        pending = start_forked(FORKED_MODULE.tables, result, variant)
-        try:
-            for module in RUN_MODULES:
-                if module is not FORKED_MODULE:
-                    found |= module.tables(result, variant)
-                    release_memory()
-        finally:
-            found = pending.result() | found  # the forked module's tables first, as listed
-        for name, frame in found.items():
-            parts.setdefault(name, []).append(
-                frame.assign(variant=variant or "")[["variant", *frame.columns]])
-    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 
 
 def comparison_tables(result: RunResult, study: dict[str, Any], n_days: int,
@@ -103,7 +107,16 @@ def comparison_tables(result: RunResult, study: dict[str, Any], n_days: int,
     """The paired comparison of a batch's variants against its reference: `differences`
     (restricted mean time to close and cumulative shortfall), `yearly_differences`,
     `reduction_dates` (against no action, and against the reference), and for stage
-    attribution `stage_gains` and, over all eight subsets, `shapley`."""
+    attribution `stage_gains` and, over all eight subsets, `shapley`. Empty for a run."""
+    calls = comparison_calls(result, study, n_days, start)
+    found = dict(zip(calls, run_side_by_side(list(calls.values())), strict=True))
+    return _comparison_from(found)
+
+
+def comparison_calls(result: RunResult, study: dict[str, Any], n_days: int,
+                     start: dt.date) -> dict[str, Call]:
+    """The calls that compute `comparison_tables`, by the name of what each gives (the
+    reduction dates in one part per baseline they are measured against)."""
     from simulator.analysis.shapley import shapley_values
 
     variants = result.variants()
@@ -111,26 +124,47 @@ def comparison_tables(result: RunResult, study: dict[str, Any], n_days: int,
         return {}
     reference = str(study.get("reference") or variants[0])
     kpis = result.kpis
-    tables = {
-        "differences": comparison.paired_differences(kpis, reference, None, n_days,
-                                                     start_date=start),
-        "yearly_differences": _yearly_differences(result, reference),
+    calls = {
+        "differences": _call(comparison.paired_differences, kpis, reference, None, n_days,
+                             start_date=start),
+        "yearly_differences": Call(_yearly_differences, (result, reference), 0.45),
     }
-    series_all = result.read("series", columns=["variant", "replication", "month", "gap",
-                                                "shortfall"], component=ALL)
     against = ["none"] + ([reference] if reference != "none" else [])
-    tables["reduction_dates"] = pd.concat(
-        [comparison.reduction_dates(series_all, a, start) for a in against],
-        ignore_index=True)
-    del series_all
+    for baseline in against:
+        calls[f"reduction_dates:{baseline}"] = Call(_reduction_dates,
+                                                    (result, baseline, start), 0.4)
     if study["kind"] == "stages":
         sequence = (("none",) if study.get("shapley") else ()) + comparison.STAGE_SEQUENCE
-        tables["stage_gains"] = comparison.stage_gains(kpis, n_days, sequence,
-                                                       start_date=start)
+        calls["stage_gains"] = _call(comparison.stage_gains, kpis, n_days, sequence,
+                                     start_date=start)
         if study.get("shapley"):
-            tables["shapley"] = shapley_values(kpis, n_days=n_days)
-    release_memory()
+            calls["shapley"] = Call(partial(shapley_values, n_days=n_days), (kpis,), 0.2)
+    return calls
+
+
+def _comparison_from(found: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """`comparison_tables` from the results of `comparison_calls`, by name (the parts of a
+    table, ``name:part``, put together in order)."""
+    tables: dict[str, pd.DataFrame] = {}
+    for name, frame in found.items():
+        table = name.split(":")[0]
+        tables[table] = pd.concat([tables[table], frame], ignore_index=True) \
+            if table in tables else frame
     return tables
+
+
+def _call(function: Callable[..., Any], *args: Any, **keywords: Any) -> Call:
+    """`function(*args, **keywords)` with its cost from `COSTS` (0.05 when not listed)."""
+    bound = partial(function, **keywords) if keywords else function
+    return Call(bound, args, COSTS.get(function, 0.05))
+
+
+def _reduction_dates(result: RunResult, against: str, start: dt.date) -> pd.DataFrame:
+    """`comparison.reduction_dates` of the overall series against `against` (read here,
+    only the columns needed)."""
+    series_all = result.read("series", columns=["variant", "replication", "month", "gap",
+                                                "shortfall"], component=ALL)
+    return comparison.reduction_dates(series_all, against, start)
 
 
 def _yearly_differences(result: RunResult, reference: str) -> pd.DataFrame:
@@ -139,7 +173,7 @@ def _yearly_differences(result: RunResult, reference: str) -> pd.DataFrame:
     columns = ["variant", "replication", "year", "component", "gap", "shortfall",
                "served_sharing", "served_procurement", "served_investment"]
     parts = []
-    for component in dict.fromkeys(result.kpis["component"].astype(str)):
+    for component in appearing(result.kpis["component"]):
         yearly = result.read("yearly", columns=columns, component=component)
         parts.append(comparison.yearly_differences(yearly, reference))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

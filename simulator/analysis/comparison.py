@@ -258,7 +258,7 @@ def yearly_differences(yearly: pd.DataFrame, reference: str,
         interval ``removed_low`` / ``removed_high`` (NaN for one pair, zero width where
         every pair removes the same).
     """
-    if reference not in set(yearly["variant"].astype(str)):
+    if reference not in variant_order(yearly):
         raise ValueError(f"reference variant {reference!r} is not in the yearly table")
     order = variant_order(yearly)
     wanted = [v for v in (order if variants is None else list(variants)) if v != reference]
@@ -349,10 +349,9 @@ def reduction_dates(series_all: pd.DataFrame, against: str, start_date: dt.date 
     # months as whole numbers from the first ('YYYY-MM' text sorts in time): parsing the
     # text of every row, and merging on it, took most of the time
     text = rows["month"].astype(str).str[:7]
-    months = sorted(set(text))
-    number = {month: k for k, month in enumerate(months)}
+    months = sorted(str(month) for month in text.unique())
     frame = rows[["variant", "replication", "gap", "shortfall"]].assign(
-        variant=rows["variant"].astype(str), k=text.map(number).astype("int64"))
+        variant=rows["variant"].astype(str), k=pd.Index(months).get_indexer(pd.Index(text)))
     variants = [v for v in variant_order(frame) if v != against]
     if against == NO_STAGES:
         ref = frame[["replication", "k", "gap"]].drop_duplicates(["replication", "k"])
@@ -374,8 +373,8 @@ def reduction_dates(series_all: pd.DataFrame, against: str, start_date: dt.date 
         replications = pairs.loc[mine, "replication"].unique()
         for level in levels:
             reached = mine & usable & (cut >= level - 1e-12)
-            months = pairs.loc[reached].groupby("replication")["k"].min()
-            values = months.reindex(replications).to_numpy(float)
+            first = pairs.loc[reached].groupby("replication")["k"].min()
+            values = first.reindex(replications).to_numpy(float)
             values = np.where(np.isnan(values), np.inf, values)
             out.append(_reduction_row(variant, against, level, values, base, start))
     columns = ["variant", "against", "level", "n", "n_reached", "share_reached", "se",

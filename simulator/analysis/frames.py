@@ -34,11 +34,17 @@ def ordered_groups(frame: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd
             if (v, c) in grouped]
 
 
+def appearing(values: pd.Series) -> list[str]:
+    """The distinct values as text, in order of first appearance (without going through
+    the values one by one in Python: a column of a large table has millions)."""
+    return list(dict.fromkeys(str(value) for value in values.unique()))
+
+
 def variant_order(frame: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys(frame["variant"].astype(str))) if "variant" in frame else [""]
+    return appearing(frame["variant"]) if "variant" in frame else [""]
 
 
 def component_order(components: pd.Series) -> list[str]:
     """Components in order of first appearance, ``all`` first."""
-    seen = list(dict.fromkeys(components.astype(str)))
+    seen = appearing(components)
     return ([ALL] if ALL in seen else []) + [c for c in seen if c != ALL]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from simulator.analysis.common import ALL, STAGES
 from simulator.analysis.estimates import t_half
+from simulator.analysis.frames import appearing
 from simulator.experiments.attribution import (
     NO_STAGES,
     all_stage_subsets,
@@ -132,7 +133,7 @@ def shapley_values(
     table["censored_share"] = grouped["censored"].mean()
     table = table.reset_index()
     table.insert(2, "metric", metric)
-    seen = list(dict.fromkeys(kpis["component"].astype(str)))
+    seen = appearing(kpis["component"])
     order = {c: i for i, c in enumerate([c for c in seen if c != ALL] + [ALL])}
     rank = {s: i for i, s in enumerate(STAGES)}
     return table.sort_values(

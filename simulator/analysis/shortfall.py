@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.common import ALL, STAGES
+from simulator.analysis.frames import appearing
+from simulator.analysis.labels import horizon
 from simulator.results import release_memory
 
 if TYPE_CHECKING:
@@ -34,6 +36,10 @@ BAND_COLUMNS = ["component", "month", "n_replications", "gap", *STACK, "shortfal
 """The columns of `shortfall_bands`, in order."""
 GAP_SHARE_COLUMNS = ["component", "year", "n_replications", "gap_mean", *SHARES]
 """The columns of `gap_shares`, in order."""
+BLOCK_CELLS = 2_000_000
+"""Cells (month × future) of one column read at once, over as many components as fit:
+each component's pass over the series cost a read of the whole file (every row group holds
+every component); this bounds memory (16 MB a column) whatever the replications."""
 
 __all__ = ["BAND_COLUMNS", "GAP_SHARE_COLUMNS", "SHARES", "STACK", "component_bands",
            "components", "gap_shares", "shortfall_bands", "tables"]
@@ -58,8 +64,9 @@ def shortfall_bands(result: RunResult, variant: str | None = None) -> pd.DataFra
     Parameters
     ----------
     result
-        A run; its ``series`` table is read a component at a time (numeric blocks, one
-        column in memory at a time), so a 10,000-replication run stays lean.
+        A run; its ``series`` table is read as numeric blocks, as many components at a
+        time as `BLOCK_CELLS` allows and one column at a time, so a 10,000-replication
+        run stays lean.
     variant
         Only this variant's rows (None: every row).
 
@@ -81,10 +88,14 @@ def shortfall_bands(result: RunResult, variant: str | None = None) -> pd.DataFra
     """
     if not result.has("series"):
         return pd.DataFrame(columns=BAND_COLUMNS)
+    names = components(result, variant)
+    start, end = horizon(result)
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    at_once = max(1, BLOCK_CELLS // max(1, months * _n_replications(result, variant)))
     parts = []
-    for component in components(result, variant):
-        parts.append(component_bands(result, component, variant))
-        release_memory()  # what reading the component's blocks left behind
+    for k in range(0, len(names), at_once):
+        parts += _group_bands(result, names[k:k + at_once], variant)
+        release_memory()  # what reading the components' blocks left behind
     if not parts:
         return pd.DataFrame(columns=BAND_COLUMNS)
     return pd.concat(parts, ignore_index=True)[BAND_COLUMNS]
@@ -92,29 +103,46 @@ def shortfall_bands(result: RunResult, variant: str | None = None) -> pd.DataFra
 
 def component_bands(result: RunResult, component: str = ALL,
                     variant: str | None = None) -> pd.DataFrame:
-    """One component's rows of `shortfall_bands`: read as numeric blocks (month ×
-    replication), one stack column's block in memory at a time."""
-    where = {"component": component} | _where(result, "series", variant)
-    blocks = result.blocks("series", "month", **where)
-    bands = pd.DataFrame({"month": pd.to_datetime(pd.Index(blocks.labels), format="%Y-%m")})
-    bands.insert(0, "component", component)
-    bands["n_replications"] = blocks.shape[1]
-    gap = blocks.column("gap")  # kept: the shares of the gap divide by it
-    bands["gap"] = np.median(gap, axis=1)
-    bands["gap_p10"], bands["gap_p90"] = np.quantile(gap, [0.1, 0.9], axis=1)
-    summed = gap.sum(axis=1)
-    total = np.where(summed > 0, summed, np.nan)
+    """One component's rows of `shortfall_bands`."""
+    parts = _group_bands(result, [component], variant)
+    return parts[0] if parts else pd.DataFrame(columns=BAND_COLUMNS)
+
+
+def _group_bands(result: RunResult, group: list[str], variant: str | None
+                 ) -> list[pd.DataFrame]:
+    """The rows of `shortfall_bands` of each component of `group` that has rows, in order:
+    read as numeric blocks (month × replication), the group's blocks of one stack column in
+    memory at a time, next to their gap blocks."""
+    blocks = result.block_set("series", "month", "component", group,
+                              **_where(result, "series", variant))
+    present = [c for c in group if c in blocks.parts]
+    bands: dict[str, pd.DataFrame] = {}
+    totals: dict[str, np.ndarray] = {}
+    gaps = blocks.column("gap")  # kept: the shares of the gap divide by them
+    for component in present:
+        labels, (_months, n) = blocks.parts[component]
+        band = pd.DataFrame({"month": pd.to_datetime(pd.Index(labels), format="%Y-%m")})
+        band.insert(0, "component", component)
+        band["n_replications"] = n
+        gap = gaps[component]
+        band["gap"] = np.median(gap, axis=1)
+        band["gap_p10"], band["gap_p90"] = np.quantile(gap, [0.1, 0.9], axis=1)
+        summed = gap.sum(axis=1)
+        totals[component] = np.where(summed > 0, summed, np.nan)
+        bands[component] = band
     for column, share in zip(STACK, SHARES, strict=True):
-        block = blocks.column(column)
-        bands[column] = np.median(block, axis=1)
-        bands[share] = block.sum(axis=1) / total
-        if column == "shortfall":
-            bands["shortfall_p10"], bands["shortfall_p90"] = np.quantile(
-                block, [0.1, 0.9], axis=1)
-            low, high = _missing_share_range(block, gap)
-            bands["gap_share_shortfall_p10"], bands["gap_share_shortfall_p90"] = low, high
-        del block
-    return bands[BAND_COLUMNS]
+        found = blocks.column(column)
+        for component in present:
+            band, block = bands[component], found[component]
+            band[column] = np.median(block, axis=1)
+            band[share] = block.sum(axis=1) / totals[component]
+            if column == "shortfall":
+                band["shortfall_p10"], band["shortfall_p90"] = np.quantile(
+                    block, [0.1, 0.9], axis=1)
+                low, high = _missing_share_range(block, gaps[component])
+                band["gap_share_shortfall_p10"], band["gap_share_shortfall_p90"] = low, high
+        del found
+    return [bands[component][BAND_COLUMNS] for component in present]
 
 
 def _missing_share_range(shortfall: np.ndarray, gap: np.ndarray
@@ -187,7 +215,7 @@ def components(result: RunResult, variant: str | None = None) -> list[str]:
     kpis = result.kpis
     if variant and "variant" in kpis:
         kpis = kpis[kpis["variant"].astype(str) == variant]
-    present = list(dict.fromkeys(kpis["component"].astype(str)))
+    present = appearing(kpis["component"])
     listed = [str(c.get("id")) for c in result.scenario_dict.get("components") or []]
     ordered = [c for c in dict.fromkeys([*listed, *present]) if c in present and c != ALL]
     return ([ALL] if ALL in present else []) + ordered

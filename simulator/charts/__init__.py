@@ -160,7 +160,15 @@ def draw_run_charts(result: RunResult, folder: Path | str, *, variant: str | Non
     `workers` processes draw the charts side by side (default: one per core, at most
     `MAX_CHART_WORKERS`; 1 draws them all in this process)."""
     if len(result.variants()) > 1 and variant is None:
-        return draw_batch_charts(result, folder)
+        return draw_batch_charts(result, folder, workers=workers)
+    drawers = _run_drawers(result, variant)
+    stems = [stem for stem in RUN_CHARTS if stem in drawers]
+    return _draw_charts(drawers, stems, Path(folder), workers)
+
+
+def _run_drawers(result: RunResult, variant: str | None) -> dict[str, Callable[[], Figure]]:
+    """The run charts of one variant that its tables allow, by stem: each a call that
+    draws the figure."""
     table = _analysis_rows(result, variant)
     start, end = horizon(result)
     names, units = component_labels(result)
@@ -201,8 +209,7 @@ def draw_run_charts(result: RunResult, folder: Path | str, *, variant: str | Non
     if len(table("vehicles")):
         drawers["vehicles"] = lambda: vehicles_supportable(
             table("vehicles"), table("binding_components"), names=names)
-    stems = [stem for stem in RUN_CHARTS if stem in drawers]
-    return _draw_charts(drawers, stems, Path(folder), workers)
+    return drawers
 
 
 def _analysis_rows(result: RunResult, variant: str | None) -> Callable[[str], pd.DataFrame]:
@@ -225,8 +232,9 @@ def _analysis_rows(result: RunResult, variant: str | None) -> Callable[[str], pd
 
 # How long each chart takes to draw and save, roughly (1: most charts; measured on the
 # default scenario), so that the charts can be shared out evenly between the processes.
-_DRAW_COST = {"shortfall_by_component": 4.5, "close_dates": 3.5, "procurement_timeline": 2.5,
-              "held_back": 2.2}
+_DRAW_COST = {"shortfall_by_component": 4.5, "close_dates": 3.1, "procurement_timeline": 2.4,
+              "held_back": 2.5, "survival_by_component": 2.1, "stage_gains": 1.1,
+              "close_dates_compared": 0.7, "shortfall_compared": 0.7}
 MAX_CHART_WORKERS = 4
 _JOBS: dict[str, Callable[[], Figure]] = {}
 
@@ -245,6 +253,7 @@ def _draw_charts(drawers: dict[str, Callable[[], Figure]], stems: list[str], fol
         if stem not in drawn:
             save_figure(drawers[stem](), folder, stem)
             release_memory()
+            check_stop()
     return [folder / f"{stem}.{kind}" for stem in stems for kind in ("png", "svg")]
 
 
@@ -328,11 +337,13 @@ BATCH_CHARTS = ("close_dates_compared", "shortfall_compared", "survival_by_compo
                 "stage_gains")
 
 
-def draw_batch_charts(result: RunResult, folder: Path | str) -> list[Path]:
+def draw_batch_charts(result: RunResult, folder: Path | str, *,
+                      workers: int | None = None) -> list[Path]:
     """Write a batch's charts: when the overall shortfall closes and how much is missing
     month by month under every variant, the share of futures closed by date per component
     and variant, (for stage attribution) what each added stage gains — and the run charts
-    of `charted_variant`, so that the report of a comparison carries them too."""
+    of `charted_variant`, so that the report of a comparison carries them too. All of
+    them are shared out between `workers` processes, as in `draw_run_charts`."""
     from simulator.charts.compare import (
         close_dates_compared,
         shortfall_paths_compared,
@@ -358,12 +369,9 @@ def draw_batch_charts(result: RunResult, folder: Path | str) -> list[Path]:
     if "stage_gains" in analysis:
         drawers["stage_gains"] = lambda: stage_gains_chart(analysis["stage_gains"],
                                                            names=names)
-    paths: list[Path] = []
-    for stem, draw in drawers.items():
-        paths += save_figure(draw(), folder, stem)
-        check_stop()
-    paths += draw_run_charts(result, folder, variant=charted_variant(result))
-    return paths
+    run = _run_drawers(result, charted_variant(result))
+    stems = [*drawers, *(stem for stem in RUN_CHARTS if stem in run)]
+    return _draw_charts(drawers | run, stems, Path(folder), workers)
 
 
 def charted_variant(result: RunResult) -> str:

@@ -21,11 +21,12 @@ import pyarrow.parquet as pq
 
 from simulator.experiments.chunks import run_chunk
 from simulator.experiments.store import ChunkStore
-from simulator.forked import run_forked
+from simulator.forked import Call, run_side_by_side
 from simulator.results import (
     TABLES,
     RunResult,
     arrow_table,
+    dictionary_columns,
     frame_from_arrow,
     load_small_tables,
     release_memory,
@@ -104,11 +105,13 @@ def assemble_on_disk(variants: list[Variant], n: int, store: ChunkStore, folder:
                      base: Scenario | None = None) -> RunResult:
     """Merge the saved chunks into Parquet tables in `folder` and return the result with
     its KPI rows and its small tables in memory and every large table on disk (read a part
-    at a time by the analysis), so memory stays flat in n. The merge runs in a forked
-    child: what it allocates goes with it."""
+    at a time by the analysis), so memory stays flat in n. The merge runs in forked
+    children, the series in one and the other tables in another (about equal work): what
+    they allocate goes with them."""
     from simulator.experiments.provenance import batch_meta
 
-    run_forked(merge_chunks, store, folder)
+    run_side_by_side([Call(merge_chunks, (store, folder, names), cost=1.0)
+                      for names in MERGE_SHARES])
     kpis = frame_from_arrow(read_matching(folder / "kpis.parquet", None, {}))
     release_memory()
     result = RunResult(
@@ -118,14 +121,18 @@ def assemble_on_disk(variants: list[Variant], n: int, store: ChunkStore, folder:
     return load_small_tables(result)
 
 
-def merge_chunks(store: ChunkStore, folder: Path) -> None:
-    """Every saved chunk's tables into `<folder>/<table>.parquet`, in (variant, chunk)
-    order, one chunk in memory at a time."""
+MERGE_SHARES = (("series",), tuple(name for name in TABLES if name != "series"))
+"""The tables each merging process writes: the series is about half the work."""
+
+
+def merge_chunks(store: ChunkStore, folder: Path, names: tuple[str, ...] = TABLES) -> None:
+    """Every saved chunk's tables `names` into `<folder>/<table>.parquet`, in (variant,
+    chunk) order, one chunk in memory at a time."""
     keys = sorted(store.keys(), key=lambda k: cast(tuple[int, int], k))
-    writers = {name: _TableWriter(folder / f"{name}.parquet") for name in TABLES}
+    writers = {name: _TableWriter(folder / f"{name}.parquet") for name in names}
     try:
         for key in keys:
-            for name, table in store.load(key).items():
+            for name, table in store.load(key, names).items():
                 writers[name].add(table)
             release_memory()
     finally:
@@ -147,11 +154,13 @@ class _TableWriter:
             self.first_empty = table if self.first_empty is None else self.first_empty
             return
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, table.schema)
+            self.writer = pq.ParquetWriter(self.path, table.schema,
+                                           use_dictionary=dictionary_columns(table.schema))
         self.writer.write_table(table.cast(self.writer.schema))
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
         elif self.first_empty is not None:
-            pq.write_table(self.first_empty, self.path)
+            pq.write_table(self.first_empty, self.path,
+                           use_dictionary=dictionary_columns(self.first_empty.schema))

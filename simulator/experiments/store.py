@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import struct
-from collections.abc import Hashable, Iterator
+from collections.abc import Collection, Hashable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -150,9 +150,10 @@ class ChunkStore:
             raise
         _sync_folder(self.chunks)
 
-    def load(self, key: Hashable) -> dict[str, pa.Table]:
-        """One saved chunk's tables, by name, after checking the file (`DamagedChunk`
-        naming the file if it fails)."""
+    def load(self, key: Hashable, names: Collection[str] | None = None
+             ) -> dict[str, pa.Table]:
+        """One saved chunk's tables (those in `names`, default all), by name, after
+        checking the file (`DamagedChunk` naming the file if it fails)."""
         import pyarrow as pa
 
         path = self.chunks / f"{chunk_name(key)}{SUFFIX}"
@@ -161,7 +162,8 @@ class ChunkStore:
         except DamagedChunk as err:
             raise DamagedChunk(f"chunk file {path} is damaged: {err} (rerun with --resume: "
                                "it is set aside and computed again)") from None
-        return {name: pa.ipc.open_stream(data).read_all() for name, data in streams}
+        return {name: pa.ipc.open_stream(data).read_all() for name, data in streams
+                if names is None or name in names}
 
     def _check(self, path: Path, key: Hashable,
                read_tables: bool) -> list[tuple[str, bytes]]:

@@ -255,17 +255,20 @@ def test_held_back_is_the_summarys(written):
 
 
 def test_events_on_disk_are_read_a_row_group_at_a_time(written, monkeypatch):
-    """A large result's events are never read whole: one pass over the file, a row group
-    (whole replications) at a time, one variant's procurement rows, five columns."""
+    """A large result's events are never read whole: one pass over the file, in parts of
+    whole row groups (whole replications) of a bounded size, one variant's procurement
+    rows, five columns."""
     import simulator.table_parts as table_parts
 
     disk = written[1]
     calls = []
     original = table_parts.iter_matching
 
-    def spy(path, columns, equal):
+    def spy(path, columns, equal, **options):
         calls.append((path.name, columns, dict(equal)))
-        for part in original(path, columns, equal):
+        if path.name == "events.parquet":
+            assert options == {"at_least": held_back.EVENT_ROWS}
+        for part in original(path, columns, equal, **options):
             calls.append(("part", part.num_rows))
             yield part
 

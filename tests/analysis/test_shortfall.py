@@ -176,6 +176,18 @@ def test_tables_on_disk_equal_those_in_memory(runs):
         pd.testing.assert_frame_equal(disk[name], memory[name], rtol=1e-12)
 
 
+@pytest.mark.parametrize("cells", [1, 10**9])
+def test_bands_read_a_component_at_a_time_or_all_at_once_are_the_same(runs, cells,
+                                                                        monkeypatch):
+    """However many components one pass over the file lays out (`BLOCK_CELLS`: one, or
+    all), the bands are those of the table held in memory."""
+    import simulator.analysis.shortfall as shortfall
+
+    expected = shortfall_bands(runs[0])
+    monkeypatch.setattr(shortfall, "BLOCK_CELLS", cells)
+    pd.testing.assert_frame_equal(shortfall_bands(runs[1]), expected, rtol=1e-12)
+
+
 def test_overall_missing_share_is_the_heat_map_measure(runs):
     """One measure of what is still missing: the shortfall summed over futures over the
     gap summed the same way, on the raw yearly rows."""
