@@ -23,8 +23,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from simulator import load_scenario
-from simulator.pipeline import run, run_compare, run_stages
+from simulator.pipeline import run, run_stages
 from simulator.report import write_report
+
+from .studies import blocked_compare
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenario" / "good" / "minimal.yaml"
 
@@ -190,17 +192,7 @@ def stages_report(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def compare_report(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("browser")
-    variant = base / "blocked.yaml"
-    variant.write_text(
-        f"extends: {SCENARIO}\n"
-        "scenario: {name: blocked}\n"
-        "stages:\n  procurement:\n    suppliers:\n"
-        "      - {id: cn_cnc, block_probability: 0.6}\n", encoding="utf-8")
-    folder = base / "compare"
-    run_compare([load_scenario(SCENARIO), load_scenario(variant)], replications=4, workers=1,
-                out=folder)
-    return folder / "report.html"
+    return blocked_compare(tmp_path_factory.mktemp("browser"), replications=4) / "report.html"
 
 
 def test_run_report_opens_with_every_image_and_no_network(run_visit, run_report):

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from simulator import load_scenario
-from simulator.pipeline import run, run_compare, run_stages
+from simulator.pipeline import run, run_stages
 from simulator.report import write_report
 from simulator.report.html import (
     CHART_ORDER,
@@ -26,6 +26,8 @@ from simulator.report.html import (
 )
 from simulator.report.words import amount, days
 from simulator.results import read_results
+
+from .studies import blocked_compare
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenario" / "good" / "minimal.yaml"
 RUN_SHEETS = {
@@ -189,17 +191,7 @@ def stages_folder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def compare_folder(tmp_path_factory) -> Path:
     """minimal.yaml against a copy whose supplier blocks orders four times as often."""
-    base = tmp_path_factory.mktemp("compare")
-    variant = base / "blocked.yaml"
-    variant.write_text(
-        f"extends: {SCENARIO}\n"
-        "scenario: {name: blocked}\n"
-        "stages:\n  procurement:\n    suppliers:\n"
-        "      - {id: cn_cnc, block_probability: 0.6}\n", encoding="utf-8")
-    folder = base / "out"
-    run_compare([load_scenario(SCENARIO), load_scenario(variant)], replications=6, workers=1,
-                out=folder)
-    return folder
+    return blocked_compare(tmp_path_factory.mktemp("compare"), replications=6)
 
 
 def test_report_of_a_stage_attribution(stages_folder):
