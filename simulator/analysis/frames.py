@@ -48,3 +48,10 @@ def component_order(components: pd.Series) -> list[str]:
     """Components in order of first appearance, ``all`` first."""
     seen = appearing(components)
     return ([ALL] if ALL in seen else []) + [c for c in seen if c != ALL]
+
+
+def overall_rows(kpis: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The ``all`` rows of `kpis`, only `columns` (those it has): taking rows of the whole
+    KPI frame copies every one of its columns, 32 MiB at 10,000 replications."""
+    narrow = kpis[["component", *(c for c in dict.fromkeys(columns) if c in kpis)]]
+    return narrow[(narrow["component"] == ALL).to_numpy()]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.common import ALL
-from simulator.analysis.frames import appearing
+from simulator.analysis.frames import appearing, overall_rows
 from simulator.analysis.money import PAYING_STAGES, spread, variant_kpis
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def budget_held_back(kpis: pd.DataFrame) -> pd.DataFrame:
         value). An empty budget says more or earlier money would help; money left unspent
         says money was not the limit.
     """
-    rows = kpis[kpis["component"] == ALL]
+    rows = overall_rows(kpis, [c for c in kpis.columns if BUDGET_FIGURES.match(c)])
     found = []
     for column in rows.columns:
         match = BUDGET_FIGURES.match(column)
@@ -149,7 +149,7 @@ def supplier_waits(kpis: pd.DataFrame, suppliers: pd.DataFrame | None) -> pd.Dat
                                                       if f in frame},
                                      frame["replication"].nunique() if "replication" in frame
                                      else len(frame)))
-    rows = kpis[kpis["component"] == ALL]
+    rows = overall_rows(kpis, list(ALL_SUPPLIER_COLUMNS))
     figures = {figure: rows[column] for column, figure in ALL_SUPPLIER_COLUMNS.items()
                if column in rows}
     if figures:

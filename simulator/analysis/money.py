@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.common import ALL, Z95
+from simulator.analysis.frames import overall_rows
 
 if TYPE_CHECKING:
     from simulator.results import RunResult
@@ -126,16 +127,16 @@ def money_totals(kpis: pd.DataFrame, scenario_dict: dict) -> pd.DataFrame:
         value minus capex spent daily to the start; capacity still useful after the end is
         not credited.
     """
-    rows = kpis[kpis["component"] == ALL]
     meta = scenario_dict.get("scenario") or {}
     measures: list[tuple[str, str, str]] = []  # (measure, stage, column)
     for kind in ("capex_committed", "capex_spent"):
         prefix = f"{kind}_"
-        measures += [(kind, c.removeprefix(prefix), c) for c in rows.columns
+        measures += [(kind, c.removeprefix(prefix), c) for c in kpis.columns
                      if c.startswith(prefix)]
     measures += [(c, stage, c) for c, stage in (("capex_before_start", "investment"),
                                                  ("npv", NO_STAGE), ("served_value", NO_STAGE))
-                 if c in rows]
+                 if c in kpis]
+    rows = overall_rows(kpis, [column for _m, _s, column in measures])
     out = [{"measure": measure, "stage": stage, **mean_ci(rows[column]),
             "currency": meta.get("currency"), "discount_rate": meta.get("discount_rate")}
            for measure, stage, column in measures]
@@ -164,7 +165,9 @@ def cost_per_unit(kpis: pd.DataFrame) -> pd.DataFrame:
         ``n`` (replications). Money spent on plants still being built at the end raises the
         figure.
     """
-    rows = kpis[kpis["component"] != ALL]
+    used = [c for c in kpis.columns if c.startswith(("capex_spent_", "capacity_added_"))]
+    narrow = kpis[["component", *used]]  # a group-by copies every column it is given
+    rows = narrow[(narrow["component"] != ALL).to_numpy()]
     out = []
     for component, frame in rows.groupby("component", sort=False):
         for stage in PAYING_STAGES:
