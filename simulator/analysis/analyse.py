@@ -82,6 +82,7 @@ def analyse(result: RunResult) -> RunResult:
     per_variant = [_call(module.tables, result, variant)
                    for variant in variants for module in RUN_MODULES]
     compared = comparison_calls(result, study_of(result), n_days, start)
+    release_memory()  # the children forked next start from this process's pages
     results = iter(run_side_by_side([*own, *per_variant, *compared.values()],
                                     after_each=release_memory))
     tables: dict[str, pd.DataFrame] = {}
