@@ -24,6 +24,7 @@ import pandas as pd
 from simulator.analysis.common import ALL
 from simulator.analysis.frames import appearing, overall_rows
 from simulator.analysis.money import PAYING_STAGES, spread, variant_kpis
+from simulator.results import release_memory
 
 if TYPE_CHECKING:
     from simulator.results import RunResult
@@ -334,6 +335,8 @@ def _component_waits(result: RunResult, kpis: pd.DataFrame,
     totals = _WaitTotals()
     for part in _procurement_events(result, where):
         totals.add(part)
+        del part
+        release_memory()  # else each part's leftovers pile up: +25 MiB at 10,000 replications
     return _component_table([totals.row(c, n) for c in components])
 
 
