@@ -1,10 +1,10 @@
-"""The decisions researchers swap: machine ordering, supplier choice, project selection.
+"""The decisions researchers swap: how much to order, which line and supplier, which project.
 
 Each decision is a small `Protocol` over plain data, so a policy can be written and tested
 without SimPy. Implementations register under the name a scenario file uses
-(`stages.procurement.ordering`, `stages.procurement.supplier_choice`,
-`stages.investment.policy`); the defaults are SPEC.md's rules. See
-`docs/how-to/extend-the-model.md` for a worked example of adding one.
+(`stages.procurement.order_quantity`, `stages.procurement.ordering`,
+`stages.procurement.supplier_choice`, `stages.investment.policy`); the defaults are
+SPEC.md's rules. See `docs/how-to/extend-the-model.md` for a worked example of adding one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeVar, overload
 
-KINDS = ("ordering", "supplier_choice", "project_policy")
+KINDS = ("order_quantity", "ordering", "supplier_choice", "project_policy")
 _REGISTRY: dict[str, dict[str, object]] = {kind: {} for kind in KINDS}
 
 T = TypeVar("T")
@@ -43,6 +43,8 @@ def registered(kind: str) -> list[str]:
 
 
 @overload
+def get(kind: Literal["order_quantity"], name: str) -> OrderQuantity: ...
+@overload
 def get(kind: Literal["ordering"], name: str) -> OrderingRule: ...
 @overload
 def get(kind: Literal["supplier_choice"], name: str) -> SupplierChoice: ...
@@ -59,6 +61,56 @@ def get(kind: str, name: str) -> object:
     except KeyError:
         known = ", ".join(registered(kind))
         raise ValueError(f"unknown {kind} {name!r}; registered: {known}") from None
+
+
+# --- how much to order ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipelineView:
+    """One component at a procurement review, in nameplate units/year.
+
+    `expected_gap` is the gap expected at the review's target; `in_place` the capacity
+    already there (sharing offers made, machines installed, projects finished);
+    `supply_line` the capacity on its way (machines ordered and not yet installed, blocked
+    re-orders included; projects started and expected to finish by the target). The last
+    two fields are the scenario's `adjustment_fraction` and `supply_line_weight`.
+    """
+
+    component_id: str
+    expected_gap: float
+    in_place: float
+    supply_line: float
+    adjustment_fraction: float = 1.0
+    supply_line_weight: float = 1.0
+
+
+class OrderQuantity(Protocol):
+    """How much nameplate capacity (units/year) a review orders for one component; the
+    review then orders whole machines while what is left of it is positive."""
+
+    def amount(self, view: PipelineView) -> float: ...
+
+
+@register("order_quantity", "full_gap")
+class FullGap:
+    """SPEC.md §4: the whole projected shortfall, gap − in place − supply line."""
+
+    def amount(self, view: PipelineView) -> float:
+        return view.expected_gap - view.in_place - view.supply_line
+
+
+@register("order_quantity", "anchoring_and_adjustment")
+class AnchoringAndAdjustment:
+    """Sterman's ordering heuristic (Management Science 35(3), 1989): each review corrects
+    `adjustment_fraction` α of the gap net of what is in place and of the supply line
+    weighted by `supply_line_weight` β, α·(gap − in place − β·supply line). With α = β = 1
+    it is `full_gap`; α < 1 spreads the orders over reviews; β < 1 forgets part of what is
+    on its way, as the experiments' subjects did, and over-orders."""
+
+    def amount(self, view: PipelineView) -> float:
+        net = view.expected_gap - view.in_place - view.supply_line_weight * view.supply_line
+        return view.adjustment_fraction * net
 
 
 # --- machine ordering ---------------------------------------------------------------
@@ -103,6 +155,8 @@ class SupplierOption:
     pending: int  # orders assigned and not yet built (blocked ones excluded)
     mean_lead_time_days: float
     mean_shipping_days: float
+    block_probability: float = 0.0
+    mean_reorder_delay_days: float = 0.0
 
 
 class SupplierChoice(Protocol):
@@ -122,6 +176,24 @@ class EarliestDelivery:
 
     def choose(self, options: Sequence[SupplierOption]) -> SupplierOption:
         return min(options, key=lambda o: (expected_delivery_days(o), o.index))
+
+
+def risk_weighted_delivery_days(o: SupplierOption) -> float:
+    """`expected_delivery_days` plus the expected delay of blocks: a placement is blocked
+    with probability p and re-placed after E[reorder_delay], so a machine waits
+    p / (1 − p) re-order delays on average (the mean of a geometric count of failures)."""
+    p = o.block_probability
+    return expected_delivery_days(o) + p / (1.0 - p) * o.mean_reorder_delay_days
+
+
+@register("supplier_choice", "risk_weighted_delivery")
+class RiskWeightedDelivery:
+    """Earliest expected delivery counting the expected re-order delays of blocked orders
+    (`risk_weighted_delivery_days`); ties in file order. A supplier that blocks often stops
+    being chosen once a safer one delivers sooner on average."""
+
+    def choose(self, options: Sequence[SupplierOption]) -> SupplierOption:
+        return min(options, key=lambda o: (risk_weighted_delivery_days(o), o.index))
 
 
 # --- project selection --------------------------------------------------------------

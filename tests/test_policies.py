@@ -1,5 +1,8 @@
 """One conformance test for every registered policy, plus the defaults' own rules."""
 
+import dataclasses
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,10 +14,33 @@ line_options = st.lists(st.builds(policies.LineOption, st.integers(0, 50), st.te
                                   money, money), max_size=6)
 supplier_options = st.lists(st.builds(policies.SupplierOption, st.integers(0, 50),
                                       st.text(max_size=3), st.integers(1, 5),
-                                      st.integers(0, 20), money, money), min_size=1, max_size=6)
+                                      st.integers(0, 20), money, money,
+                                      st.floats(0, 0.99), money), min_size=1, max_size=6)
+units = st.floats(0, 1e7, allow_nan=False)
+pipeline_views = st.builds(policies.PipelineView, st.text(max_size=3), units, units, units,
+                           st.floats(0.01, 1), st.floats(0, 1))
 project_options = st.lists(st.builds(policies.ProjectOption, st.integers(0, 50),
                                      st.text(max_size=3), money, money, money, money),
                            max_size=6)
+
+
+@pytest.mark.parametrize("name", policies.registered("order_quantity"))
+@settings(max_examples=50, deadline=None)
+@given(view=pipeline_views)
+def test_every_order_quantity_is_a_finite_amount(name, view):
+    rule = policies.get("order_quantity", name)
+    amount = rule.amount(view)
+    assert isinstance(amount, float) and math.isfinite(amount)
+    assert rule.amount(view) == amount  # deterministic
+    assert amount <= view.expected_gap  # never more than the whole gap
+
+
+@settings(max_examples=50, deadline=None)
+@given(view=pipeline_views)
+def test_anchoring_with_full_weights_is_the_full_gap(view):
+    full = dataclasses.replace(view, adjustment_fraction=1.0, supply_line_weight=1.0)
+    assert policies.get("order_quantity", "anchoring_and_adjustment").amount(full) == \
+        pytest.approx(policies.get("order_quantity", "full_gap").amount(full), abs=1e-6)
 
 
 @pytest.mark.parametrize("name", policies.registered("ordering"))

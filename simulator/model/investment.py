@@ -251,6 +251,11 @@ class InvestmentStage:
                 total += float(p.spec.capacity)
         return total
 
+    def finished_capacity(self, component: int) -> float:
+        """Nameplate of the component's finished projects (in place, not on its way)."""
+        return sum(float(p.spec.capacity) for p in self.projects
+                   if p.component == component and p.state == "finished")
+
     def projected_gap(self, project: Project) -> float:
         """Expected gap when the project could be producing, minus what is on its way."""
         world, spec = self.world, project.spec

@@ -12,6 +12,7 @@ Draws: `machines:<line>` (per machine: approval, installation, ramp) and `suppli
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ class Supplier:
     pending: int = 0
     mean_lead: float = 0.0
     mean_shipping: float = 0.0
+    mean_reorder: float = 0.0
 
 
 @dataclass
@@ -52,11 +54,19 @@ class ProcurementStage:
     suppliers: list[Supplier]
     machines: list[int] = field(default_factory=list)  # per line: ordered, not lapsed
     counts: list[int] = field(default_factory=list)  # per line: machines decided so far
+    # per component: nameplate installed by the last review, and (day, nameplate) of the
+    # built machines whose installation day is known but was not yet reached then
+    installed: list[float] = field(default_factory=list)
+    installing: list[list[tuple[float, float]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         n = len(self.world.plan.lines)
         self.machines = [0] * n
         self.counts = [0] * n
+        n_components = len(self.world.plan.components)
+        self.installed = [0.0] * n_components
+        self.installing = [[] for _ in range(n_components)]
+        self.quantity = policies.get("order_quantity", self.spec.order_quantity)
         self.ordering = policies.get("ordering", self.spec.ordering)
         self.choice = policies.get("supplier_choice", self.spec.supplier_choice)
         offset = self.spec.target_offset_days
@@ -90,18 +100,45 @@ class ProcurementStage:
         return (gap - world.sharing_offers[component] - world.machines_ordered[component]
                 - world.projects_counted(component, target))
 
+    def pipeline_view(self, component: int, target: float) -> policies.PipelineView:
+        """What the `order_quantity` rule sees of a component at a review: the expected gap
+        at the target, the nameplate in place and the nameplate on its way."""
+        world = self.world
+        now = world.now
+        waiting = self.installing[component]
+        while waiting and waiting[0][0] <= now:
+            self.installed[component] += heapq.heappop(waiting)[1]
+        installed = self.installed[component]
+        finished = world.projects_finished(component)
+        return policies.PipelineView(
+            component_id=world.plan.components[component].id,
+            expected_gap=world.plan.components[component].expected_gap(target),
+            in_place=world.sharing_offers[component] + installed + finished,
+            supply_line=(world.machines_ordered[component] - installed
+                         + world.projects_counted(component, target) - finished),
+            adjustment_fraction=float(self.spec.adjustment_fraction),
+            supply_line_weight=float(self.spec.supply_line_weight))
+
     def review(self) -> None:
-        """One review: order machines, component by component, while money and room last."""
+        """One review: order machines, component by component, while money and room last.
+
+        How much each component gets is the `order_quantity` rule's amount (by default
+        SPEC.md §4's projected shortfall, computed as SPEC writes it); components are taken
+        by the value of that amount, largest first, ties in file order."""
         world = self.world
         now = world.now
         target = now + self.target_offset
         comps = world.plan.components
-        shortfalls = [self.projected_shortfall(c.index, target) for c in comps]
-        order = sorted((c for c in comps if shortfalls[c.index] > EPS),
-                       key=lambda c: (-c.unit_value * shortfalls[c.index], c.index))
+        if isinstance(self.quantity, policies.FullGap):
+            amounts = [self.projected_shortfall(c.index, target) for c in comps]
+        else:
+            amounts = [self.quantity.amount(self.pipeline_view(c.index, target))
+                       for c in comps]
+        order = sorted((c for c in comps if amounts[c.index] > EPS),
+                       key=lambda c: (-c.unit_value * amounts[c.index], c.index))
         lines_of = self._lines_by_component()
         for comp in order:
-            remaining = shortfalls[comp.index]
+            remaining = amounts[comp.index]
             while remaining > EPS:
                 options = [
                     policies.LineOption(line.index, line.id, float(line.spec.machine_cost),
@@ -142,7 +179,8 @@ class ProcurementStage:
     def choose_supplier(self) -> Supplier:
         options = [
             policies.SupplierOption(s.index, s.spec.id, int(s.spec.slots), s.pending,
-                                    s.mean_lead, s.mean_shipping)
+                                    s.mean_lead, s.mean_shipping,
+                                    float(s.spec.block_probability), s.mean_reorder)
             for s in self.suppliers
         ]
         return self.suppliers[self.choice.choose(options).index]
@@ -217,6 +255,8 @@ def fulfil_order(env: simpy.Environment, stage: ProcurementStage, line: LinePlan
     built = world.now
     shipped = built + max(0.0, s.shipping_days.sample(u_ship))
     installed = shipped + installation
+    heapq.heappush(stage.installing[line.component],
+                   (installed, float(line.spec.machine_capacity)))
     record.event(built, "shipped", "procurement", order_id, comp, s.id)
     record.event(shipped, "delivered", "procurement", order_id, comp, s.id)
     record.event(installed, "installed", "procurement", order_id, comp, s.id,
@@ -231,7 +271,8 @@ def build_procurement(world: World, spec: Procurement) -> ProcurementStage:
     suppliers = [
         Supplier(i, s, simpy.Resource(env, capacity=int(s.slots)),
                  mean_lead=float(s.lead_time_days.mean()),
-                 mean_shipping=float(s.shipping_days.mean()))
+                 mean_shipping=float(s.shipping_days.mean()),
+                 mean_reorder=float(s.reorder_delay_days.mean()))
         for i, s in enumerate(spec.suppliers)
     ]
     start = float(world.plan.scenario.day(spec.start))

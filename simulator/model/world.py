@@ -147,3 +147,9 @@ class World:
         if self.investment is None:
             return 0.0
         return self.investment.counted_capacity(component, target)
+
+    def projects_finished(self, component: int) -> float:
+        """Nameplate of the component's finished stage-3 projects."""
+        if self.investment is None:
+            return 0.0
+        return self.investment.finished_capacity(component)

@@ -504,6 +504,13 @@ class Procurement(FundedStage):
             "Review target = review time + this; default the mean total lead time (days)"),
         json_schema_extra=_limits(le="MAX_DAYS"))
     suppliers: list[Supplier] = Field(min_length=1, description="Machine-tool suppliers (>= 1)")
+    order_quantity: Annotated[str, _policy("order_quantity")] = Field(
+        "full_gap", description="Rule for how much capacity a review orders for a component "
+        "(registered order_quantity policy)")
+    adjustment_fraction: float = Field(1.0, gt=0, le=1, strict=True, description=(
+        "Share of the net gap a review corrects (anchoring_and_adjustment)"))
+    supply_line_weight: float = Field(1.0, ge=0, le=1, strict=True, description=(
+        "Weight of the capacity on its way in the net gap (anchoring_and_adjustment)"))
     ordering: Annotated[str, _policy("ordering")] = Field(
         "lowest_cost_per_capacity", description="Rule choosing the line that gets the next "
         "machine (registered ordering policy)")
