@@ -445,7 +445,7 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
     """Where the results went and the short summary table."""
     from rich.console import Console
 
-    from simulator.analysis.summary import summary_table
+    from simulator.analysis.summary import summary_table, threshold_sentence
 
     meta = result.meta
     console = Console(highlight=False)
@@ -454,6 +454,9 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
                   f"in {elapsed:.1f} s", markup=False)
     console.print(f"results: {folder}", markup=False)
     console.print(_rich_table(summary_table(result.summary)))
+    sentence = threshold_sentence(result.summary)
+    if sentence:
+        console.print(sentence, markup=False)
     for warning in result.summary.get("warnings", []):
         console.print(f"warning: {warning}", markup=False)
 

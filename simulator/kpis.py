@@ -31,6 +31,35 @@ def smoothed_ratio(shortfall: np.ndarray, demand: np.ndarray, window: int) -> np
     return out
 
 
+def smoothed_initial_gap_ratio(shortfall: np.ndarray, initial_gap: float,
+                               window: int) -> np.ndarray:
+    """Trailing-window ratio `sum(shortfall) / (initial_gap * days in the window)`, partial
+    window at the start: the shortfall as a share of the gap on day 0. Where that gap is 0,
+    any shortfall is infinitely large against it (the ratio is +inf) and none is 0."""
+    ones = np.ones(len(shortfall))
+    if initial_gap > 0:
+        return smoothed_ratio(shortfall, initial_gap * ones, window)
+    short = smoothed_ratio(shortfall, ones, window)  # the window's mean shortfall
+    return np.where(short > 0, np.inf, 0.0)
+
+
+THRESHOLD_LADDER = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+"""The 1-2-5 series the default neighbours of the close threshold are taken from."""
+
+
+def neighbour_thresholds(threshold: float, neighbours: list[float] | None = None
+                         ) -> tuple[float | None, float | None]:
+    """The lower and higher close thresholds the headline is also shown under: the
+    scenario's `close_threshold_neighbours`, else the nearest values of `THRESHOLD_LADDER`
+    strictly below and above the threshold (None where there is none)."""
+    if neighbours:
+        low, high = neighbours
+        return float(low), float(high)
+    below = [t for t in THRESHOLD_LADDER if t < threshold * (1 - 1e-9)]
+    above = [t for t in THRESHOLD_LADDER if t > threshold * (1 + 1e-9)]
+    return (below[-1] if below else None), (above[0] if above else None)
+
+
 def close_day(ratio: np.ndarray, threshold: float, hold_days: int) -> tuple[bool, int, bool]:
     """The close rule: first day d with the ratio at or below the threshold on every day
     d .. d + hold - 1, all within the run. Returns (closed, d, reopened); d is -1 and

@@ -11,7 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.evaluate import Daily, Grid
-from simulator.kpis import close_day, daily_money, days_in_spells, smoothed_ratio, stage_speed
+from simulator.kpis import (
+    close_day,
+    daily_money,
+    days_in_spells,
+    neighbour_thresholds,
+    smoothed_initial_gap_ratio,
+    smoothed_ratio,
+    stage_speed,
+)
 from simulator.model.record import STAGES, Record
 from simulator.model.world import Plan
 
@@ -36,17 +44,24 @@ def kpi_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Columns
     v = grid.unit_value[:, None]
     cols: Columns = {"component": names}
     short_v = (v * daily.shortfall).sum(axis=0)
-    demand_v = (v * daily.demand).sum(axis=0)
-    closed, day, reopened = [], [], []
+    ratios = _closing_ratios(plan, grid, daily, short_v)
     threshold, hold = float(meta.close_threshold), int(meta.close_hold_days)
-    window = int(meta.close_smoothing_days)
-    pairs = [(daily.shortfall[c], daily.demand[c]) for c in range(len(plan.components))]
-    for short, demand in pairs + [(short_v, demand_v)]:
-        ok, d, again = close_day(smoothed_ratio(short, demand, window), threshold, hold)
+    closed, day, reopened = [], [], []
+    for ratio in ratios:
+        ok, d, again = close_day(ratio, threshold, hold)
         closed.append(ok)
         day.append(float(d) if ok else np.nan)
         reopened.append(again)
     cols["closed"], cols["close_day"], cols["reopened"] = closed, day, reopened
+    cols["close_threshold"] = np.full(n_rows, threshold)
+    for which, other in zip(("lower", "higher"), neighbour_thresholds(
+            threshold, meta.close_threshold_neighbours), strict=True):
+        found = [close_day(ratio, other, hold) if other is not None else (False, -1, False)
+                 for ratio in ratios]
+        cols[f"{which}_threshold"] = np.full(n_rows, np.nan if other is None else other)
+        cols[f"closed_{which}_threshold"] = [ok for ok, _d, _r in found]
+        cols[f"close_day_{which}_threshold"] = [float(d) if ok else np.nan
+                                                 for ok, d, _r in found]
     units = daily.shortfall.sum(axis=1) / YEAR
     cols["cumulative_shortfall"] = np.r_[units, np.nan]
     cols["cumulative_shortfall_value"] = np.r_[units * grid.unit_value, short_v.sum() / YEAR]
@@ -66,6 +81,25 @@ def kpi_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Columns
         cols[f"capacity_added_{stage}"] = np.r_[added[k], np.nan]
     cols.update(_money_columns(plan, grid, record, daily, n_rows))
     return cols
+
+
+def _closing_ratios(plan: Plan, grid: Grid, daily: Daily, short_v: np.ndarray
+                    ) -> list[np.ndarray]:
+    """Each component's closing ratio, then the overall value-weighted one (SPEC.md §6):
+    the smoothed shortfall as a share of demand, or with `close_relative_to: initial_gap`
+    as a share of this future's gap on day 0."""
+    meta = plan.scenario.scenario
+    window = int(meta.close_smoothing_days)
+    n_components = len(plan.components)
+    v = grid.unit_value[:, None]
+    if meta.close_relative_to == "initial_gap":
+        gap0 = daily.gap[:, 0] if daily.gap.shape[1] else np.zeros(n_components)
+        return [smoothed_initial_gap_ratio(daily.shortfall[c], float(gap0[c]), window)
+                for c in range(n_components)] + [
+            smoothed_initial_gap_ratio(short_v, float((grid.unit_value * gap0).sum()), window)]
+    demand_v = (v * daily.demand).sum(axis=0)
+    return [smoothed_ratio(daily.shortfall[c], daily.demand[c], window)
+            for c in range(n_components)] + [smoothed_ratio(short_v, demand_v, window)]
 
 
 def _only_all(value: float, n_rows: int) -> np.ndarray:

@@ -6,7 +6,8 @@ share of futures closed, the restricted mean time to close (a future that never 
 counts as the horizon N, SPEC.md §6) with its interval, and close-date quantiles only where
 more than that share of futures closed; `survival` the share of futures closed by each
 date; `closed_by_year` the probability of being closed by each year end with its standard
-error. `tables` computes the three for a run (KPI rows are held in memory).
+error; `threshold_sensitivity` the headline under the close threshold used and its two
+neighbours. `tables` computes them for a run (KPI rows are held in memory).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 
 from simulator.analysis.common import DAYS_PER_MONTH, FEW_REPLICATIONS
 from simulator.analysis.estimates import binomial_se, censored_quantile, mean_interval
-from simulator.analysis.frames import close_frame, ordered_groups
+from simulator.analysis.frames import close_frame, ordered_groups, variant_order
 
 if TYPE_CHECKING:
     from simulator.results import RunResult
@@ -184,6 +185,57 @@ def closed_by_year(kpis: pd.DataFrame, n_days: int, start_date: dt.date | str
                                        "se", "n"])
 
 
+THRESHOLD_COLUMNS = ["variant", "component", "which", "threshold", "used", "n",
+                     "share_closed", "se", "restricted_mean_months",
+                     "restricted_mean_months_low", "restricted_mean_months_high",
+                     "median_close_date"]
+
+
+def threshold_sensitivity(kpis: pd.DataFrame, n_days: int, threshold: float,
+                          start_date: dt.date | str | None = None) -> pd.DataFrame:
+    """How the answer moves with the close threshold: `close_times` under the threshold
+    used and under its lower and higher neighbours (the kpis' ``*_lower_threshold`` and
+    ``*_higher_threshold`` columns: SPEC's close rule under another threshold).
+
+    `threshold` is the one used where the kpis have no ``close_threshold`` column (each
+    variant's own otherwise: compared scenarios may differ).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per variant × component, one row per threshold, lowest first: ``which`` (``lower``,
+        ``used``, ``higher``), ``threshold``, ``used`` (true for the scenario's), ``n``,
+        ``share_closed`` (by the end) with its binomial ``se``, the restricted mean time to
+        close in months with its t interval, and ``median_close_date`` (NaT where no more
+        than half closed). A neighbour the kpis lack (no such column, or NaN: none exists)
+        has no rows.
+    """
+    parts = []
+    for variant in variant_order(kpis):
+        rows = kpis[(kpis["variant"] == variant).to_numpy()] if "variant" in kpis else kpis
+        used = (float(rows["close_threshold"].iloc[0]) if "close_threshold" in rows
+                and len(rows) else float(threshold))
+        found = [close_times(rows, n_days, start_date=start_date).assign(
+            which="used", threshold=used, used=True)]
+        for which in ("lower", "higher"):
+            columns = [f"{which}_threshold", f"closed_{which}_threshold",
+                       f"close_day_{which}_threshold"]
+            if not set(columns) <= set(rows.columns) or rows[columns[0]].isna().all():
+                continue
+            other = rows.drop(columns=["closed", "close_day"]).rename(
+                columns={columns[1]: "closed", columns[2]: "close_day"})
+            found.append(close_times(other, n_days, start_date=start_date).assign(
+                which=which, threshold=float(rows[columns[0]].dropna().iloc[0]), used=False))
+        table = pd.concat(found, ignore_index=True)
+        rank = table["which"].map({"lower": 0, "used": 1, "higher": 2})
+        component_rank = table["component"].map(
+            {c: k for k, c in enumerate(dict.fromkeys(table["component"]))})
+        parts.append(table.assign(_c=component_rank, _w=rank).sort_values(["_c", "_w"]))
+    if not parts:
+        return pd.DataFrame(columns=THRESHOLD_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[THRESHOLD_COLUMNS]
+
+
 def day_date(start: dt.date, day: float) -> dt.date:
     """The date of a close-day quantile: a median between two close days (x.5) is rounded
     half up to the later day, as the summaries always have."""
@@ -200,6 +252,10 @@ def tables(result: RunResult, n_days: int, start_date: dt.date) -> dict[str, pd.
     """The close-date tables of a run, every variant at once (KPI rows are in memory):
     ``close_times``, ``survival`` and ``closed_by_year``, each with a ``variant`` column."""
     kpis = result.kpis
+    threshold = float((result.scenario_dict.get("scenario") or {}).get("close_threshold",
+                                                                        0.05))
     return {"close_times": close_times(kpis, n_days, start_date=start_date),
             "survival": survival(kpis, n_days, start_date),
-            "closed_by_year": closed_by_year(kpis, n_days, start_date)}
+            "closed_by_year": closed_by_year(kpis, n_days, start_date),
+            "threshold_sensitivity": threshold_sensitivity(kpis, n_days, threshold,
+                                                           start_date)}

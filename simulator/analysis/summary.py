@@ -39,9 +39,12 @@ def summarise(result: RunResult) -> dict:
     Keys: ``meta`` (copied from the run), ``horizon`` (start, end), ``components`` (per
     component id, then ``all``: replications, share closed by the end with its standard
     error, probability closed by each year end, median close date and 10–90% range, the
-    restricted mean time to close, mean cumulative shortfall with 95% CI, stage speed
-    t50/t90, each stage's share of each year's gap), ``money`` (from the ``all`` rows),
-    ``held_back`` and ``warnings``; a batch has these per variant under ``variants``.
+    restricted mean time to close, the share closed and restricted mean under the close
+    threshold used and its two neighbours (``close_threshold_sensitivity``), mean
+    cumulative shortfall with 95% CI, stage speed t50/t90, each stage's share of each
+    year's gap), ``money`` (from the ``all`` rows), ``held_back``, ``close_rule``
+    (threshold, what it is a share of, hold and smoothing days) and ``warnings``; a batch
+    has these per variant under ``variants``.
     """
     variants = result.variants()
     if len(variants) <= 1:
@@ -64,9 +67,14 @@ def _variant_summary(result: RunResult, variant: str) -> dict:
     present = set(tables["close_times"]["component"].astype(str))
     components = {c: _component(tables, c, start, names, units)
                   for c in component_order(result) if c in present}
+    rule = result.scenario_dict.get("scenario") or {}
     return {
         "meta": {"variant": variant} if variant else {},
         "horizon": {"start": start, "end": end},
+        "close_rule": {"threshold": rule.get("close_threshold", 0.05),
+                       "relative_to": rule.get("close_relative_to", "demand"),
+                       "hold_days": rule.get("close_hold_days", 90),
+                       "smoothing_days": rule.get("close_smoothing_days", 1)},
         "components": components,
         "money": _money(tables),
         "held_back": _held_back(tables),
@@ -114,6 +122,13 @@ def _component(tables: dict[str, pd.DataFrame], component: str, start: dt.date,
         day = _date(start, close[column])
         entry[key] = day if day is not None else (AFTER_END if n else None)
     entry["share_reopened_of_closed"] = close["share_reopened_of_closed"]
+    entry["close_threshold_sensitivity"] = [
+        {"threshold": r["threshold"], "used": bool(r["used"]),
+         "share_closed_by_end": r["share_closed"], "se": r["se"],
+         "restricted_mean_months": r["restricted_mean_months"],
+         "median_close_date": (pd.Timestamp(r["median_close_date"]).date()
+                               if pd.notna(r["median_close_date"]) else None)}
+        for _, r in _of(tables.get("threshold_sensitivity"), component).iterrows()]
     totals = _of(tables.get("shortfall_totals"), component)
     for column in ("cumulative_shortfall", "cumulative_shortfall_value"):
         entry[column] = _mean_ci(totals, column)
@@ -237,6 +252,31 @@ def _reported_se(entry: dict) -> list[float | None]:
     """SEs of the probabilities reported (the last year end is the end of the run)."""
     by_year = [row["se"] for row in entry["closed_by_year_end"]]
     return by_year or [entry["share_closed_by_end_se"]]
+
+
+def threshold_sentence(summary: dict, component: str = ALL) -> str | None:
+    """The headline under the close threshold used and its neighbours, in one sentence
+    (None without neighbours): "Closed by the end of the run in 26% of futures with the
+    threshold used here, 5% of demand; 12% at 2% and 77% at 10%."."""
+    entry = summary.get("components", {}).get(component) or {}
+    rows = entry.get("close_threshold_sensitivity") or []
+    used = [r for r in rows if r["used"]]
+    others = [r for r in rows if not r["used"]]
+    if not used or not others or used[0]["share_closed_by_end"] is None:
+        return None
+    rule = summary.get("close_rule") or {}
+    of = "of the initial gap" if rule.get("relative_to") == "initial_gap" else "of demand"
+
+    def pct(value: float) -> str:
+        return f"{100 * value:.0f}%" if value >= 0.01 else f"{100 * value:.1f}%"
+
+    alternatives = " and ".join(f"{pct(r['share_closed_by_end'])} at {pct(r['threshold'])}"
+                                for r in others)
+    what = ("The overall shortfall is" if component == ALL
+            else f"{entry.get('name') or component} is")
+    return (f"{what} closed by the end of the run in {pct(used[0]['share_closed_by_end'])} "
+            f"of futures with the threshold used here, a shortfall of at most "
+            f"{pct(used[0]['threshold'])} {of}; {alternatives}.")
 
 
 # ----------------------------------------------------------------------- summary_table

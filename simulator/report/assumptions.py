@@ -95,7 +95,9 @@ def settings_table(scenario: Mapping[str, Any]) -> ReportTable | None:
         ("Period simulated", period),
         ("Money", f"{currency or 'no currency given'}{prices}"),
         ("Closed when", f"the shortfall is at most {share(meta.get('close_threshold'))} of "
-                        f"demand for {meta.get('close_hold_days')} days in a row"
+                        + ("the future's gap on the first day"
+                           if meta.get("close_relative_to") == "initial_gap" else "demand")
+                        + f" for {meta.get('close_hold_days')} days in a row"
                         + (f" (smoothed over {meta['close_smoothing_days']} days)"
                            if (meta.get("close_smoothing_days") or 1) > 1 else "")),
         ("Discount rate", f"{100 * float(meta.get('discount_rate') or 0):g}% a year"),

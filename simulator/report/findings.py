@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from simulator.analysis.summary import threshold_sentence
 from simulator.report.words import (
     ALL,
     FEW_REPLICATIONS,
@@ -99,6 +100,12 @@ def overall_close(x: RunNumbers) -> str | None:
         return f"{cap(OVERALL)} is not closed by {end} in any of the {n} simulated futures."
     return (f"{cap(OVERALL)} is not closed by {end} in {n - k} of {n} simulated futures, "
             "so no median close date can be given.")
+
+
+def close_threshold(x: RunNumbers) -> str | None:
+    """The overall headline under the close threshold used and its two neighbours: what
+    "closed" means decides how often it happens."""
+    return threshold_sentence(x.summary)
 
 
 def overall_by_year(x: RunNumbers) -> str | None:
@@ -405,6 +412,7 @@ def held_back(x: RunNumbers) -> list[str]:
 
 RUN_RULES: tuple[tuple[str, Rule], ...] = (
     ("when", overall_close),
+    ("when", close_threshold),
     ("when", components_never_closed),
     ("when", overall_by_year),
     ("when", close_order),

@@ -235,6 +235,26 @@ def check_tranche_dates(raw: dict[str, Any]) -> list[Issue]:
     ]
 
 
+def check_threshold_neighbours(raw: dict[str, Any]) -> list[Issue]:
+    """`close_threshold_neighbours` are a lower and a higher threshold, each in [0, 1),
+    around `close_threshold`."""
+    meta = raw.get("scenario")
+    if not isinstance(meta, dict):
+        return []
+    pair = meta.get("close_threshold_neighbours")
+    threshold = _number(meta.get("close_threshold", 0.05))
+    if not isinstance(pair, list) or len(pair) != 2 or threshold is None:
+        return []
+    low, high = (_number(value) for value in pair)
+    if low is None or high is None:
+        return []
+    loc = ("scenario", "close_threshold_neighbours")
+    if not (0 <= low < threshold < high < 1):
+        return [(loc, f"must be [lower, higher] with 0 <= lower < close_threshold "
+                      f"({threshold:g}) < higher < 1, got [{low:g}, {high:g}]")]
+    return []
+
+
 CHECKS: tuple[Check, ...] = (
     check_run_period,
     check_point_dates,
@@ -245,6 +265,7 @@ CHECKS: tuple[Check, ...] = (
     check_stage_starts,
     check_earliest_starts,
     check_tranche_dates,
+    check_threshold_neighbours,
 )
 
 

@@ -324,7 +324,15 @@ class Meta(Node):
     price_year: int | None = Field(None, strict=True,
                                    description="Year whose prices the money fields are in")
     close_threshold: float = Field(0.05, ge=0, lt=1, strict=True, description=(
-        "A component is closed while its shortfall ratio is at most this (share of demand)"))
+        "A component is closed while its shortfall ratio is at most this (share of demand, "
+        "or of the initial gap: close_relative_to)"))
+    close_relative_to: Literal["demand", "initial_gap"] = Field("demand", description=(
+        "What the shortfall ratio is a share of: demand (SPEC §6), or the future's gap on "
+        "day 0"))
+    close_threshold_neighbours: list[float] | None = Field(
+        None, min_length=2, max_length=2, description=(
+            "The lower and the higher threshold the headline is also shown under; default "
+            "the nearest of 1%, 2%, 5%, 10%, 20%, 50% below and above close_threshold"))
     close_hold_days: int = Field(90, ge=1, le=MAX_RUN_DAYS, strict=True,
                                  description="Days the ratio must stay closed to count (days)",
                                  json_schema_extra=_limits(le="MAX_RUN_DAYS"))
