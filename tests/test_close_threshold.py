@@ -118,3 +118,15 @@ def test_the_sentence_names_the_threshold_used_and_its_neighbours():
         "The overall shortfall is closed by the end of the run in 50% of futures with the "
         "threshold used here, a shortfall of at most 5% of demand; 25% at 2% and 100% at "
         "10%.")
+
+
+def test_the_sentence_writes_no_share_as_zero_and_small_thresholds_exactly():
+    summary = {"close_rule": {"relative_to": "initial_gap"}, "components": {"all": {
+        "close_threshold_sensitivity": [
+            {"threshold": 0.005, "used": False, "share_closed_by_end": 0.0},
+            {"threshold": 0.01, "used": True, "share_closed_by_end": 0.0},
+            {"threshold": 0.02, "used": False, "share_closed_by_end": 0.08}]}}}
+    assert threshold_sentence(summary) == (
+        "The overall shortfall is closed by the end of the run in 0% of futures with the "
+        "threshold used here, a shortfall of at most 1% of the initial gap; 0% at 0.5% and "
+        "8% at 2%.")

@@ -267,16 +267,19 @@ def threshold_sentence(summary: dict, component: str = ALL) -> str | None:
     rule = summary.get("close_rule") or {}
     of = "of the initial gap" if rule.get("relative_to") == "initial_gap" else "of demand"
 
-    def pct(value: float) -> str:
-        return f"{100 * value:.0f}%" if value >= 0.01 else f"{100 * value:.1f}%"
+    def pct(share: float) -> str:
+        return f"{100 * share:.0f}%"
 
-    alternatives = " and ".join(f"{pct(r['share_closed_by_end'])} at {pct(r['threshold'])}"
+    def level(threshold: float) -> str:
+        return f"{100 * threshold:.3g}%"
+
+    alternatives = " and ".join(f"{pct(r['share_closed_by_end'])} at {level(r['threshold'])}"
                                 for r in others)
     what = ("The overall shortfall is" if component == ALL
             else f"{entry.get('name') or component} is")
     return (f"{what} closed by the end of the run in {pct(used[0]['share_closed_by_end'])} "
             f"of futures with the threshold used here, a shortfall of at most "
-            f"{pct(used[0]['threshold'])} {of}; {alternatives}.")
+            f"{level(used[0]['threshold'])} {of}; {alternatives}.")
 
 
 # ----------------------------------------------------------------------- summary_table
