@@ -20,7 +20,7 @@ from simulator.kpis import (
     smoothed_ratio,
     stage_speed,
 )
-from simulator.model.record import STAGES, Record
+from simulator.model.record import INVESTMENT, SHARING, STAGES, Record
 from simulator.model.world import Plan
 
 Columns = dict[str, np.ndarray | list]
@@ -79,7 +79,33 @@ def kpi_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Columns
             added[stage_index, comp] += capacity
     for k, stage in enumerate(STAGES):
         cols[f"capacity_added_{stage}"] = np.r_[added[k], np.nan]
+    cols.update(_qualification_columns(plan, grid, record))
     cols.update(_money_columns(plan, grid, record, daily, n_rows))
+    return cols
+
+
+QUALIFIED_STAGES = (SHARING, INVESTMENT)
+"""The stages whose capacity must be qualified (shared lines and new plants)."""
+
+
+def _qualification_columns(plan: Plan, grid: Grid, record: Record) -> Columns:
+    """Per qualifying stage, the nameplate offered for qualification (sharing offers made,
+    new plants finished) and the part of it given up by the end; on the `all` row the
+    value of each, over both stages (currency/year)."""
+    n = len(plan.components)
+    offered, lost = np.zeros((3, n)), np.zeros((3, n))
+    for stage, component, capacity in record.offered:
+        offered[stage, component] += capacity
+    for stage, component, day, capacity in record.never_qualified:
+        if day < grid.n_days:
+            lost[stage, component] += capacity
+    cols: Columns = {}
+    for stage in QUALIFIED_STAGES:
+        cols[f"capacity_offered_{STAGES[stage]}"] = np.r_[offered[stage], np.nan]
+        cols[f"capacity_never_qualified_{STAGES[stage]}"] = np.r_[lost[stage], np.nan]
+    value = grid.unit_value
+    cols["offered_value"] = _only_all(float((offered.sum(axis=0) * value).sum()), n + 1)
+    cols["never_qualified_value"] = _only_all(float((lost.sum(axis=0) * value).sum()), n + 1)
     return cols
 
 

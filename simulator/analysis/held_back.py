@@ -37,7 +37,9 @@ ALL_SUPPLIER_COLUMNS = {"orders_placed": "orders", "orders_blocked": "blocked",
                         "orders_lapsed": "lapsed", "slot_wait_mean_days": "slot_wait_mean_days",
                         "slot_wait_p90_days": "slot_wait_p90_days"}
 COMPONENT_MEANS = re.compile(
-    r"^(idle_capacity|idle_capacity_value|capacity_added_\w+|capex_(committed|spent)_\w+)$")
+    r"^(idle_capacity|idle_capacity_value|capacity_added_\w+|capex_(committed|spent)_\w+"
+    r"|capacity_offered_\w+|capacity_never_qualified_\w+|offered_value"
+    r"|never_qualified_value)$")
 EVENT_COLUMNS = ["replication", "time_days", "kind", "entity"]
 EVENT_ROWS = 200_000
 """Procurement events taken together when read from disk: fewer, larger parts cost less

@@ -26,6 +26,7 @@ from simulator.model.clock import (
     after,
 )
 from simulator.model.money import Account, money_schedule
+from simulator.model.qualification import can_fail, qualify, record_failures
 from simulator.model.record import INVESTMENT as STAGE
 from simulator.model.world import World
 
@@ -54,6 +55,11 @@ class Project:
     pause_started: float | None = None
     paused_total: float = 0.0
     version: int = 0
+    given_up_at: float | None = None  # finished, but its qualification failed every attempt
+
+    def given_up(self, now: float) -> bool:
+        """Whether its qualification has failed for good by `now` (it then counts nowhere)."""
+        return self.given_up_at is not None and self.given_up_at <= now
 
     def paused_so_far(self, now: float) -> float:
         ongoing = now - self.pause_started if self.pause_started is not None else 0.0
@@ -199,10 +205,24 @@ class InvestmentStage:
         project.state = "finished"
         project.remaining = 0.0
         project.version += 1
+        world = self.world
         capacity = float(project.spec.capacity)
-        self.world.record.sources.append((STAGE, project.component, -1, self.world.now,
-                                          project.ramp, capacity))
         self._event("project_finished", project, capacity)
+        world.record.offered.append((STAGE, project.component, capacity))
+        usable: float | None = world.now
+        component = world.plan.components[project.component]
+        if component.spec is not None and can_fail(component.spec):
+            outcome = qualify(world.now, component.spec,
+                              world.streams(f"qualifying:{project.spec.id}"))
+            record_failures(world, outcome, "investment", project.spec.id, component.id)
+            usable = outcome.usable
+            if outcome.given_up is not None:
+                project.given_up_at = outcome.given_up
+                world.record.never_qualified.append((STAGE, project.component,
+                                                     outcome.given_up, capacity))
+        if usable is not None:
+            world.record.sources.append((STAGE, project.component, -1, usable, project.ramp,
+                                         capacity))
 
     def start(self, project: Project) -> None:
         """Start a candidate: commit its capex, pay the upfront share, begin preparing."""
@@ -245,7 +265,7 @@ class InvestmentStage:
         now = self.world.now
         total = 0.0
         for p in self.projects:
-            if p.component != component or p.state == "candidate":
+            if p.component != component or p.state == "candidate" or p.given_up(now):
                 continue
             if target is None or p.state == "finished" or p.expected_finish(now) <= target:
                 total += float(p.spec.capacity)
@@ -253,8 +273,10 @@ class InvestmentStage:
 
     def finished_capacity(self, component: int) -> float:
         """Nameplate of the component's finished projects (in place, not on its way)."""
+        now = self.world.now
         return sum(float(p.spec.capacity) for p in self.projects
-                   if p.component == component and p.state == "finished")
+                   if p.component == component and p.state == "finished"
+                   and not p.given_up(now))
 
     def projected_gap(self, project: Project) -> float:
         """Expected gap when the project could be producing, minus what is on its way."""

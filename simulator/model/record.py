@@ -26,6 +26,11 @@ class Record:
     # (stage index, kind, t0, t1, amount, component index or -1): kind is released |
     # committed | spent; an amount with t1 > t0 is spread evenly over [t0, t1) (drawing)
     money: list[tuple[int, str, float, float, float, int]] = field(default_factory=list)
+    # (stage index, component index, day given up, capacity/yr): offered capacity whose
+    # qualification failed every attempt
+    never_qualified: list[tuple[int, int, float, float]] = field(default_factory=list)
+    # (stage index, component index, capacity/yr): all capacity offered for qualification
+    offered: list[tuple[int, int, float]] = field(default_factory=list)
     # (stage index, t0, t1): periods in which the stage's money could pay for nothing
     empty_budget: list[tuple[int, float, float]] = field(default_factory=list)
     # (time, kind, stage, entity, component or "", supplier or "", amount or nan)

@@ -3,7 +3,9 @@
 At the stage start every line whose component has a positive expected gap at any time
 until the end offers `share` of its spare capacity (`capacity - committed`). Each offer
 becomes usable after its own qualification time and ramps linearly to full rate; offers are
-never withdrawn. Draws: `qualification:<line>` (qualification, then ramp).
+never withdrawn, unless their qualification can fail and fails every attempt
+(`simulator.model.qualification`). Draws: `qualification:<line>` (qualification, then
+ramp) and, where qualification can fail, `qualifying:<line>`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from simulator.model.clock import SHARING, ProcessGenerator, after
+from simulator.model.qualification import can_fail, qualify, record_failures
 from simulator.model.record import SHARING as STAGE
 from simulator.model.world import World
 
@@ -38,7 +41,27 @@ def offer_spare_capacity(env: simpy.Environment, world: World, stage: Sharing) -
         if offer <= 0:
             continue
         world.sharing_offers[line.component] += offer
-        world.record.sources.append((STAGE, line.component, line.index, start + q_days,
-                                     ramp_days, offer))
+        world.record.offered.append((STAGE, line.component, offer))
         world.record.event(start, "offer_made", "sharing", line.id, component.id, "", offer)
-        world.record.event(start + q_days, "offer_qualified", "sharing", line.id, component.id)
+        usable: float | None = start + q_days
+        if component.spec is not None and can_fail(component.spec):
+            outcome = qualify(start + q_days, component.spec,
+                              world.streams(f"qualifying:{line.id}"))
+            record_failures(world, outcome, "sharing", line.id, component.id)
+            usable = outcome.usable
+            if outcome.given_up is not None:
+                world.record.never_qualified.append((STAGE, line.component, outcome.given_up,
+                                                     offer))
+                env.process(withdraw(env, world, line.component, offer, outcome.given_up))
+        if usable is None:
+            continue
+        world.record.sources.append((STAGE, line.component, line.index, usable, ramp_days,
+                                     offer))
+        world.record.event(usable, "offer_qualified", "sharing", line.id, component.id)
+
+
+def withdraw(env: simpy.Environment, world: World, component: int, offer: float,
+             at: float) -> ProcessGenerator:
+    """An offer given up stops counting in the projections from the day it is given up."""
+    yield after(env, max(0.0, at - env.now), SHARING)
+    world.sharing_offers[component] -= offer

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from simulator.distributions import Distribution
     from simulator.model.investment import InvestmentStage
     from simulator.model.procurement import ProcurementStage
-    from simulator.scenario import Line, Scenario
+    from simulator.scenario import Component, Line, Scenario
 
 
 def _points(scenario: Scenario, points: dict[dt.date, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -61,6 +61,7 @@ class ComponentPlan:
     supply_y: np.ndarray
     expected_factor: float
     qualification_days: Distribution | None  # None: the stage's applies
+    spec: Component | None = None  # the scenario's component (qualification and the rest)
 
     def expected_gap(self, t: float) -> float:
         """`max(0, demand(t) * E[factors] - domestic_supply(t))` (SPEC.md §3)."""
@@ -107,7 +108,7 @@ class Plan:
             sx, sy = _points(scenario, c.domestic_supply)
             components.append(
                 ComponentPlan(i, c.id, float(c.unit_value), c.units_per_vehicle, dx, dy, sx, sy,
-                              market * own, c.qualification_days)
+                              market * own, c.qualification_days, c)
             )
         index = {c.id: c.index for c in components}
         lines: list[LinePlan] = []

@@ -181,6 +181,24 @@ def stage_leaders(x: RunNumbers) -> str | None:
     return join_and(parts) + "."
 
 
+def never_qualified(x: RunNumbers) -> str | None:
+    """How much of the capacity offered by sharing and new plants never qualified (only
+    where some did not: a scenario whose qualification cannot fail says nothing)."""
+    means = x.overall.get("means") or {}
+    offered, lost = means.get("offered_value"), means.get("never_qualified_value")
+    if not offered or lost is None or not lost > 0:
+        return None
+    parts = []
+    for stage, words in (("sharing", "shared lines"), ("investment", "new plants")):
+        names = [_name(c, e) for c, e in x.components.items()
+                 if ((e.get("means") or {}).get(f"capacity_never_qualified_{stage}") or 0) > 0]
+        if names:
+            parts.append(f"{words} for {join_and(names)}")
+    return (f"{share(lost / offered)} of the capacity offered by shared lines and new "
+            f"plants (by value, mean over futures) never qualified by {_end_words(x)}: "
+            f"{'; '.join(parts)}.")
+
+
 def stage_shares_last_year(x: RunNumbers) -> str | None:
     """Each stage's share of the overall gap in the last year, and what is still missing."""
     years = x.overall.get("gap_share_by_year") or []
@@ -418,6 +436,7 @@ RUN_RULES: tuple[tuple[str, Rule], ...] = (
     ("when", close_order),
     ("when", components_rarely_closed),
     ("stages", stage_leaders),
+    ("stages", never_qualified),
     ("stages", stage_shares_last_year),
     ("stages", stage_speed),
     ("stages", idle_stages),

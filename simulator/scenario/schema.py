@@ -370,6 +370,14 @@ class Component(Node):
     qualification_days: Days | None = Field(None, description=(
         "Overrides the sharing stage's qualification_days for this component "
         "(days)"))
+    qualification_failure_probability: float = Field(0.0, ge=0, lt=1, strict=True,
+                                                     description=(
+        "Probability that one qualification attempt of shared capacity or of a new plant "
+        "fails (0-1)"))
+    qualification_retry_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
+        "From a failed qualification attempt to the next attempt's result (days)"))
+    qualification_attempts: int = Field(3, ge=1, le=100, strict=True, description=(
+        "Attempts before offered capacity is given up as never qualified"))
 
 
 class Line(Node):

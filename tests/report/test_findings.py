@@ -374,3 +374,27 @@ def test_source_and_confidence_come_from_the_nearest_mapping_that_has_them():
     line = {"confidence": "L"}
     assert provenance([line, plant]) == ("plant survey", "L (low)")
     assert provenance([{}, {}]) == ("not given", "not given")
+
+
+def test_the_report_says_how_much_offered_capacity_never_qualified(tmp_path):
+    """minimal.yaml with a 60% chance that each of two qualification attempts fails: the
+    shared line's offer is given up in about 36% of futures; the first screen says how
+    much, by value, and for which component."""
+    variant = tmp_path / "failing.yaml"
+    variant.write_text(
+        f"extends: {SCENARIO}\n"
+        "components:\n  - {id: ecu, qualification_failure_probability: 0.6,\n"
+        "     qualification_retry_days: 60, qualification_attempts: 2}\n", encoding="utf-8")
+    result = run(load_scenario(variant), replications=40, workers=1, charts=False,
+                 report=False)
+    x = RunNumbers(result.summary)
+    means = x.overall["means"]
+    assert 0 < means["never_qualified_value"] < means["offered_value"]
+    text = next(f.text for f in run_findings(x) if "never qualified" in f.text)
+    lost = means["never_qualified_value"] / means["offered_value"]
+    assert text.startswith(f"{round(100 * lost)}% of the capacity offered")
+    assert "shared lines for engine control units" in text
+    # the same scenario without failures says nothing of it
+    plain = run(load_scenario(SCENARIO), replications=4, workers=1, charts=False,
+                report=False)
+    assert not any("never qualified" in f.text for f in run_findings(RunNumbers(plain.summary)))
