@@ -79,6 +79,34 @@ def close_day(ratio: np.ndarray, threshold: float, hold_days: int) -> tuple[bool
     return True, d, reopened
 
 
+class CloseRule:
+    """`close_day` of one ratio under several thresholds, at the cost of one: the largest
+    ratio of each hold window ahead and of each tail are found once (SciPy's running
+    maximum), after which each threshold is a comparison. Same answers as `close_day`."""
+
+    def __init__(self, ratio: np.ndarray, hold_days: int) -> None:
+        from scipy.ndimage import maximum_filter1d
+
+        n = len(ratio)
+        self.n, self.hold = n, max(1, int(hold_days))
+        if n >= self.hold:  # the window of size hold starting at d, for d + hold <= n
+            self.ahead = maximum_filter1d(ratio, size=self.hold, origin=-(self.hold // 2),
+                                          mode="constant", cval=np.inf)[: n - self.hold + 1]
+        else:
+            self.ahead = np.empty(0)
+        self.tail = np.maximum.accumulate(ratio[::-1])[::-1]  # largest ratio from d on
+
+    def close(self, threshold: float) -> tuple[bool, int, bool]:
+        """(closed, d, reopened) under `threshold`, as `close_day` gives them."""
+        limit = threshold * (1.0 + FAIL_REL) + FAIL_ABS
+        ok = self.ahead <= limit
+        if not ok.any():
+            return False, -1, False
+        d = int(np.argmax(ok))
+        after = d + self.hold
+        return True, d, bool(after < self.n and self.tail[after] > limit)
+
+
 def stage_speed(served: np.ndarray) -> tuple[float, float]:
     """(t50, t90): first day the served rate reaches 50% / 90% of its own peak; NaN if the
     stage never serves."""

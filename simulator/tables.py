@@ -12,7 +12,7 @@ import numpy as np
 
 from simulator.evaluate import Daily, Grid
 from simulator.kpis import (
-    close_day,
+    CloseRule,
     daily_money,
     days_in_spells,
     neighbour_thresholds,
@@ -46,9 +46,10 @@ def kpi_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Columns
     short_v = (v * daily.shortfall).sum(axis=0)
     ratios = _closing_ratios(plan, grid, daily, short_v)
     threshold, hold = float(meta.close_threshold), int(meta.close_hold_days)
+    rules = [CloseRule(ratio, hold) for ratio in ratios]  # close_day, thresholds at once
     closed, day, reopened = [], [], []
-    for ratio in ratios:
-        ok, d, again = close_day(ratio, threshold, hold)
+    for rule in rules:
+        ok, d, again = rule.close(threshold)
         closed.append(ok)
         day.append(float(d) if ok else np.nan)
         reopened.append(again)
@@ -56,8 +57,8 @@ def kpi_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Columns
     cols["close_threshold"] = np.full(n_rows, threshold)
     for which, other in zip(("lower", "higher"), neighbour_thresholds(
             threshold, meta.close_threshold_neighbours), strict=True):
-        found = [close_day(ratio, other, hold) if other is not None else (False, -1, False)
-                 for ratio in ratios]
+        found = [rule.close(other) if other is not None else (False, -1, False)
+                 for rule in rules]
         cols[f"{which}_threshold"] = np.full(n_rows, np.nan if other is None else other)
         cols[f"closed_{which}_threshold"] = [ok for ok, _d, _r in found]
         cols[f"close_day_{which}_threshold"] = [float(d) if ok else np.nan

@@ -5,7 +5,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.kpis import close_day, daily_money, days_in_spells, smoothed_ratio, stage_speed
+from simulator.kpis import (
+    CloseRule,
+    close_day,
+    daily_money,
+    days_in_spells,
+    smoothed_ratio,
+    stage_speed,
+)
 
 
 def test_close_rule_first_day_of_a_held_spell():
@@ -97,3 +104,12 @@ flow = st.tuples(st.floats(-5, 60), st.floats(1e-3, 30), st.floats(-5, 10), st.b
 def test_daily_money_equals_the_overlap_reference(raw):
     flows = [(t0, t0 if lump else t0 + width, amount) for t0, width, amount, lump in raw]
     assert np.allclose(daily_money(flows, 50), _daily_money_by_overlap(flows, 50), atol=1e-7)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ratio=st.lists(st.one_of(st.floats(0, 0.3), st.just(float("inf"))), min_size=1,
+                      max_size=120),
+       hold=st.integers(1, 60), threshold=st.sampled_from([0.0, 0.02, 0.05, 0.1]))
+def test_close_rule_with_several_thresholds_gives_close_day(ratio, hold, threshold):
+    values = np.array(ratio)
+    assert CloseRule(values, hold).close(threshold) == close_day(values, threshold, hold)
