@@ -52,6 +52,6 @@ def component_order(components: pd.Series) -> list[str]:
 
 def overall_rows(kpis: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The ``all`` rows of `kpis`, only `columns` (those it has): taking rows of the whole
-    KPI frame copies every one of its columns, 32 MiB at 10,000 replications."""
+    KPI frame copies every one of its columns, over 40 MiB at 10,000 replications."""
     narrow = kpis[["component", *(c for c in dict.fromkeys(columns) if c in kpis)]]
     return narrow[(narrow["component"] == ALL).to_numpy()]
