@@ -146,6 +146,9 @@ def import_plugins(names: list[str]) -> None:
             raise
         except Exception as err:  # noqa: BLE001 - the user's module: say what went wrong
             raise Refused(f"--plugin {name}: {type(err).__name__}: {err}") from None
+        from simulator import policies
+
+        policies.note_plugin(name)
 
 
 def _load(path: str) -> Scenario:

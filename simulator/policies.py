@@ -37,6 +37,21 @@ def register(kind: str, name: str) -> Callable[[T], T]:
     return add
 
 
+_PLUGINS: list[str] = []
+
+
+def note_plugin(name: str) -> None:
+    """Record that the command line imported `name` (`--plugin`), so that the results say
+    how to rerun it."""
+    if name not in _PLUGINS:
+        _PLUGINS.append(name)
+
+
+def plugins() -> list[str]:
+    """The `--plugin` modules and files imported so far, in order."""
+    return list(_PLUGINS)
+
+
 def registered(kind: str) -> list[str]:
     """Names registered for a kind of decision, in registration order."""
     return list(_REGISTRY[kind])

@@ -42,6 +42,7 @@ def run_meta(scenario: Scenario) -> dict:
     import scipy
     import simpy
 
+    from simulator.policies import plugins
     from simulator.version import __version__
 
     enabled = list(scenario.enabled_stages())
@@ -55,6 +56,7 @@ def run_meta(scenario: Scenario) -> dict:
         "start": scenario.scenario.start.isoformat(),
         "end": scenario.scenario.end.isoformat(),
         "currency": scenario.scenario.currency,
+        "plugins": plugins(),  # --plugin modules and files, as given
         "versions": {
             "capsim": __version__, "python": platform.python_version(),
             "numpy": np.__version__, "pandas": pd.__version__, "simpy": simpy.__version__,

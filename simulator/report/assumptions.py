@@ -232,7 +232,8 @@ ALL_STAGES = ("sharing", "procurement", "investment")
 
 def rerun_command(meta: Mapping[str, Any], *, placeholders: bool = False) -> str | None:
     """The `capsim` command that reruns the study as recorded in `meta` (study kind,
-    scenario or experiment file(s), replications, seed, stages, --shapley), paths as given
+    scenario or experiment file(s), replications, seed, plugins, stages, --shapley), paths
+    as given
     then; None where the study has no command (a batch built in Python) or a file is not
     recorded (with `placeholders`, such a file is written ``<scenario file of NAME>``)."""
     study = meta.get("study") or {}
@@ -261,6 +262,8 @@ def rerun_command(meta: Mapping[str, Any], *, placeholders: bool = False) -> str
         words += ["--replications", str(int(meta["replications"]))]
     if meta.get("seed") is not None:
         words += ["--seed", str(int(meta["seed"]))]
+    for plugin in meta.get("plugins") or []:
+        words += ["--plugin", str(plugin)]
     return shlex.join(words + extra)
 
 

@@ -300,3 +300,26 @@ def test_report_from_a_result_in_memory(tmp_path):
     text = html.read_text(encoding="utf-8")
     assert "<figure" not in text  # no charts drawn, none shown
     assert result.meta["scenario_hash"] in text  # reproduction details from the run
+
+
+def test_reproduction_command_keeps_the_plugin(tmp_path):
+    """A run that needed --plugin gives a rerun command with it, and the command works."""
+    (tmp_path / "my_policy.py").write_text(
+        "from simulator import policies\n\n\n"
+        "@policies.register('project_policy', 'cheapest_first_for_the_rerun_test')\n"
+        "class CheapestFirst:\n"
+        "    def order(self, options):\n"
+        "        return sorted(options, key=lambda o: (o.capex, o.index))\n",
+        encoding="utf-8")
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(f"extends: {SCENARIO}\nstages:\n  investment:\n"
+                        "    policy: cheapest_first_for_the_rerun_test\n", encoding="utf-8")
+    first = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", "scenario.yaml", "-n", "2", "--workers",
+         "1", "--plugin", "my_policy.py", "--no-charts", "--no-progress", "--out", "first"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    words = _rerun_words(tmp_path / "first")
+    assert words[words.index("--plugin") + 1] == "my_policy.py"
+    done = _accepted(words, tmp_path, tmp_path / "again")
+    assert done.returncode == 0, done.stderr
