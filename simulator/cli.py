@@ -497,6 +497,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"capsim: error: {type(err).__name__}: {err}"
               + ("" if args.debug else " (run with --debug for details)"), file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        from simulator import policies
+
+        policies.forget_plugins()  # they belong to this command, not to later runs
 
 
 if __name__ == "__main__":

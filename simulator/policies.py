@@ -48,8 +48,13 @@ def note_plugin(name: str) -> None:
 
 
 def plugins() -> list[str]:
-    """The `--plugin` modules and files imported so far, in order."""
+    """The `--plugin` modules and files the running command imported, in order."""
     return list(_PLUGINS)
+
+
+def forget_plugins() -> None:
+    """End of a command: its plugins are not recorded for later runs of this process."""
+    _PLUGINS.clear()
 
 
 def registered(kind: str) -> list[str]:

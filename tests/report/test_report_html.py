@@ -323,3 +323,15 @@ def test_reproduction_command_keeps_the_plugin(tmp_path):
     assert words[words.index("--plugin") + 1] == "my_policy.py"
     done = _accepted(words, tmp_path, tmp_path / "again")
     assert done.returncode == 0, done.stderr
+
+
+def test_a_later_run_in_the_same_process_does_not_claim_the_plugin(tmp_path):
+    from simulator import policies
+    from simulator.cli import main
+
+    (tmp_path / "noop_plugin.py").write_text("X = 1\n", encoding="utf-8")
+    assert main(["validate", str(SCENARIO), "--plugin", str(tmp_path / "noop_plugin.py")]) == 0
+    assert policies.plugins() == []
+    result = run(load_scenario(SCENARIO), replications=2, workers=1, charts=False,
+                 report=False)
+    assert result.meta["plugins"] == []
