@@ -63,26 +63,15 @@ def neighbour_thresholds(threshold: float, neighbours: list[float] | None = None
 def close_day(ratio: np.ndarray, threshold: float, hold_days: int) -> tuple[bool, int, bool]:
     """The close rule: first day d with the ratio at or below the threshold on every day
     d .. d + hold - 1, all within the run. Returns (closed, d, reopened); d is -1 and
-    reopened False when not closed. A day fails when ratio > threshold·(1 + 1e-9) + 1e-12."""
-    n = len(ratio)
-    hold = max(1, int(hold_days))
-    fail = ratio > threshold * (1.0 + FAIL_REL) + FAIL_ABS
-    # next failing day at or after d (n when none)
-    positions = np.where(fail, np.arange(n), n)
-    next_fail = np.minimum.accumulate(positions[::-1])[::-1]
-    days = np.arange(n)
-    ok = (next_fail >= days + hold) & (days + hold <= n)
-    if not ok.any():
-        return False, -1, False
-    d = int(np.argmax(ok))
-    reopened = bool(fail[d + hold :].any())
-    return True, d, reopened
+    reopened False when not closed. A day fails when ratio > threshold·(1 + 1e-9) + 1e-12.
+    (`CloseRule` applies it under several thresholds at the cost of one.)"""
+    return CloseRule(ratio, hold_days).close(threshold)
 
 
 class CloseRule:
-    """`close_day` of one ratio under several thresholds, at the cost of one: the largest
-    ratio of each hold window ahead and of each tail are found once (SciPy's running
-    maximum), after which each threshold is a comparison. Same answers as `close_day`."""
+    """The close rule (`close_day`) of one ratio under several thresholds, at the cost of
+    one: the largest ratio of each hold window ahead and of each tail are found once
+    (SciPy's running maximum), after which each threshold is a comparison."""
 
     def __init__(self, ratio: np.ndarray, hold_days: int) -> None:
         from scipy.ndimage import maximum_filter1d
@@ -97,7 +86,7 @@ class CloseRule:
         self.tail = np.maximum.accumulate(ratio[::-1])[::-1]  # largest ratio from d on
 
     def close(self, threshold: float) -> tuple[bool, int, bool]:
-        """(closed, d, reopened) under `threshold`, as `close_day` gives them."""
+        """(closed, d, reopened) under `threshold`: see `close_day`."""
         limit = threshold * (1.0 + FAIL_REL) + FAIL_ABS
         ok = self.ahead <= limit
         if not ok.any():

@@ -21,7 +21,7 @@ import pandas as pd
 
 from simulator.analysis.common import DAYS_PER_MONTH, FEW_REPLICATIONS
 from simulator.analysis.estimates import binomial_se, censored_quantile, mean_interval
-from simulator.analysis.frames import close_frame, ordered_groups, variant_order
+from simulator.analysis.frames import close_frame, ordered_groups
 
 if TYPE_CHECKING:
     from simulator.results import RunResult
@@ -192,13 +192,15 @@ THRESHOLD_COLUMNS = ["variant", "component", "which", "threshold", "used", "n",
 
 
 def threshold_sensitivity(kpis: pd.DataFrame, n_days: int, threshold: float,
-                          start_date: dt.date | str | None = None) -> pd.DataFrame:
+                          start_date: dt.date | str | None = None, *,
+                          used: pd.DataFrame | None = None) -> pd.DataFrame:
     """How the answer moves with the close threshold: `close_times` under the threshold
     used and under its lower and higher neighbours (the kpis' ``*_lower_threshold`` and
     ``*_higher_threshold`` columns: SPEC's close rule under another threshold).
 
     `threshold` is the one used where the kpis have no ``close_threshold`` column (each
-    variant's own otherwise: compared scenarios may differ).
+    variant's own otherwise: compared scenarios may differ); `used` is `close_times` of the
+    kpis where the caller has it already.
 
     Returns
     -------
@@ -210,30 +212,40 @@ def threshold_sensitivity(kpis: pd.DataFrame, n_days: int, threshold: float,
         than half closed). A neighbour the kpis lack (no such column, or NaN: none exists)
         has no rows.
     """
-    parts = []
-    for variant in variant_order(kpis):
-        rows = kpis[(kpis["variant"] == variant).to_numpy()] if "variant" in kpis else kpis
-        used = (float(rows["close_threshold"].iloc[0]) if "close_threshold" in rows
-                and len(rows) else float(threshold))
-        found = [close_times(rows, n_days, start_date=start_date).assign(
-            which="used", threshold=used, used=True)]
-        for which in ("lower", "higher"):
-            columns = [f"{which}_threshold", f"closed_{which}_threshold",
-                       f"close_day_{which}_threshold"]
-            if not set(columns) <= set(rows.columns) or rows[columns[0]].isna().all():
-                continue
-            other = rows.drop(columns=["closed", "close_day"]).rename(
-                columns={columns[1]: "closed", columns[2]: "close_day"})
-            found.append(close_times(other, n_days, start_date=start_date).assign(
-                which=which, threshold=float(rows[columns[0]].dropna().iloc[0]), used=False))
-        table = pd.concat(found, ignore_index=True)
-        rank = table["which"].map({"lower": 0, "used": 1, "higher": 2})
-        component_rank = table["component"].map(
-            {c: k for k, c in enumerate(dict.fromkeys(table["component"]))})
-        parts.append(table.assign(_c=component_rank, _w=rank).sort_values(["_c", "_w"]))
-    if not parts:
-        return pd.DataFrame(columns=THRESHOLD_COLUMNS)
-    return pd.concat(parts, ignore_index=True)[THRESHOLD_COLUMNS]
+    times = used if used is not None else close_times(kpis, n_days, start_date=start_date)
+    parts = [times.assign(which="used", used=True, threshold=_per_variant(
+        kpis, "close_threshold", times["variant"], float(threshold)))]
+    for which in ("lower", "higher"):
+        value, closed, day = (f"{which}_threshold", f"closed_{which}_threshold",
+                              f"close_day_{which}_threshold")
+        if not {value, closed, day} <= set(kpis.columns):
+            continue
+        other = kpis.drop(columns=["closed", "close_day"]).rename(
+            columns={closed: "closed", day: "close_day"})
+        table = close_times(other, n_days, start_date=start_date)
+        table = table.assign(which=which, used=False, threshold=_per_variant(
+            kpis, value, table["variant"], math.nan))
+        parts.append(table[table["threshold"].notna()])
+    found = pd.concat(parts, ignore_index=True)
+    place = {key: k for k, key in enumerate(zip(times["variant"], times["component"],
+                                                strict=True))}
+    found["_place"] = [place[key] for key in zip(found["variant"], found["component"],
+                                                 strict=True)]
+    found["_rank"] = found["which"].map({"lower": 0, "used": 1, "higher": 2})
+    return found.sort_values(["_place", "_rank"])[THRESHOLD_COLUMNS].reset_index(drop=True)
+
+
+def _per_variant(kpis: pd.DataFrame, column: str, variants: pd.Series,
+                 default: float) -> np.ndarray:
+    """The value of a column that is constant within a variant, for each of `variants`
+    (`default` where the kpis lack the column)."""
+    if column not in kpis:
+        return np.full(len(variants), default)
+    if "variant" not in kpis:
+        return np.full(len(variants), float(kpis[column].iloc[0]) if len(kpis) else default)
+    first = kpis.groupby("variant", sort=False, observed=True)[column].first()
+    first.index = first.index.astype(str)
+    return variants.astype(str).map(first).to_numpy(float)
 
 
 def day_date(start: dt.date, day: float) -> dt.date:
@@ -254,8 +266,9 @@ def tables(result: RunResult, n_days: int, start_date: dt.date) -> dict[str, pd.
     kpis = result.kpis
     threshold = float((result.scenario_dict.get("scenario") or {}).get("close_threshold",
                                                                         0.05))
-    return {"close_times": close_times(kpis, n_days, start_date=start_date),
+    times = close_times(kpis, n_days, start_date=start_date)
+    return {"close_times": times,
             "survival": survival(kpis, n_days, start_date),
             "closed_by_year": closed_by_year(kpis, n_days, start_date),
             "threshold_sensitivity": threshold_sensitivity(kpis, n_days, threshold,
-                                                           start_date)}
+                                                           start_date, used=times)}

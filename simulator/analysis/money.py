@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.common import ALL, Z95
-from simulator.analysis.frames import overall_rows
+from simulator.analysis.frames import component_rows, overall_rows
 
 if TYPE_CHECKING:
     from simulator.results import RunResult
@@ -165,9 +165,8 @@ def cost_per_unit(kpis: pd.DataFrame) -> pd.DataFrame:
         ``n`` (replications). Money spent on plants still being built at the end raises the
         figure.
     """
-    used = [c for c in kpis.columns if c.startswith(("capex_spent_", "capacity_added_"))]
-    narrow = kpis[["component", *used]]  # a group-by copies every column it is given
-    rows = narrow[(narrow["component"] != ALL).to_numpy()]
+    rows = component_rows(kpis, [c for c in kpis.columns
+                                 if c.startswith(("capex_spent_", "capacity_added_"))])
     out = []
     for component, frame in rows.groupby("component", sort=False):
         for stage in PAYING_STAGES:

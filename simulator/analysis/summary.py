@@ -256,8 +256,9 @@ def _reported_se(entry: dict) -> list[float | None]:
 
 def threshold_sentence(summary: dict, component: str = ALL) -> str | None:
     """The headline under the close threshold used and its neighbours, in one sentence
-    (None without neighbours): "Closed by the end of the run in 26% of futures with the
-    threshold used here, 5% of demand; 12% at 2% and 77% at 10%."."""
+    (None without neighbours): "The overall shortfall is closed by the end of the run in
+    26% of futures with the threshold used here, a shortfall of at most 5% of demand; 0% at
+    2% and 77% at 10%."."""
     entry = summary.get("components", {}).get(component) or {}
     rows = entry.get("close_threshold_sensitivity") or []
     used = [r for r in rows if r["used"]]

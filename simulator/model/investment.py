@@ -26,7 +26,7 @@ from simulator.model.clock import (
     after,
 )
 from simulator.model.money import Account, money_schedule
-from simulator.model.qualification import can_fail, qualify, record_failures
+from simulator.model.qualification import settle
 from simulator.model.record import INVESTMENT as STAGE
 from simulator.model.world import World
 
@@ -208,21 +208,12 @@ class InvestmentStage:
         world = self.world
         capacity = float(project.spec.capacity)
         self._event("project_finished", project, capacity)
-        world.record.offered.append((STAGE, project.component, capacity))
-        usable: float | None = world.now
-        component = world.plan.components[project.component]
-        if component.spec is not None and can_fail(component.spec):
-            outcome = qualify(world.now, component.spec,
-                              world.streams(f"qualifying:{project.spec.id}"))
-            record_failures(world, outcome, "investment", project.spec.id, component.id)
-            usable = outcome.usable
-            if outcome.given_up is not None:
-                project.given_up_at = outcome.given_up
-                world.record.never_qualified.append((STAGE, project.component,
-                                                     outcome.given_up, capacity))
-        if usable is not None:
-            world.record.sources.append((STAGE, project.component, -1, usable, project.ramp,
-                                         capacity))
+        outcome = settle(world, STAGE, project.spec.id, project.component, world.now,
+                         capacity)
+        project.given_up_at = outcome.given_up
+        if outcome.usable is not None:
+            world.record.sources.append((STAGE, project.component, -1, outcome.usable,
+                                         project.ramp, capacity))
 
     def start(self, project: Project) -> None:
         """Start a candidate: commit its capex, pay the upfront share, begin preparing."""

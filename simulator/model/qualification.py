@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from simulator.model.record import STAGES
+
 if TYPE_CHECKING:
     from simulator.model.streams import Stream
     from simulator.model.world import World
@@ -45,6 +47,22 @@ def qualify(first_result: float, component: Component, stream: Stream) -> Outcom
         if attempt + 1 < attempts:
             t += max(0.0, retry.sample(u_retry))
     return Outcome(None, t, tuple(failures))
+
+
+def settle(world: World, stage: int, entity: str, component: int, first_result: float,
+           capacity: float) -> Outcome:
+    """Offer `capacity` of stage `stage` (an index of `record.STAGES`) for qualification on
+    behalf of `entity`, a line or project id: record the offer, and where qualification
+    can fail, its attempts and their events; the offer's `Outcome`."""
+    spec = world.plan.components[component].spec
+    world.record.offered.append((stage, component, capacity))
+    if not can_fail(spec):
+        return Outcome(first_result, None, ())
+    outcome = qualify(first_result, spec, world.streams(f"qualifying:{entity}"))
+    record_failures(world, outcome, STAGES[stage], entity, spec.id)
+    if outcome.given_up is not None:
+        world.record.never_qualified.append((stage, component, outcome.given_up, capacity))
+    return outcome
 
 
 def can_fail(component: Component) -> bool:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from simulator.model.clock import SHARING, ProcessGenerator, after
-from simulator.model.qualification import can_fail, qualify, record_failures
+from simulator.model.qualification import settle
 from simulator.model.record import SHARING as STAGE
 from simulator.model.world import World
 
@@ -32,7 +32,7 @@ def offer_spare_capacity(env: simpy.Environment, world: World, stage: Sharing) -
     for line in plan.lines:
         stream = world.streams(f"qualification:{line.id}")
         component = plan.components[line.component]
-        qualification = component.qualification_days or stage.qualification_days
+        qualification = component.spec.qualification_days or stage.qualification_days
         q_days = max(0.0, qualification.sample(stream.next()))
         ramp_days = max(0.0, stage.ramp_up_days.sample(stream.next()))
         if not eligible[line.component]:
@@ -41,23 +41,15 @@ def offer_spare_capacity(env: simpy.Environment, world: World, stage: Sharing) -
         if offer <= 0:
             continue
         world.sharing_offers[line.component] += offer
-        world.record.offered.append((STAGE, line.component, offer))
         world.record.event(start, "offer_made", "sharing", line.id, component.id, "", offer)
-        usable: float | None = start + q_days
-        if component.spec is not None and can_fail(component.spec):
-            outcome = qualify(start + q_days, component.spec,
-                              world.streams(f"qualifying:{line.id}"))
-            record_failures(world, outcome, "sharing", line.id, component.id)
-            usable = outcome.usable
-            if outcome.given_up is not None:
-                world.record.never_qualified.append((STAGE, line.component, outcome.given_up,
-                                                     offer))
-                env.process(withdraw(env, world, line.component, offer, outcome.given_up))
-        if usable is None:
+        outcome = settle(world, STAGE, line.id, line.component, start + q_days, offer)
+        if outcome.given_up is not None:
+            env.process(withdraw(env, world, line.component, offer, outcome.given_up))
+        if outcome.usable is None:
             continue
-        world.record.sources.append((STAGE, line.component, line.index, usable, ramp_days,
-                                     offer))
-        world.record.event(usable, "offer_qualified", "sharing", line.id, component.id)
+        world.record.sources.append((STAGE, line.component, line.index, outcome.usable,
+                                     ramp_days, offer))
+        world.record.event(outcome.usable, "offer_qualified", "sharing", line.id, component.id)
 
 
 def withdraw(env: simpy.Environment, world: World, component: int, offer: float,

@@ -20,7 +20,6 @@ from simulator.model.record import Record
 from simulator.model.streams import Streams
 
 if TYPE_CHECKING:
-    from simulator.distributions import Distribution
     from simulator.model.investment import InvestmentStage
     from simulator.model.procurement import ProcurementStage
     from simulator.scenario import Component, Line, Scenario
@@ -60,8 +59,7 @@ class ComponentPlan:
     supply_x: np.ndarray
     supply_y: np.ndarray
     expected_factor: float
-    qualification_days: Distribution | None  # None: the stage's applies
-    spec: Component | None = None  # the scenario's component (qualification and the rest)
+    spec: Component  # the scenario's component (qualification and the rest)
 
     def expected_gap(self, t: float) -> float:
         """`max(0, demand(t) * E[factors] - domestic_supply(t))` (SPEC.md §3)."""
@@ -108,7 +106,7 @@ class Plan:
             sx, sy = _points(scenario, c.domestic_supply)
             components.append(
                 ComponentPlan(i, c.id, float(c.unit_value), c.units_per_vehicle, dx, dy, sx, sy,
-                              market * own, c.qualification_days, c)
+                              market * own, c)
             )
         index = {c.id: c.index for c in components}
         lines: list[LinePlan] = []
