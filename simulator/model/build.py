@@ -15,6 +15,7 @@ from simulator.model.procurement import build_procurement
 from simulator.model.record import Record
 from simulator.model.sharing import offer_spare_capacity
 from simulator.model.streams import Streams
+from simulator.model.suppliers import Market
 from simulator.model.world import Plan, World
 
 
@@ -51,6 +52,9 @@ def build_world(plan: Plan, replication: int, *, log_failures: bool = False) -> 
         if line.spec.mtbf_days is not None:
             draw_downtime(world, line)
     stages = scenario.stages
+    market = scenario.tooling_market()
+    if market is not None:
+        world.market = Market(env, market)
     if stages.sharing is not None:
         env.process(offer_spare_capacity(env, world, stages.sharing))
     if stages.procurement is not None:

@@ -11,6 +11,7 @@ when money arrives. Draws: `build:<project>` (preparation, build, ramp).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ from simulator.model.clock import (
 from simulator.model.money import Account, money_schedule
 from simulator.model.qualification import settle
 from simulator.model.record import INVESTMENT as STAGE
+from simulator.model.tooling import order_tooling
 from simulator.model.world import World
 
 if TYPE_CHECKING:
@@ -56,6 +58,12 @@ class Project:
     paused_total: float = 0.0
     version: int = 0
     given_up_at: float | None = None  # finished, but its qualification failed every attempt
+    tooling_total: int = 0  # supplier orders of its tooling
+    tooling_need: int = 0  # ... installed before it produces
+    tooling_installed: int = 0
+    tooling_ordered: bool = False
+    usable_from: float | None = None  # producing and qualified from then (partial tooling)
+    plant: list[float] | None = None  # its entry in `record.plants` once built
 
     def given_up(self, now: float) -> bool:
         """Whether its qualification has failed for good by `now` (it then counts nowhere)."""
@@ -180,9 +188,13 @@ class InvestmentStage:
         self._event("project_resumed", project)
 
     def begin_building(self, project: Project) -> None:
-        """Preparation is over: build if there is money (or nothing to draw), else wait."""
+        """Preparation is over: order the tooling, build if there is money (or nothing to
+        draw), else wait."""
         self.settle()
         self._event("building_started", project)
+        if project.tooling_total > project.tooling_installed and not project.tooling_ordered:
+            project.tooling_ordered = True
+            order_tooling(self, project)
         if project.rate <= 0 or self.account.balance > self.eps:
             self._activate(project)
             self.reschedule_dry()
@@ -202,18 +214,53 @@ class InvestmentStage:
         self.decide()
 
     def _finish(self, project: Project) -> None:
+        """The building is done: produce now, or once enough of the tooling is installed."""
         project.state = "finished"
         project.remaining = 0.0
         project.version += 1
         world = self.world
         capacity = float(project.spec.capacity)
         self._event("project_finished", project, capacity)
-        outcome = settle(world, STAGE, project.spec.id, project.component, world.now,
-                         capacity)
+        project.plant = [float(project.component), world.now, float("nan")]
+        world.record.plants.append(project.plant)
+        if project.tooling_installed >= project.tooling_need:
+            self._produce(project)
+        else:
+            project.state = "tooling"
+            self._event("awaiting_tooling", project)
+
+    def _produce(self, project: Project) -> None:
+        """Start producing: qualification, then the installed share of the nameplate."""
+        project.state = "finished"
+        world = self.world
+        now = world.now
+        capacity = float(project.spec.capacity)
+        assert project.plant is not None
+        project.plant[2] = now
+        outcome = settle(world, STAGE, project.spec.id, project.component, now, capacity)
         project.given_up_at = outcome.given_up
+        project.usable_from = outcome.usable
+        if project.tooling_total:
+            share = project.tooling_installed / project.tooling_total
+            self._event("production_started", project, capacity * share)
+        else:
+            share = 1.0
         if outcome.usable is not None:
             world.record.sources.append((STAGE, project.component, -1, outcome.usable,
-                                         project.ramp, capacity))
+                                         project.ramp, capacity * share))
+
+    def tooling_installed(self, project: Project) -> None:
+        """One tooling order is installed: the plant may start producing, or (partial
+        tooling) produce more, the order's share ramping from now (or qualification)."""
+        project.tooling_installed += 1
+        if project.state == "tooling":
+            if project.tooling_installed >= project.tooling_need:
+                self._produce(project)
+        elif project.state == "finished" and project.usable_from is not None:
+            share = float(project.spec.capacity) / project.tooling_total
+            self.world.record.sources.append((STAGE, project.component, -1,
+                                              max(self.world.now, project.usable_from),
+                                              project.ramp, share))
 
     def start(self, project: Project) -> None:
         """Start a candidate: commit its capex, pay the upfront share, begin preparing."""
@@ -379,8 +426,15 @@ def build_investment(world: World, spec: Investment) -> InvestmentStage:
             rate = float(p.capex) * (1.0 - float(p.upfront_share)) / build
         earliest = start_day if p.earliest_start is None else max(start_day,
                                                                   scenario.day(p.earliest_start))
-        projects.append(Project(i, p, world.plan.component_index[p.component], preparation,
-                                build, ramp, rate, float(earliest), progress > 0))
+        project = Project(i, p, world.plan.component_index[p.component], preparation,
+                          build, ramp, rate, float(earliest), progress > 0)
+        if p.tooling:
+            project.tooling_total = p.tooling_orders()
+            project.tooling_need = math.ceil(
+                float(p.tooling_start_share) * project.tooling_total - 1e-9)
+            # a plant under way has the same share of its tooling installed before the run
+            project.tooling_installed = math.floor(progress * project.tooling_total + 1e-9)
+        projects.append(project)
     stage = InvestmentStage(world, spec, projects)
     env = world.env
     env.process(fund_programme(env, stage))

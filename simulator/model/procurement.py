@@ -22,26 +22,13 @@ from simulator import policies
 from simulator.model.clock import MONEY, PROCUREMENT, ProcessGenerator, after
 from simulator.model.money import Account, money_schedule
 from simulator.model.record import PROCUREMENT as STAGE
+from simulator.model.suppliers import Market, Supplier
 from simulator.model.world import LinePlan, World
 
 if TYPE_CHECKING:
     from simulator.scenario import Procurement
-    from simulator.scenario import Supplier as SupplierSpec
 
 EPS = 1e-9
-
-
-@dataclass
-class Supplier:
-    """A machine-tool supplier: its slots as a SimPy resource and its pending orders."""
-
-    index: int
-    spec: SupplierSpec
-    resource: simpy.Resource
-    pending: int = 0
-    mean_lead: float = 0.0
-    mean_shipping: float = 0.0
-    mean_reorder: float = 0.0
 
 
 @dataclass
@@ -51,7 +38,7 @@ class ProcurementStage:
     world: World
     spec: Procurement
     account: Account
-    suppliers: list[Supplier]
+    market: Market
     machines: list[int] = field(default_factory=list)  # per line: ordered, not lapsed
     counts: list[int] = field(default_factory=list)  # per line: machines decided so far
     # per component: nameplate installed by the last review, and (day, nameplate) of the
@@ -68,7 +55,6 @@ class ProcurementStage:
         self.installing = [[] for _ in range(n_components)]
         self.quantity = policies.get("order_quantity", self.spec.order_quantity)
         self.ordering = policies.get("ordering", self.spec.ordering)
-        self.choice = policies.get("supplier_choice", self.spec.supplier_choice)
         offset = self.spec.target_offset_days
         if offset is None:
             offset = (
@@ -78,6 +64,10 @@ class ProcurementStage:
                 + self.spec.ramp_up_days.mean()
             )
         self.target_offset = float(offset)
+
+    @property
+    def suppliers(self) -> list[Supplier]:
+        return self.market.suppliers
 
     # --- money -------------------------------------------------------------------------
 
@@ -177,13 +167,7 @@ class ProcurementStage:
     # --- placement ---------------------------------------------------------------------
 
     def choose_supplier(self) -> Supplier:
-        options = [
-            policies.SupplierOption(s.index, s.spec.id, int(s.spec.slots), s.pending,
-                                    s.mean_lead, s.mean_shipping,
-                                    float(s.spec.block_probability), s.mean_reorder)
-            for s in self.suppliers
-        ]
-        return self.suppliers[self.choice.choose(options).index]
+        return self.market.choose()
 
 
 def review_orders(env: simpy.Environment, stage: ProcurementStage) -> ProcessGenerator:
@@ -268,15 +252,10 @@ def fulfil_order(env: simpy.Environment, stage: ProcurementStage, line: LinePlan
 def build_procurement(world: World, spec: Procurement) -> ProcurementStage:
     """Wire stage 2: suppliers as SimPy resources, the account and its processes."""
     env = world.env
-    suppliers = [
-        Supplier(i, s, simpy.Resource(env, capacity=int(s.slots)),
-                 mean_lead=float(s.lead_time_days.mean()),
-                 mean_shipping=float(s.shipping_days.mean()),
-                 mean_reorder=float(s.reorder_delay_days.mean()))
-        for i, s in enumerate(spec.suppliers)
-    ]
+    assert world.market is not None
     start = float(world.plan.scenario.day(spec.start))
-    stage = ProcurementStage(world, spec, Account(world, STAGE, "procurement", start), suppliers)
+    stage = ProcurementStage(world, spec, Account(world, STAGE, "procurement", start),
+                             world.market)
     env.process(fund_procurement(env, stage))
     env.process(review_orders(env, stage))
     return stage

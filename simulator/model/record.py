@@ -47,6 +47,12 @@ class Record:
     slot_waits: dict[str, list[float]] = field(default_factory=dict)
     supplier_orders: dict[str, int] = field(default_factory=dict)
     supplier_blocked: dict[str, int] = field(default_factory=dict)
+    # stage-3 tooling (issue 10, item 1): orders placed and blocked, slot waits (days), and
+    # per plant built [component index, day built, day producing or nan]
+    tooling_placed: int = 0
+    tooling_blocked: int = 0
+    tooling_waits: list[float] = field(default_factory=list)
+    plants: list[list[float]] = field(default_factory=list)
 
     def event(
         self,

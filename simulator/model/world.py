@@ -22,6 +22,7 @@ from simulator.model.streams import Streams
 if TYPE_CHECKING:
     from simulator.model.investment import InvestmentStage
     from simulator.model.procurement import ProcurementStage
+    from simulator.model.suppliers import Market
     from simulator.scenario import Component, Line, Scenario
 
 
@@ -128,6 +129,7 @@ class World:
     sharing_offers: list[float] = field(default_factory=list)  # nameplate per component
     machines_ordered: list[float] = field(default_factory=list)  # nameplate, not lapsed
     committed: list[float] = field(default_factory=list)  # per line, this replication
+    market: Market | None = None  # machine-tool suppliers, for stage 2 and stage-3 tooling
     procurement: ProcurementStage | None = None  # when enabled
     investment: InvestmentStage | None = None  # when enabled
 

@@ -34,6 +34,7 @@ from simulator.scenario.schema import (
     Sharing,
     Stages,
     Supplier,
+    Tooling,
     Tranche,
     fields_at,
     is_disabled,
@@ -44,7 +45,7 @@ from simulator.scenario.yaml_loader import LMap, locate, plain
 
 __all__ = [
     "Component", "Investment", "Line", "Meta", "Plant", "Problem", "Procurement", "Project",
-    "Scenario", "ScenarioError", "Sharing", "Stages", "Supplier", "Tranche",
+    "Scenario", "ScenarioError", "Sharing", "Stages", "Supplier", "Tooling", "Tranche",
     "load_scenario", "load_scenario_text",
 ]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from simulator.scenario.errors import format_path
-from simulator.scenario.limits import MAX_RUN_DAYS, explain
+from simulator.scenario.limits import MAX_RUN_DAYS, MAX_TOOLING_ORDERS, explain
 from simulator.scenario.schema import DEFAULT_END, fill_defaults, id_text, to_date
 from simulator.scenario.yaml_loader import date_key
 
@@ -255,6 +255,48 @@ def check_threshold_neighbours(raw: dict[str, Any]) -> list[Issue]:
     return []
 
 
+def check_tooling_suppliers(raw: dict[str, Any]) -> list[Issue]:
+    """A project's tooling needs the machine-tool suppliers of an enabled stage 2, one of
+    them of the item's `supplier_class`, and at most MAX_TOOLING_ORDERS orders per item."""
+    stages = dict(_stages(raw))
+    investment = stages.get("investment")
+    if investment is None:
+        return []
+    procurement = stages.get("procurement")
+    suppliers = [s for _, s in _items(procurement, "suppliers")] if procurement else []
+    classes = {id_text(s.get("supplier_class")) if s.get("supplier_class") is not None
+               else None for s in suppliers}
+    issues: list[Issue] = []
+    for i, project in _items(investment, "projects"):
+        capex = _number(project.get("capex"))
+        for k, item in _items(project, "tooling"):
+            loc = ("stages", "investment", "projects", i, "tooling", k)
+            if not suppliers:
+                issues.append((loc, "tooling is ordered through the machine-tool suppliers: "
+                                    "stages.procurement must be enabled and list suppliers "
+                                    "(a stage 2 with budget 0 orders nothing itself)"))
+                return issues
+            wanted = item.get("supplier_class")
+            wanted = id_text(wanted) if wanted is not None else None
+            if wanted not in classes:
+                named = sorted(str(c) for c in classes if c is not None)
+                issues.append((loc + ("supplier_class",),
+                               f"no supplier of class {wanted!r} in stages.procurement."
+                               f"suppliers (classes there: {', '.join(named) or 'none'})"
+                               if wanted is not None else
+                               "no supplier without a supplier_class in stages.procurement."
+                               "suppliers: name the class these orders need"))
+            share, cost = _number(item.get("capex_share")), _number(item.get("order_cost"))
+            if capex is not None and share is not None and cost is not None and cost > 0:
+                orders = capex * share / cost
+                if orders > MAX_TOOLING_ORDERS:
+                    issues.append((loc + ("capex_share",),
+                                   f"gives {orders:,.0f} orders (capex x capex_share / "
+                                   f"order_cost); at most {MAX_TOOLING_ORDERS:,} "
+                                   f"({explain('MAX_TOOLING_ORDERS')})"))
+    return issues
+
+
 CHECKS: tuple[Check, ...] = (
     check_run_period,
     check_point_dates,
@@ -266,6 +308,7 @@ CHECKS: tuple[Check, ...] = (
     check_earliest_starts,
     check_tranche_dates,
     check_threshold_neighbours,
+    check_tooling_suppliers,
 )
 
 

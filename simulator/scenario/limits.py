@@ -38,6 +38,7 @@ MAX_DISCOUNT_RATE = 1.0
 
 MAX_REPLICATIONS = 100_000
 MAX_EVENTS_PER_REPLICATION = 1_000_000
+MAX_TOOLING_ORDERS = 100_000
 
 # Why each limit exists: said in messages (`explain`) and in the how-to's list.
 REASONS: dict[str, str] = {
@@ -76,6 +77,9 @@ REASONS: dict[str, str] = {
         "disks",
     "MAX_EVENTS_PER_REPLICATION":
         "most events one replication may schedule, as workload.py estimates: ~10 s and < 1 GB",
+    "MAX_TOOLING_ORDERS":
+        "most supplier orders in one project's tooling item: the largest plant named in the "
+        "default case (KAMAZ axles) has ~6,000 machines",
 }
 
 def explain(name: str) -> str:

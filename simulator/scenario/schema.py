@@ -18,6 +18,7 @@ long after the simulating.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from simulator.scenario.limits import (
     MAX_MONEY,
     MAX_REPLICATIONS,
     MAX_RUN_DAYS,
+    MAX_TOOLING_ORDERS,
     MAX_UNITS_PER_YEAR,
     MIN_DISCOUNT_RATE,
     MIN_MTBF_DAYS,
@@ -443,6 +445,46 @@ class Supplier(Node):
         "Probability that an order is blocked at placement, e.g. export controls (0-1, < 1)"))
     reorder_delay_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
         "Delay before a blocked order is placed again (days)"))
+    supplier_class: Id | None = Field(None, description=(
+        "Class of machine tools it makes, matched by a project's tooling `supplier_class` "
+        "(omitted: it takes only tooling orders of no class)"))
+
+
+class Tooling(Node):
+    """`stages.investment.projects[].tooling[]` — machine tools a new plant orders through the
+    machine-tool suppliers of stage 2 (issue 10, item 1)."""
+
+    orders: int | None = Field(None, ge=1, le=MAX_TOOLING_ORDERS, strict=True, description=(
+        "Supplier orders (a machine, cell or small line each, one slot each; count; or give "
+        "capex_share and order_cost)"),
+        json_schema_extra=_limits(le="MAX_TOOLING_ORDERS"))
+    capex_share: float | None = Field(None, gt=0, le=1, strict=True, description=(
+        "Share of the project's capex spent on these tools (0-1, with order_cost): orders = "
+        "ceil(capex x capex_share / order_cost)"))
+    order_cost: float | None = Field(None, gt=0, le=MAX_MONEY, strict=True, description=(
+        "Cost of one order, to turn capex_share into orders (currency)"),
+        json_schema_extra=_limits(le="MAX_MONEY"))
+    supplier_class: Id | None = Field(None, description=(
+        "Only suppliers of this class build these orders (omitted: suppliers of no class)"))
+    installation_days: Days = Field(default_factory=lambda: fixed(0.0), description=(
+        "Installation of each order after delivery (days)"))
+
+    @model_validator(mode="after")
+    def _one_quantity(self) -> Tooling:
+        by_share = self.capex_share is not None or self.order_cost is not None
+        if self.orders is not None and by_share:
+            raise ValueError("give either orders, or capex_share with order_cost, not both")
+        if self.orders is None and (self.capex_share is None or self.order_cost is None):
+            raise ValueError("needs orders, or both capex_share and order_cost")
+        return self
+
+    def order_count(self, capex: float) -> int:
+        """Orders this item places for a project of `capex`."""
+        if self.orders is not None:
+            return int(self.orders)
+        assert self.capex_share is not None and self.order_cost is not None
+        return max(1, math.ceil(capex * float(self.capex_share) / float(self.order_cost)
+                                - 1e-9))
 
 
 class Project(Node):
@@ -465,6 +507,16 @@ class Project(Node):
         "No start before this (date within the run; default the stage start)"))
     progress_at_start: Fraction = Field(0.0, description=(
         "Share of the build (and capex) done before the run; > 0 starts at t = 0 (0-1)"))
+    tooling: list[Tooling] = Field(default_factory=list, description=(
+        "Machine tools ordered through stage 2's suppliers when building begins; the plant "
+        "produces only once they are installed (empty: none needed)"))
+    tooling_start_share: float = Field(1.0, gt=0, le=1, strict=True, description=(
+        "Share of the tooling orders installed before the finished plant starts producing; "
+        "below 1 it produces in proportion to the orders installed (0-1)"))
+
+    def tooling_orders(self) -> int:
+        """All the supplier orders of its tooling."""
+        return sum(t.order_count(float(self.capex)) for t in self.tooling)
 
 
 class Stage(Node):
@@ -579,6 +631,7 @@ class Scenario(Node):
 
     _source_file: str | None = PrivateAttr(None)
     _source_hash: str = PrivateAttr("")
+    _stage2_off: Procurement | None = PrivateAttr(None)  # see `tooling_market`
 
     @model_validator(mode="before")
     @classmethod
@@ -622,7 +675,16 @@ class Scenario(Node):
             raise ValueError(f"unknown stage(s) {', '.join(sorted(unknown))}; "
                              f"stages are {', '.join(STAGE_NAMES)}")
         update = {n: getattr(self.stages, n) if n in names else None for n in STAGE_NAMES}
-        return self.model_copy(update={"stages": self.stages.model_copy(update=update)})
+        copy = self.model_copy(update={"stages": self.stages.model_copy(update=update)})
+        copy._stage2_off = None if "procurement" in names else self.tooling_market()
+        return copy
+
+    def tooling_market(self) -> Procurement | None:
+        """Where new plants order their tooling: stage 2's suppliers and supplier choice.
+        A stage set without stage 2 keeps them (its reviews and money are off; the machine-
+        tool market is not), so switching stage 2 off only removes its own orders."""
+        return self.stages.procurement if self.stages.procurement is not None \
+            else self._stage2_off
 
     def resolved_dict(self) -> dict[str, Any]:
         """Plain YAML-able dict of the resolved scenario (dates as ISO text)."""

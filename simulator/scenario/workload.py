@@ -93,7 +93,41 @@ def _stages(scenario: Scenario, days: float) -> list[Part]:
         projects = len(stages.investment.projects)
         parts.append((EVENTS_PER_PROJECT * projects, ("stages", "investment", "projects"),
                       f"{projects} projects x {EVENTS_PER_PROJECT}"))
+        market = scenario.tooling_market()
+        if market is not None:
+            parts += _tooling(stages.investment, market, days)
     return parts
+
+
+def _tooling(investment: Any, market: Any, days: float) -> list[Part]:
+    """Stage-3 tooling orders: like machines, with re-orders at the worst supplier."""
+    parts: list[Part] = []
+    k, worst = max(enumerate(market.suppliers), key=lambda item: item[1].block_probability)
+    attempts = _attempts(market, worst, days)
+    for i, project in enumerate(investment.projects):
+        orders = float(project.tooling_orders())
+        if orders:
+            loc = ("stages", "investment", "projects", i, "tooling")
+            parts.append((EVENTS_PER_MACHINE * orders, loc,
+                          f"{orders:,.0f} tooling orders of project {project.id!r} x "
+                          f"{EVENTS_PER_MACHINE}"))
+            if attempts > 1:
+                parts.append((EVENTS_PER_BLOCKED_ATTEMPT * orders * attempts,
+                              ("stages", "procurement", "suppliers", k, "block_probability"),
+                              f"re-orders of {orders:,.0f} tooling orders of project "
+                              f"{project.id!r}, {EVENTS_PER_BLOCKED_ATTEMPT} x "
+                              f"{attempts:,.0f} attempts each"))
+    return parts
+
+
+def _attempts(market: Any, worst: Any, days: float) -> float:
+    """Expected placements of one order at the supplier most likely to block, bounded by
+    the re-orders the run has room for."""
+    if worst.block_probability == 0:
+        return 1.0
+    delay = min(max(0.0, float(s.reorder_delay_days.mean())) for s in market.suppliers)
+    attempts = 1 / (1 - float(worst.block_probability))
+    return min(attempts, 1 + days / delay) if delay > 0 else attempts
 
 
 def _machines(procurement: Any, lines: list[tuple[int, int, Any]], days: float) -> list[Part]:
@@ -108,9 +142,7 @@ def _machines(procurement: Any, lines: list[tuple[int, int, Any]], days: float) 
     if machines == 0 or worst.block_probability == 0:
         return parts
     delay = min(max(0.0, float(s.reorder_delay_days.mean())) for _, s in suppliers)
-    attempts = 1 / (1 - float(worst.block_probability))
-    if delay > 0:
-        attempts = min(attempts, 1 + days / delay)
+    attempts = _attempts(procurement, worst, days)
     parts.append((EVENTS_PER_BLOCKED_ATTEMPT * machines * attempts,
                   ("stages", "procurement", "suppliers", k, "block_probability"),
                   f"re-orders of {machines:,.0f} machines, {EVENTS_PER_BLOCKED_ATTEMPT} x "
