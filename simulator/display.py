@@ -98,7 +98,26 @@ def compare_table(result: RunResult) -> pd.DataFrame:
     intervals (paired futures)."""
     variants = result.variants()
     table = pd.DataFrame({"variant": variants})
-    return _with_differences(result, table, variants, variants[0])
+    table = _with_differences(result, table, variants, variants[0])
+    plants = result.analysis.get("plant_differences")
+    if plants is not None and len(plants):
+        overall = {str(r["variant"]): r for _, r in plants.iterrows()
+                   if r["component"] == ALL}
+        table[f"new plants produce, months later than {variants[0]} (95% CI)"] = [
+            "reference" if v == variants[0] else
+            plant_months_cell(overall[v]) if v in overall else "—" for v in variants]
+    return table
+
+
+def plant_months_cell(row: pd.Series) -> str:
+    """'+3.1 (+2.0 to +4.2)' months later (−: earlier), from `plant_differences`."""
+    value = _num(row.get("later_months"))
+    if math.isnan(value):
+        return "—"
+    low, high = _num(row.get("later_months_low")), _num(row.get("later_months_high"))
+    if math.isnan(low) or math.isnan(high):
+        return f"{_signed(value)} (one pair: no interval)"
+    return f"{_signed(value)} ({_signed(low)} to {_signed(high)})"
 
 
 def sweep_table(result: RunResult) -> pd.DataFrame:

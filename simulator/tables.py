@@ -81,6 +81,7 @@ def kpi_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Columns
     for k, stage in enumerate(STAGES):
         cols[f"capacity_added_{stage}"] = np.r_[added[k], np.nan]
     cols.update(_qualification_columns(plan, grid, record))
+    cols.update(_plant_columns(plan, grid, record, n_rows))
     cols.update(_money_columns(plan, grid, record, daily, n_rows))
     return cols
 
@@ -107,6 +108,34 @@ def _qualification_columns(plan: Plan, grid: Grid, record: Record) -> Columns:
     value = grid.unit_value
     cols["offered_value"] = _only_all(float((offered.sum(axis=0) * value).sum()), n + 1)
     cols["never_qualified_value"] = _only_all(float((lost.sum(axis=0) * value).sum()), n + 1)
+    return cols
+
+
+def _plant_columns(plan: Plan, grid: Grid, record: Record, n_rows: int) -> Columns:
+    """New plants and their tooling (issue 10, item 1): per component and in all, plants
+    whose building was done within the run, those producing by the end, the mean day they
+    started producing (the horizon N where they had not: a restricted mean, like the close
+    day's) and the mean days they waited for their tooling after the building was done;
+    on the `all` row the tooling orders placed and blocked and their mean wait for a slot."""
+    n, end = len(plan.components), float(grid.n_days)
+    plants = np.array(record.plants, dtype=float).reshape(-1, 3)
+    built = plants[plants[:, 1] < end]
+    producing = np.where(np.isnan(built[:, 2]), end, np.minimum(built[:, 2], end))
+    comp = built[:, 0].astype(int)
+    groups = [comp == c for c in range(n)] + [np.ones(len(built), dtype=bool)]
+    cols: Columns = {
+        "plants_built": [float(g.sum()) for g in groups],
+        "plants_producing": [float((producing[g] < end).sum()) for g in groups],
+        "plant_start_day_mean": [float(producing[g].mean()) if g.any() else np.nan
+                                 for g in groups],
+        "tooling_wait_days_mean": [float((producing[g] - built[g, 1]).mean()) if g.any()
+                                   else np.nan for g in groups],
+    }
+    waits = record.tooling_waits
+    cols["tooling_orders_placed"] = _only_all(record.tooling_placed, n_rows)
+    cols["tooling_orders_blocked"] = _only_all(record.tooling_blocked, n_rows)
+    cols["tooling_slot_wait_mean_days"] = _only_all(
+        float(np.mean(waits)) if waits else np.nan, n_rows)
     return cols
 
 

@@ -26,6 +26,7 @@ from simulator.analysis import (
     cumulative,
     held_back,
     money,
+    plants,
     procurement,
     shortfall,
     speed,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from simulator.results import RunResult
 
 RUN_MODULES: tuple[ModuleType, ...] = (shortfall, speed, money, held_back, vehicles,
-                                        procurement)
+                                        procurement, plants)
 """The question modules whose `tables(result, variant)` every run gets, per variant."""
 COSTS: dict[Callable[..., Any], float] = {
     shortfall.tables: 0.55, held_back.tables: 0.55, close_dates.tables: 0.12,
@@ -129,6 +130,7 @@ def comparison_calls(result: RunResult, study: dict[str, Any], n_days: int,
         "differences": _call(comparison.paired_differences, kpis, reference, None, n_days,
                              start_date=start),
         "yearly_differences": Call(_yearly_differences, (result, reference), 0.45),
+        "plant_differences": _call(plants.plant_differences, kpis, reference),
     }
     against = ["none"] + ([reference] if reference != "none" else [])
     for baseline in against:

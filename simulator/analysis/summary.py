@@ -218,6 +218,10 @@ def _held_back(tables: dict[str, pd.DataFrame]) -> dict:
                  "orders_lapsed": row["lapsed"],
                  "slot_wait_mean_days": row["slot_wait_mean_days"],
                  "slot_wait_p90_days": row["slot_wait_p90_days"]}
+    plants = tables.get("new_plants", pd.DataFrame())
+    overall = plants[plants["component"] == ALL] if not plants.empty else plants
+    if len(overall):  # new plants and their tooling (issue 10, item 1)
+        held |= dict(zip(overall["figure"], overall["mean"], strict=True))
     return held
 
 

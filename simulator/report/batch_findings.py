@@ -17,6 +17,7 @@ from simulator.report.compare_findings import (
     compare_headline,
     component_outcomes,
     input_changes,
+    plant_delays,
     slot_crowding,
     sweep_close_extremes,
     sweep_value_extremes,
@@ -104,7 +105,8 @@ def batch_findings(b: BatchNumbers, main: RunNumbers | None = None) -> list[Find
                 if (t := rule(b))]
     else:
         others = [v for v in b.variants if v != b.base]
-        rules = (compare_headline, slot_crowding, component_outcomes, input_changes)
+        rules = (compare_headline, plant_delays, slot_crowding, component_outcomes,
+                 input_changes)
         for rule in rules:  # every variant's headline first, then the details
             out += [Finding("changes", t) for v in others if (t := rule(b, v))]
         out += [Finding("stages", t) for v in others if (t := yearly_gap(b, v))]

@@ -140,6 +140,47 @@ def slot_crowding(b: BatchNumbers, variant: str) -> str | None:
             f"served) {'; '.join(parts)}.")
 
 
+def plant_delays(b: BatchNumbers, variant: str) -> str | None:
+    """When new plants start producing under `variant` against the reference (paired, with
+    its interval), and the mechanism: their wait for tooling after the building is done,
+    tooling orders blocked and the wait for a supplier slot they share with stage 2."""
+    diffs, plants = b.table("plant_differences"), b.table("new_plants")
+    if diffs is None or plants is None:
+        return None
+    rows = diffs[(diffs["variant"].astype(str) == variant) & (diffs["component"] == ALL)]
+    if rows.empty or not finite(cell(rows.iloc[0], "later_months")):
+        return None
+    r = rows.iloc[0]
+    later = cell(r, "later_months")
+    low, high = cell(r, "later_months_low"), cell(r, "later_months_high")
+    if abs(later) < 0.05:
+        return None
+    word = "later" if later > 0 else "earlier"
+    lo, hi = (low, high) if later > 0 else (-high, -low)
+    ci = f" (95% interval {lo:.1f} to {hi:.1f})" if finite(lo) and finite(hi) else ""
+    mean = plants[plants["component"] == ALL].set_index(["variant", "figure"])["mean"]
+
+    def pair(figure: str, unit: str) -> str | None:
+        try:
+            before, after = float(mean[(b.base, figure)]), float(mean[(variant, figure)])
+        except KeyError:
+            return None
+        if not (finite(before) and finite(after)) or abs(after - before) < 1e-9:
+            return None
+        return f"{days(before)} → {days(after)} {unit}"
+
+    why = [f"{words} {text}" for words, figure, unit in (
+        ("their wait for tooling after the building is done", "tooling_wait_days_mean",
+         "days"),
+        ("tooling orders blocked", "tooling_orders_blocked", "per future"),
+        ("each tooling order's wait for a supplier slot (first come, first served, shared "
+         "with stage 2's machines)", "tooling_slot_wait_mean_days", "days"))
+        if (text := pair(figure, unit))]
+    mechanism = f": {'; '.join(why)}" if why else ""
+    return (f"From {b.base} to {variant}, new plants start producing {abs(later):.1f} months "
+            f"{word} on average over the plants built{ci}{mechanism}.")
+
+
 def yearly_gap(b: BatchNumbers, variant: str) -> str | None:
     """The year in which the variants' overall shortfall differs most (of the years whose
     interval is clear of 0), with each one's share of that year's gap served and the

@@ -31,6 +31,7 @@ from simulator.report.words import (
     as_date,
     cap,
     ci_words,
+    finite,
     in_question_order,
     join_and,
     lower_first,
@@ -407,6 +408,26 @@ def blocked_orders(x: RunNumbers) -> tuple[float, str] | None:
     return (blocked + lapsed) / max(placed, 1), text + " on average."
 
 
+def tooling_waits(x: RunNumbers) -> tuple[float, str] | None:
+    """New plants waiting for their machine tools after the building is done."""
+    held = x.summary.get("held_back") or {}
+    wait = held.get("tooling_wait_days_mean")
+    placed = held.get("tooling_orders_placed") or 0
+    if wait is None or not finite(wait) or placed <= 0:
+        return None
+    text = (f"New plants wait {number(wait)} days on average for their machine tools after "
+            f"the building is done")
+    slot = held.get("tooling_slot_wait_mean_days")
+    if slot is not None and finite(slot):
+        text += (f"; their {number(placed)} tooling orders per future wait {number(slot)} "
+                 "days on average for a supplier slot, first come first served with stage "
+                 "2's machines")
+    blocked = held.get("tooling_orders_blocked") or 0
+    if blocked > 0:
+        text += f", and {number(blocked)} of them are blocked"
+    return wait / 365.25, text + "."
+
+
 def unspent_money(x: RunNumbers) -> tuple[float, str] | None:
     """Money still unspent at the end, per stage (often money that arrived late)."""
     held = x.summary.get("held_back") or {}
@@ -418,7 +439,8 @@ def unspent_money(x: RunNumbers) -> tuple[float, str] | None:
 
 
 HELD_BACK_RULES: tuple[Callable[[RunNumbers], tuple[float, str] | None], ...] = (
-    budget_constraint, paused_builds, slot_waits, blocked_orders, unspent_money,
+    budget_constraint, paused_builds, slot_waits, blocked_orders, tooling_waits,
+    unspent_money,
 )
 
 

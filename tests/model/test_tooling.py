@@ -188,3 +188,33 @@ def test_supplier_classes_route_the_orders():
     assert {e[5] for e in events(record, "tooling_placed")} == {"fine"}
     assert days(record, "production_started") == pytest.approx([320.0])
     assert math.isfinite(record.plants[0][2])
+
+
+def test_plant_kpis_of_the_one_slot_case():
+    # the first case: built at 220, producing from 335 (wait 115); waits 0, 100, 200
+    from simulator.evaluate import Grid
+    from simulator.tables import kpi_columns
+
+    plan, record, daily = run_one(make(project=", tooling: [{orders: 3, installation_days: 5}]"))
+    cols = kpi_columns(plan, Grid.from_plan(plan), record, daily)
+    assert cols["plants_built"] == [1.0, 1.0]
+    assert cols["plants_producing"] == [1.0, 1.0]
+    assert cols["plant_start_day_mean"] == pytest.approx([335.0, 335.0])
+    assert cols["tooling_wait_days_mean"] == pytest.approx([115.0, 115.0])
+    assert cols["tooling_orders_placed"][-1] == 3
+    assert cols["tooling_slot_wait_mean_days"][-1] == pytest.approx(100.0)
+
+
+def test_plant_that_never_gets_its_tooling_counts_the_horizon():
+    # 12 orders through one slot of 100 days: the last is built at 20 + 1,200 = 1,220,
+    # after the run's 1,096 days; the plant built at 220 never produces: its start day is
+    # the horizon N = 1,096 and it waited 1,096 - 220 = 876 days
+    from simulator.evaluate import Grid
+    from simulator.tables import kpi_columns
+
+    plan, record, daily = run_one(make(project=", tooling: [{orders: 12}]"))
+    cols = kpi_columns(plan, Grid.from_plan(plan), record, daily)
+    assert plan.n_days == 1096
+    assert cols["plants_producing"] == [0.0, 0.0]
+    assert cols["plant_start_day_mean"] == pytest.approx([1096.0, 1096.0])
+    assert cols["tooling_wait_days_mean"] == pytest.approx([876.0, 876.0])

@@ -19,6 +19,7 @@ from simulator.report.compare_findings import (
     compare_headline,
     component_outcomes,
     input_changes,
+    plant_delays,
     slot_crowding,
     sweep_close_extremes,
 )
@@ -398,3 +399,30 @@ def test_the_report_says_how_much_offered_capacity_never_qualified(tmp_path):
     plain = run(load_scenario(SCENARIO), replications=4, workers=1, charts=False,
                 report=False)
     assert not any("never qualified" in f.text for f in run_findings(RunNumbers(plain.summary)))
+
+
+def test_plant_delays_give_the_paired_delay_and_the_tooling_mechanism():
+    diffs = pd.DataFrame([{"reference": "base", "variant": "tight", "component": "all",
+                           "metric": "plant_start_day_mean", "n_pairs": 100,
+                           "later_days": 304.4, "later_days_low": 283.1,
+                           "later_days_high": 325.7, "later_months": 10.0,
+                           "later_months_low": 9.3, "later_months_high": 10.7}])
+    rows = [(v, f, m) for v, values in (("base", (220.0, 35.7, 686.0)),
+                                        ("tight", (524.0, 103.2, 1041.0)))
+            for f, m in zip(("tooling_wait_days_mean", "tooling_orders_blocked",
+                             "tooling_slot_wait_mean_days"), values, strict=True)]
+    plants = pd.DataFrame([{"variant": v, "component": "all", "figure": f, "mean": m}
+                           for v, f, m in rows])
+    b = BatchNumbers(END, "compare", {"plant_differences": diffs, "new_plants": plants},
+                     ["base", "tight"], reference="base")
+    assert plant_delays(b, "tight") == (
+        "From base to tight, new plants start producing 10.0 months later on average over "
+        "the plants built (95% interval 9.3 to 10.7): their wait for tooling after the "
+        "building is done 220 → 524 days; tooling orders blocked 36 → 103 per future; each "
+        "tooling order's wait for a supplier slot (first come, first served, shared with "
+        "stage 2's machines) 686 → 1,041 days.")
+    earlier = diffs.assign(later_months=-2.0, later_months_low=-3.0, later_months_high=-1.0)
+    b = BatchNumbers(END, "compare", {"plant_differences": earlier, "new_plants": plants},
+                     ["base", "tight"], reference="base")
+    assert "2.0 months earlier on average over the plants built (95% interval 1.0 to " \
+        "3.0)" in plant_delays(b, "tight")
