@@ -44,8 +44,8 @@ def build_world(plan: Plan, replication: int, *, log_failures: bool = False) -> 
     """Everything for one replication, wired and ready to run."""
     scenario = plan.scenario
     env = simpy.Environment()
-    world = World(plan, env, Streams(scenario.scenario.seed, replication), Record(replication),
-                  log_failures=log_failures)
+    streams = Streams(scenario.scenario.seed, replication, plan.known_keys)
+    world = World(plan, env, streams, Record(replication), log_failures=log_failures)
     _draw_factors(world)
     _draw_committed(world)
     for line in plan.lines:

@@ -19,7 +19,10 @@ generation are left per stream; PCG64 (XSL-RR, 128-bit LCG) then runs on Python 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from functools import lru_cache
+
+import numpy as np
 
 # numpy's SeedSequence (numpy/random/bit_generator.pyx) and PCG64 (pcg64.h) constants
 _MASK32 = 0xFFFFFFFF
@@ -124,6 +127,47 @@ def _pcg_state(pool: Pool) -> tuple[int, int]:
     return (((inc + initstate) & _MASK128) * _PCG_MULT + inc) & _MASK128, inc
 
 
+def _states_of(pool: Pool, words: np.ndarray) -> list[tuple[int, int]]:
+    """`_pcg_state(_absorb(pool, row))` for every row of `words` (n × 4 uint32) at once:
+    the hash constant's sequence does not depend on the data, so each step is one numpy
+    operation over all keys (uint32 arithmetic wraps as SeedSequence's does)."""
+    u32 = np.uint32
+    mixer, h = pool
+    m = [np.full(len(words), value, dtype=u32) for value in mixer]
+    for j in range(words.shape[1]):
+        w = words[:, j]
+        for d in range(4):
+            nxt = (h * _MULT_A) & _MASK32
+            v = (w ^ u32(h)) * u32(nxt)
+            v ^= v >> u32(16)
+            r = u32(_MIX_L) * m[d] - u32(_MIX_R) * v
+            m[d] = r ^ (r >> u32(16))
+            h = nxt
+    out = []
+    for i, (hb, nxt) in enumerate(_HASH_B):
+        v = (m[i & 3] ^ u32(hb)) * u32(nxt)
+        out.append((v ^ (v >> u32(16))).astype(np.uint64))
+    lo = [(out[k] | (out[k + 1] << np.uint64(32))).tolist() for k in range(0, 8, 2)]
+    states = []
+    for a, b, c, d in zip(*lo, strict=True):
+        inc = ((((c << 64) | d) << 1) | 1) & _MASK128
+        states.append(((((inc + ((a << 64) | b)) & _MASK128) * _PCG_MULT + inc) & _MASK128,
+                       inc))
+    return states
+
+
+class KnownKeys:
+    """The stream keys a scenario will use, hashed once: `Streams` seeds them all at once
+    per replication (keys not listed are still served, one at a time)."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.index: dict[str, int] = {}
+        for key in keys:
+            self.index.setdefault(key, len(self.index))
+        self.words = np.array([key_words(k) for k in self.index], dtype=np.uint32
+                              ).reshape(-1, 4)
+
+
 class Stream:
     """Uniform draws for one purpose and entity; `next()` gives the next one in [0, 1)."""
 
@@ -146,18 +190,38 @@ class Stream:
         return (x >> 11) * _TO_DOUBLE
 
 
-class Streams:
-    """The streams of one replication, created on first use."""
+    @classmethod
+    def seeded(cls, key: str, state: tuple[int, int]) -> Stream:
+        """A stream whose PCG64 (state, increment) is already computed."""
+        stream = cls.__new__(cls)
+        stream.key = key
+        stream._state, stream._inc = state
+        return stream
 
-    def __init__(self, seed: int, replication: int) -> None:
+
+class Streams:
+    """The streams of one replication, created on first use (the `known` keys seeded
+    together at the first use of any of them)."""
+
+    def __init__(self, seed: int, replication: int, known: KnownKeys | None = None) -> None:
         self.seed = int(seed)
         self.replication = int(replication)
         self._pool = _absorb(_seed_pool(self.seed), _uint32_words(self.replication))
         self._streams: dict[str, Stream] = {}
+        self._known = known
+        self._states: list[tuple[int, int]] | None = None
 
     def __call__(self, key: str) -> Stream:
         stream = self._streams.get(key)
         if stream is None:
-            stream = self._streams[key] = Stream(self.seed, self.replication, key,
-                                                 _replication_pool=self._pool)
+            known = self._known
+            row = known.index.get(key) if known is not None else None
+            if row is not None and known is not None:
+                if self._states is None:
+                    self._states = _states_of(self._pool, known.words)
+                stream = Stream.seeded(key, self._states[row])
+            else:
+                stream = Stream(self.seed, self.replication, key,
+                                _replication_pool=self._pool)
+            self._streams[key] = stream
         return stream

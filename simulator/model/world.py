@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 
 from simulator.model.record import Record
-from simulator.model.streams import Streams
+from simulator.model.streams import KnownKeys, Streams
 
 if TYPE_CHECKING:
     from simulator.model.investment import InvestmentStage
@@ -95,6 +95,7 @@ class Plan:
     components: list[ComponentPlan]
     lines: list[LinePlan]
     component_index: dict[str, int]
+    known_keys: KnownKeys | None = None  # the random streams it will use, hashed once
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Plan:
@@ -114,7 +115,30 @@ class Plan:
         for plant in scenario.plants:
             for line in plant.lines:
                 lines.append(LinePlan(len(lines), line.id, plant.id, index[line.component], line))
-        return cls(scenario, scenario.n_days, components, lines, index)
+        return cls(scenario, scenario.n_days, components, lines, index,
+                   KnownKeys(stream_keys(scenario)))
+
+
+def stream_keys(scenario: Scenario) -> list[str]:
+    """The keys of the streams a replication of `scenario` may draw from (SPEC.md §10),
+    so that they are seeded together; a key left out is still served, only slower."""
+    keys = ["demand:scenario", *(f"demand:{c.id}" for c in scenario.components)]
+    for plant in scenario.plants:
+        for line in plant.lines:
+            keys += [f"committed:{line.id}", f"failures:{line.id}",
+                     f"qualification:{line.id}", f"machines:{line.id}",
+                     f"qualifying:{line.id}"]
+    market = scenario.tooling_market()
+    if market is not None:
+        keys += [f"supplier:{s.id}" for s in market.suppliers]
+    for name in ("procurement", "investment"):
+        stage = getattr(scenario.stages, name)
+        if stage is not None:
+            keys += [f"tranche:{name}:{t.id}" for t in stage.tranches]
+    if scenario.stages.investment is not None:
+        for p in scenario.stages.investment.projects:
+            keys += [f"build:{p.id}", f"tooling:{p.id}", f"qualifying:{p.id}"]
+    return keys
 
 
 @dataclass

@@ -34,3 +34,27 @@ def test_streams_of_a_replication_are_numpys_and_independent_of_creation_order()
 def test_long_runs_match():
     stream = Stream(0, 0, "k")
     assert [stream.next() for _ in range(5000)] == numpy_draws(0, 0, "k", 5000)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**70), st.integers(0, 2**40),
+       st.lists(st.text(max_size=12), min_size=1, max_size=20))
+def test_known_keys_seeded_together_give_the_same_draws(seed, replication, keys):
+    from simulator.model.streams import KnownKeys
+
+    streams = Streams(seed, replication, KnownKeys(keys))
+    for key in [*keys, "a key not listed"]:
+        stream = streams(key)
+        assert [stream.next() for _ in range(3)] == numpy_draws(seed, replication, key, 3)
+
+
+def test_plan_lists_the_keys_a_replication_uses():
+    from simulator.model.build import build_world
+    from simulator.model.world import Plan
+    from simulator.scenario import load_scenario
+
+    plan = Plan.from_scenario(load_scenario("benchmarks/baseline_frozen.yaml"))
+    world = build_world(plan, 0)
+    world.env.run(until=plan.n_days)
+    assert plan.known_keys is not None
+    assert set(world.streams._streams) <= set(plan.known_keys.index)
