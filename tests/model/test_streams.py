@@ -43,7 +43,7 @@ def test_known_keys_seeded_together_give_the_same_draws(seed, replication, keys)
     from simulator.model.streams import KnownKeys
 
     streams = Streams(seed, replication, KnownKeys(keys))
-    for key in [*keys, "a key not listed"]:
+    for key in dict.fromkeys([*keys, "a key not listed"]):
         stream = streams(key)
         assert [stream.next() for _ in range(3)] == numpy_draws(seed, replication, key, 3)
 
