@@ -315,6 +315,12 @@ def distribution_spec(info: Any) -> DistributionSpec | None:
 # --------------------------------------------------------------------------- the models
 
 
+def _none_is_empty(value: Any) -> Any:
+    """`null` written for a `{date: value}` mapping means no points (a variant clearing
+    what the file it extends gave)."""
+    return {} if value is None else value
+
+
 class Regime(Node):
     """`scenario.demand_process.regimes[]` — a market regime and its yearly growth."""
 
@@ -440,8 +446,10 @@ class Component(Node):
     demand: dict[Day, Rate] = Field(min_length=1, description=(
         "Demand as {date: value} points, interpolated linearly, flat outside (units/year)"),
         json_schema_extra=_limits(le="MAX_UNITS_PER_YEAR"))
-    domestic_supply: dict[Day, Rate] = Field(default_factory=dict, description=(
-        "Domestic supply already reaching buyers, {date: value} points (units/year)"),
+    domestic_supply: Annotated[dict[Day, Rate], BeforeValidator(_none_is_empty)] = Field(
+        default_factory=dict, description=(
+        "Domestic supply already reaching buyers, {date: value} points (units/year); null "
+        "= none, so that a variant can switch to import_share"),
         json_schema_extra=_limits(le="MAX_UNITS_PER_YEAR"))
     demand_factor: Factor | None = Field(None, description=(
         "Demand multiplier for this component, one draw per replication (factor)"))

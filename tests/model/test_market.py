@@ -193,3 +193,18 @@ def test_bad_import_shares_are_refused(supply, path, words):
     (problem,) = info.value.problems
     assert problem.path == path
     assert words in problem.message
+
+
+def test_a_variant_switches_a_component_from_domestic_supply_to_an_import_share(tmp_path):
+    (tmp_path / "base.yaml").write_text(text(supply="domestic_supply: {2024-01-01: 100}"))
+    (tmp_path / "variant.yaml").write_text(
+        "extends: base.yaml\n"
+        "components:\n"
+        "  - id: c\n"
+        "    domestic_supply: null\n"
+        "    import_share: {2024-01-01: 0.25}\n")
+    from simulator.scenario import load_scenario
+
+    component = load_scenario(tmp_path / "variant.yaml").components[0]
+    assert component.domestic_supply == {}
+    assert list(component.import_share.values()) == [0.25]
