@@ -44,12 +44,12 @@ def regimes(changes: list[float]) -> dict[str, object]:
     """Counted transitions and the regimes' growth parameters."""
     states = ["shock" if c < SHOCK else "normal" for c in changes]
     counts: dict[str, dict[str, int]] = {"normal": {}, "shock": {}}
-    for a, b in zip(states, states[1:]):
+    for a, b in zip(states, states[1:], strict=False):
         counts[a][b] = counts[a].get(b, 0) + 1
     transitions = {a: {b: n / sum(row.values()) for b, n in row.items()}
                    for a, row in counts.items() if row}
-    normal = [c for c, s in zip(changes, states) if s == "normal"]
-    shock = [c for c, s in zip(changes, states) if s == "shock"]
+    normal = [c for c, s in zip(changes, states, strict=True) if s == "normal"]
+    shock = [c for c, s in zip(changes, states, strict=True) if s == "shock"]
     return {"states": states, "counts": counts, "transitions": transitions,
             "normal_mean": statistics.fmean(normal), "normal_sd": statistics.stdev(normal),
             "shock": statistics.fmean(shock)}
