@@ -33,6 +33,8 @@ class Grid:
     year_starts: np.ndarray  # (Y,)
     discount: np.ndarray  # (N,) (1 + r)^-((d + 0.5) / 365.25)
     n_lines: int
+    market_days: np.ndarray | None = None  # day numbers of the market levels, if any
+    import_share: np.ndarray | None = None  # (C, N) import-share path, nan without one
 
     @classmethod
     def from_plan(cls, plan: Plan) -> Grid:
@@ -49,6 +51,12 @@ class Grid:
         year_starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
         year = np.cumsum(np.r_[False, years[1:] != years[:-1]])
         rate = float(scenario.scenario.discount_rate)
+        shares = [c for c in plan.components if c.share_x is not None]
+        share = None
+        if shares:
+            share = np.full((len(plan.components), n), np.nan)
+            for c in shares:
+                share[c.index] = np.interp(mid, c.share_x, c.share_y)  # type: ignore[arg-type]
         return cls(
             n_days=n, mid=mid, demand_base=demand.reshape(len(plan.components), n),
             supply=supply.reshape(len(plan.components), n),
@@ -57,6 +65,8 @@ class Grid:
             month_starts=month_starts, year=year,
             year_labels=[int(str(y)) for y in years[year_starts]], year_starts=year_starts,
             discount=(1.0 + rate) ** (-mid / 365.25), n_lines=len(plan.lines),
+            market_days=plan.market.days if plan.market is not None else None,
+            import_share=share,
         )
 
 
@@ -64,11 +74,12 @@ class Grid:
 class Daily:
     """One replication on the daily grid (rates in units/year)."""
 
-    demand: np.ndarray  # (C, N) demand * factors
+    demand: np.ndarray  # (C, N) demand * factors * market level
     gap: np.ndarray  # (C, N)
     available: np.ndarray  # (3, C, N) stage capacity after ramp-up and downtime
     served: np.ndarray  # (3, C, N)
     shortfall: np.ndarray  # (C, N)
+    supply: np.ndarray  # (C, N) domestic supply (realised where it follows an import share)
 
 
 def ramp_profile(mid: np.ndarray, t_ready: float, ramp_days: float) -> np.ndarray:
@@ -122,7 +133,20 @@ def evaluate(grid: Grid, record: Record) -> Daily:
     """The daily grid of one replication."""
     factors = np.asarray(record.demand_factors, dtype=float)[:, None]
     demand = grid.demand_base * factors
-    gap = np.maximum(0.0, demand - grid.supply)
+    if grid.market_days is not None:
+        demand = demand * np.interp(grid.mid, grid.market_days, record.market_levels)
+    supply = realised_supply(grid, record, demand)
+    gap = np.maximum(0.0, demand - supply)
     available = available_capacity(grid, record, len(factors))
     served, shortfall = merit_order(gap, available)
-    return Daily(demand, gap, available, served, shortfall)
+    return Daily(demand, gap, available, served, shortfall, supply)
+
+
+def realised_supply(grid: Grid, record: Record, demand: np.ndarray) -> np.ndarray:
+    """(C, N) domestic supply: the scenario's path, or, for a component with an import
+    share, demand * (1 - clip(share + the replication's shift, 0, 1))."""
+    if grid.import_share is None:
+        return grid.supply
+    shift = np.asarray(record.import_share_shifts, dtype=float)[:, None]
+    share = np.clip(grid.import_share + shift, 0.0, 1.0)
+    return np.where(np.isnan(grid.import_share), grid.supply, demand * (1.0 - share))

@@ -268,7 +268,7 @@ def assembly_columns(plan: Plan, grid: Grid, daily: Daily) -> Columns | None:
         return None
     idx = [c.index for c in linked]
     per = np.array([c.units_per_vehicle for c in linked], dtype=float)[:, None]
-    vehicles = (grid.supply[idx] + daily.served[:, idx].sum(axis=0)) / per
+    vehicles = (daily.supply[idx] + daily.served[:, idx].sum(axis=0)) / per
     binding = np.argmin(vehicles, axis=0)
     months = len(grid.month_starts)
     counts = np.zeros((months, len(idx)))

@@ -1,7 +1,8 @@
 """Wire one replication's world, run it to the end of the horizon, return its record.
 
 `build_world` creates the environment, draws the per-replication values (demand factors,
-committed output) and registers the processes of every enabled stage; it runs nothing.
+the market level path and import-share shifts, committed output) and registers the
+processes of every enabled stage; it runs nothing.
 `simulate` runs the environment until the end of the last day and closes the accounts.
 """
 
@@ -31,6 +32,20 @@ def _draw_factors(world: World) -> None:
         world.record.demand_factors.append(market_factor * own)
 
 
+def _draw_market(world: World) -> None:
+    """The market level path (stream `market:scenario`) and each import-share shift
+    (stream `import_share:<component>`, one uniform where the component has a path)."""
+    plan = world.plan
+    if plan.market is not None:
+        world.record.market_levels = plan.market.draw(world.streams("market:scenario"))
+    for c in plan.scenario.components:
+        shift = 0.0
+        if c.import_share is not None:
+            u = world.streams(f"import_share:{c.id}").next()
+            shift = c.import_share_shift.sample(u) if c.import_share_shift is not None else 0.0
+        world.record.import_share_shifts.append(shift)
+
+
 def _draw_committed(world: World) -> None:
     """Each line's committed output for this replication, clipped to [0, capacity]."""
     for line in world.plan.lines:
@@ -47,14 +62,15 @@ def build_world(plan: Plan, replication: int, *, log_failures: bool = False) -> 
     streams = Streams(scenario.scenario.seed, replication, plan.known_keys)
     world = World(plan, env, streams, Record(replication), log_failures=log_failures)
     _draw_factors(world)
+    _draw_market(world)
     _draw_committed(world)
     for line in plan.lines:
         if line.spec.mtbf_days is not None:
             draw_downtime(world, line)
     stages = scenario.stages
-    market = scenario.tooling_market()
-    if market is not None:
-        world.market = Market(env, market)
+    machine_tools = scenario.tooling_market()
+    if machine_tools is not None:
+        world.machine_tools = Market(env, machine_tools)
     if stages.sharing is not None:
         env.process(offer_spare_capacity(env, world, stages.sharing))
     if stages.procurement is not None:

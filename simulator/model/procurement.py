@@ -252,10 +252,10 @@ def fulfil_order(env: simpy.Environment, stage: ProcurementStage, line: LinePlan
 def build_procurement(world: World, spec: Procurement) -> ProcurementStage:
     """Wire stage 2: suppliers as SimPy resources, the account and its processes."""
     env = world.env
-    assert world.market is not None
+    assert world.machine_tools is not None
     start = float(world.plan.scenario.day(spec.start))
     stage = ProcurementStage(world, spec, Account(world, STAGE, "procurement", start),
-                             world.market)
+                             world.machine_tools)
     env.process(fund_procurement(env, stage))
     env.process(review_orders(env, stage))
     return stage

@@ -36,6 +36,9 @@ class Record:
     # (time, kind, stage, entity, component or "", supplier or "", amount or nan)
     events: list[tuple[float, str, str, str, str, str, float]] = field(default_factory=list)
     demand_factors: list[float] = field(default_factory=list)  # per component, realised
+    # market level at the market plan's days (empty without a demand process)
+    market_levels: list[float] = field(default_factory=list)
+    import_share_shifts: list[float] = field(default_factory=list)  # per component, realised
     committed: list[float] = field(default_factory=list)  # per line, realised
     paused_build_days: float = 0.0
     capex_before_start: float = 0.0

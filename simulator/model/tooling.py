@@ -48,7 +48,7 @@ def fulfil_tooling(env: simpy.Environment, stage: InvestmentStage, project: Proj
     """One tooling order from placement to installation, with blocking and re-orders."""
     world = stage.world
     record = world.record
-    market = world.market
+    market = world.machine_tools
     assert market is not None  # the scenario checks guarantee suppliers
     comp = world.plan.components[project.component].id
     among = market.of_class(item.supplier_class)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
+from simulator.model.market import MarketPlan
 from simulator.model.record import Record
 from simulator.model.streams import KnownKeys, Streams
 
@@ -61,17 +62,36 @@ class ComponentPlan:
     supply_y: np.ndarray
     expected_factor: float
     spec: Component  # the scenario's component (qualification and the rest)
+    market: MarketPlan | None = None  # the scenario's demand process, if any
+    share_x: np.ndarray | None = None  # import-share path, if the component has one
+    share_y: np.ndarray | None = None
+    share_shift_mean: float = 0.0  # E[import_share_shift]
 
     def expected_gap(self, t: float) -> float:
-        """`max(0, demand(t) * E[factors] - domestic_supply(t))` (SPEC.md §3)."""
+        """`max(0, demand(t) * E[factors] - domestic_supply(t))` (SPEC.md §3), demand times
+        the expected market level and, with an import-share path, domestic supply =
+        demand * (1 - clip(share(t) + E[shift], 0, 1))."""
         demand = interpolate(t, self.demand_x, self.demand_y) * self.expected_factor
-        supply = interpolate(t, self.supply_x, self.supply_y)
+        if self.market is not None:
+            demand *= interpolate(t, self.market.days, self.market.expected)
+        if self.share_x is not None and self.share_y is not None:
+            share = interpolate(t, self.share_x, self.share_y) + self.share_shift_mean
+            supply = demand * (1.0 - min(1.0, max(0.0, share)))
+        else:
+            supply = interpolate(t, self.supply_x, self.supply_y)
         return max(0.0, demand - supply)
 
     def max_expected_gap(self, t0: float, t1: float) -> float:
-        """The largest expected gap on [t0, t1] (at the ends or a point in between)."""
-        knots = np.concatenate(([t0, t1], self.demand_x, self.supply_x))
+        """The largest expected gap on [t0, t1] (at the ends or a point in between; with a
+        market level or an import-share path, also at the midpoints between knots, as a
+        product of two lines may peak inside a segment)."""
+        extra = [a for a in (self.market.days if self.market is not None else None,
+                             self.share_x) if a is not None]
+        knots = np.concatenate(([t0, t1], self.demand_x, self.supply_x, *extra))
         knots = knots[(knots >= t0) & (knots <= t1)]
+        if extra:
+            knots = np.unique(knots)
+            knots = np.concatenate((knots, 0.5 * (knots[:-1] + knots[1:])))
         return max(self.expected_gap(float(t)) for t in knots)
 
 
@@ -95,34 +115,41 @@ class Plan:
     components: list[ComponentPlan]
     lines: list[LinePlan]
     component_index: dict[str, int]
+    market: MarketPlan | None = None  # the scenario's demand process, if any
     known_keys: KnownKeys | None = None  # the random streams it will use, hashed once
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Plan:
         meta = scenario.scenario
         market = meta.demand_factor.mean() if meta.demand_factor is not None else 1.0
+        level = MarketPlan.from_scenario(scenario)
         components: list[ComponentPlan] = []
         for i, c in enumerate(scenario.components):
             own = c.demand_factor.mean() if c.demand_factor is not None else 1.0
             dx, dy = _points(scenario, c.demand)
             sx, sy = _points(scenario, c.domestic_supply)
-            components.append(
-                ComponentPlan(i, c.id, float(c.unit_value), c.units_per_vehicle, dx, dy, sx, sy,
-                              market * own, c)
-            )
+            plan = ComponentPlan(i, c.id, float(c.unit_value), c.units_per_vehicle, dx, dy,
+                                 sx, sy, market * own, c, market=level)
+            if c.import_share is not None:
+                plan.share_x, plan.share_y = _points(scenario, c.import_share)
+                shift = c.import_share_shift
+                plan.share_shift_mean = shift.mean() if shift is not None else 0.0
+            components.append(plan)
         index = {c.id: c.index for c in components}
         lines: list[LinePlan] = []
         for plant in scenario.plants:
             for line in plant.lines:
                 lines.append(LinePlan(len(lines), line.id, plant.id, index[line.component], line))
-        return cls(scenario, scenario.n_days, components, lines, index,
+        return cls(scenario, scenario.n_days, components, lines, index, level,
                    KnownKeys(stream_keys(scenario)))
 
 
 def stream_keys(scenario: Scenario) -> list[str]:
     """The keys of the streams a replication of `scenario` may draw from (SPEC.md §10),
     so that they are seeded together; a key left out is still served, only slower."""
-    keys = ["demand:scenario", *(f"demand:{c.id}" for c in scenario.components)]
+    keys = ["demand:scenario", "market:scenario",
+            *(f"{kind}:{c.id}" for c in scenario.components
+              for kind in ("demand", "import_share"))]
     for plant in scenario.plants:
         for line in plant.lines:
             keys += [f"committed:{line.id}", f"failures:{line.id}",
@@ -153,7 +180,7 @@ class World:
     sharing_offers: list[float] = field(default_factory=list)  # nameplate per component
     machines_ordered: list[float] = field(default_factory=list)  # nameplate, not lapsed
     committed: list[float] = field(default_factory=list)  # per line, this replication
-    market: Market | None = None  # machine-tool suppliers, for stage 2 and stage-3 tooling
+    machine_tools: Market | None = None  # the suppliers, for stage 2 and stage-3 tooling
     procurement: ProcurementStage | None = None  # when enabled
     investment: InvestmentStage | None = None  # when enabled
 

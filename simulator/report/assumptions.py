@@ -102,17 +102,19 @@ def settings_table(scenario: Mapping[str, Any]) -> ReportTable | None:
                            if (meta.get("close_smoothing_days") or 1) > 1 else "")),
         ("Discount rate", f"{100 * float(meta.get('discount_rate') or 0):g}% a year"),
         ("Demand factor (all components)", in_words(meta.get("demand_factor"))),
+        ("Market level (demand process)", market_in_words(meta.get("demand_process"))),
         ("Seed and replications", f"seed {meta.get('seed')}, {meta.get('replications')} "
                                   "simulated futures"),
     ]
     source, level = provenance([meta])
     out = [{"Setting": k, "Value": _text(v), "Source": source, "Confidence": level}
            for k, v in rows if v not in (None, "")]
-    factor = meta.get("demand_factor")
-    if isinstance(factor, Mapping) and factor.get("source"):
-        s, c = provenance([factor])
-        out[[r["Setting"] for r in out].index("Demand factor (all components)")] |= {
-            "Source": s, "Confidence": c}
+    for key, setting in (("demand_factor", "Demand factor (all components)"),
+                         ("demand_process", "Market level (demand process)")):
+        own = meta.get(key)
+        if isinstance(own, Mapping) and own.get("source"):
+            s, c = provenance([own])
+            out[[r["Setting"] for r in out].index(setting)] |= {"Source": s, "Confidence": c}
     return _table("assumptions_settings", "The run", out)
 
 
@@ -126,7 +128,7 @@ def components_table(scenario: Mapping[str, Any]) -> ReportTable | None:
             "Unit": unit,
             "Value per unit": money(c.get("unit_value"), currency),
             "Demand (per year)": in_words(c.get("demand")),
-            "Domestic supply (per year)": in_words(c.get("domestic_supply")) or "none",
+            "Domestic supply (per year)": supply_in_words(c),
             "Demand factor": in_words(c.get("demand_factor")) or "—",
             "Qualification": in_words(c.get("qualification_days"), "days") or "—",
             "Units per vehicle": _num(c.get("units_per_vehicle")),
@@ -310,6 +312,32 @@ def reproduction_table(meta: Mapping[str, Any], scenario: Mapping[str, Any]) -> 
 
 
 # ------------------------------------------------------------------------ words
+
+
+def supply_in_words(component: Mapping[str, Any]) -> str:
+    """A component's domestic supply: its points, or demand x (1 - import share)."""
+    share = component.get("import_share")
+    if not share:
+        return in_words(component.get("domestic_supply")) or "none"
+    shift = in_words(component.get("import_share_shift"))
+    return (f"demand × (1 − import share); share {in_words(share)}"
+            + (f", shifted by {shift} per future" if shift else ""))
+
+
+def market_in_words(process: Any) -> str:
+    """The demand process in a line: its kind, first drawn year and parameters."""
+    if not isinstance(process, Mapping):
+        return ""
+    start = f"from {process.get('start_year')}"
+    if process.get("kind") == "log_random_walk":
+        return (f"log random walk {start}: yearly log change normal, drift "
+                f"{_num(process.get('drift') or 0)}, volatility {_num(process.get('volatility'))}")
+    regimes = "; ".join(f"{r.get('id')}: growth {in_words(r.get('growth'))}"
+                        for r in process.get("regimes") or [] if isinstance(r, Mapping))
+    moves = "; ".join(f"{a} → {b} {_num(p)}" for a, row in
+                      (process.get("transitions") or {}).items() if isinstance(row, Mapping)
+                      for b, p in row.items())
+    return f"market regimes {start} ({regimes}); yearly transitions {moves}"
 
 
 def in_words(value: Any, unit: str = "") -> str:

@@ -102,12 +102,13 @@ def check_run_period(raw: dict[str, Any]) -> list[Issue]:
 
 
 def check_point_dates(raw: dict[str, Any]) -> list[Issue]:
-    """A date is given once in `demand` and `domestic_supply`, however it is spelled
+    """A date is given once in `demand`, `domestic_supply` and `import_share`, however
+    it is spelled
     (`2024-01-01`, `"2024-01-01"`, `2024-1-1`): otherwise one value would silently win.
     The YAML reader refuses such keys in one file; this holds for trees built otherwise."""
     issues: list[Issue] = []
     for i, component in _items(raw, "components"):
-        for field in ("demand", "domestic_supply"):
+        for field in ("demand", "domestic_supply", "import_share"):
             points = component.get(field)
             if not isinstance(points, dict):
                 continue
@@ -295,6 +296,19 @@ def check_tooling_suppliers(raw: dict[str, Any]) -> list[Issue]:
                                    f"order_cost); at most {MAX_TOOLING_ORDERS:,} "
                                    f"({explain('MAX_TOOLING_ORDERS')})"))
     return issues
+def check_demand_process_years(raw: dict[str, Any]) -> list[Issue]:
+    """The market process starts drawing in a year the run reaches."""
+    run = _run(raw)
+    meta = raw.get("scenario")
+    process = meta.get("demand_process") if isinstance(meta, dict) else None
+    year = process.get("start_year") if isinstance(process, dict) else None
+    if run is None or not isinstance(year, int) or isinstance(year, bool):
+        return []
+    if year > run[1].year:
+        return [(("scenario", "demand_process", "start_year"),
+                 f"start_year {year} is after the run's last year ({run[1].year}): the "
+                 "process would never move the market")]
+    return []
 
 
 CHECKS: tuple[Check, ...] = (
@@ -309,6 +323,7 @@ CHECKS: tuple[Check, ...] = (
     check_tranche_dates,
     check_threshold_neighbours,
     check_tooling_suppliers,
+    check_demand_process_years,
 )
 
 

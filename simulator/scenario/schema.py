@@ -234,6 +234,12 @@ PerYear = Annotated[Distribution, _PER_YEAR, PlainValidator(_validate_distributi
                     PlainSerializer(_dump_distribution)]
 Factor = Annotated[Distribution, _FACTOR, PlainValidator(_validate_distribution(_FACTOR)),
                    PlainSerializer(_dump_distribution)]
+_CHANGE = DistributionSpec("share per year", MAX_FACTOR, "MAX_FACTOR", nonnegative=False)
+_SHIFT = DistributionSpec("share", MAX_FACTOR, "MAX_FACTOR", nonnegative=False)
+Change = Annotated[Distribution, _CHANGE, PlainValidator(_validate_distribution(_CHANGE)),
+                   PlainSerializer(_dump_distribution)]
+Shift = Annotated[Distribution, _SHIFT, PlainValidator(_validate_distribution(_SHIFT)),
+                  PlainSerializer(_dump_distribution)]
 
 
 def _policy(kind: str) -> AfterValidator:
@@ -311,6 +317,81 @@ def distribution_spec(info: Any) -> DistributionSpec | None:
 # --------------------------------------------------------------------------- the models
 
 
+def _none_is_empty(value: Any) -> Any:
+    """`null` written for a `{date: value}` mapping means no points (a variant clearing
+    what the file it extends gave)."""
+    return {} if value is None else value
+
+
+class Regime(Node):
+    """`scenario.demand_process.regimes[]` — a market regime and its yearly growth."""
+
+    id: Id = Field(description="Unique regime id")
+    growth: Change = Field(description=(
+        "Relative change of the market level in a year spent in this regime, one draw per "
+        "year (share per year; -0.2 = a 20% fall; clipped at -1)"))
+
+
+class DemandProcess(Node):
+    """`scenario.demand_process` — a yearly random market level multiplying demand
+    (docs/background/model.md, "A market that moves")."""
+
+    kind: Literal["log_random_walk", "regimes"] = Field(description=(
+        "log_random_walk: the log level changes by normal(drift, volatility) a year; "
+        "regimes: a Markov chain of regimes, each with its growth distribution"))
+    start_year: int = Field(ge=1900, le=2200, strict=True, description=(
+        "First calendar year whose level is drawn; the level is 1 at mid-year of the year "
+        "before (year)"))
+    drift: float | None = Field(None, ge=-10, le=10, strict=True, description=(
+        "log_random_walk: mean yearly change of the log level (per year; default 0)"))
+    volatility: float | None = Field(None, ge=0, le=10, strict=True, description=(
+        "log_random_walk: standard deviation of the yearly change of the log level (per "
+        "year)"))
+    regimes: list[Regime] | None = Field(None, min_length=1, description=(
+        "regimes: the regimes, each with its yearly growth distribution"))
+    transitions: dict[Ref, dict[Ref, Fraction]] | None = Field(None, description=(
+        "regimes: {from: {to: probability}}, each row summing to 1; a missing entry is 0"))
+    initial: Ref | None = Field(None, description=(
+        "regimes: the regime of the year before start_year (default the first listed)"))
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> DemandProcess:
+        problems = (check_random_walk(self) if self.kind == "log_random_walk"
+                    else check_regimes(self))
+        if problems:
+            raise _error("; ".join(problems))
+        return self
+
+
+def check_random_walk(p: DemandProcess) -> list[str]:
+    """A log random walk needs its volatility and takes no regime fields."""
+    problems = [f"{name} belongs to kind regimes, not log_random_walk"
+                for name in ("regimes", "transitions", "initial")
+                if getattr(p, name) is not None]
+    if p.volatility is None:
+        problems.append("kind log_random_walk needs volatility (0 for a fixed path)")
+    return problems
+
+
+def check_regimes(p: DemandProcess) -> list[str]:
+    """Regimes need unique ids, known names in the transitions, rows summing to 1."""
+    problems = [f"{name} belongs to kind log_random_walk, not regimes"
+                for name in ("drift", "volatility") if getattr(p, name) is not None]
+    if not p.regimes or p.transitions is None:
+        return problems + ["kind regimes needs regimes and transitions"]
+    ids = [r.id for r in p.regimes]
+    if len(set(ids)) < len(ids):
+        problems.append(f"regime ids must be unique, got {', '.join(ids)}")
+    for name in [p.initial, *p.transitions, *(k for row in p.transitions.values() for k in row)]:
+        if name is not None and name not in ids:
+            problems.append(f"unknown regime {name!r}; regimes are {', '.join(ids)}")
+    for r in ids:
+        total = sum(p.transitions.get(r, {}).values())
+        if abs(total - 1.0) > 1e-9:
+            problems.append(f"transitions from {r!r} sum to {total:g}, not 1")
+    return problems
+
+
 class Meta(Node):
     """`scenario:` — the run as a whole."""
 
@@ -348,6 +429,9 @@ class Meta(Node):
     demand_factor: Factor | None = Field(None, description=(
         "Market-wide demand multiplier, one draw per replication shared by all components "
         "(factor)"))
+    demand_process: DemandProcess | None = Field(None, description=(
+        "A yearly random market level multiplying every component's demand (optional; "
+        "docs/background/model.md)"))
 
 
 class Component(Node):
@@ -364,11 +448,30 @@ class Component(Node):
     demand: dict[Day, Rate] = Field(min_length=1, description=(
         "Demand as {date: value} points, interpolated linearly, flat outside (units/year)"),
         json_schema_extra=_limits(le="MAX_UNITS_PER_YEAR"))
-    domestic_supply: dict[Day, Rate] = Field(default_factory=dict, description=(
-        "Domestic supply already reaching buyers, {date: value} points (units/year)"),
+    domestic_supply: Annotated[dict[Day, Rate], BeforeValidator(_none_is_empty)] = Field(
+        default_factory=dict, description=(
+        "Domestic supply already reaching buyers, {date: value} points (units/year); null "
+        "= none, so that a variant can switch to import_share"),
         json_schema_extra=_limits(le="MAX_UNITS_PER_YEAR"))
     demand_factor: Factor | None = Field(None, description=(
         "Demand multiplier for this component, one draw per replication (factor)"))
+    import_share: dict[Day, Fraction] | None = Field(None, description=(
+        "Share of demand that is imported, {date: value} points, interpolated linearly, "
+        "flat outside (0-1); domestic supply = demand x (1 - share); instead of "
+        "domestic_supply"))
+    import_share_shift: Shift | None = Field(None, description=(
+        "Added to every import_share point, one draw per replication; the sum is clipped "
+        "to [0, 1] (share)"))
+
+    @model_validator(mode="after")
+    def _one_supply_form(self) -> Component:
+        if self.import_share is not None and self.domestic_supply:
+            raise _error("give domestic_supply or import_share, not both")
+        if self.import_share_shift is not None and self.import_share is None:
+            raise _error("import_share_shift needs import_share")
+        if self.import_share is not None and not self.import_share:
+            raise _error("import_share needs at least one {date: share} point")
+        return self
     qualification_days: Days | None = Field(None, description=(
         "Overrides the sharing stage's qualification_days for this component "
         "(days)"))

@@ -33,6 +33,14 @@ def describe(scenario: Scenario) -> str:
             f"Investment: {_funding(investment.budget, investment.tranches, cur)}, "
             f"{_count(len(investment.projects), 'project')}."
         )
+    process = meta.demand_process
+    shares = sum(c.import_share is not None for c in scenario.components)
+    if process is not None or shares:
+        kind = {"log_random_walk": "a log random walk",
+                "regimes": "market regimes"}[process.kind] if process is not None else ""
+        parts.append(" ".join(filter(None, (
+            f"Demand moves from {process.start_year} ({kind})." if process else "",
+            f"{_count(shares, 'component')} with an import share." if shares else ""))))
     prices = f" at {meta.price_year} prices" if meta.price_year is not None else ""
     parts.append(
         f"Money in {cur or '(no currency given)'}{prices}. "

@@ -26,3 +26,17 @@ def test_describe_without_stages():
     text = describe(load_scenario(GOOD / "variant_of_variant.yaml").with_stages(set()))
     assert "stages enabled: none" in text and "Procurement" not in text
     assert "2 components, 2 plants with 2 lines" in text
+
+
+def test_a_moving_market_is_mentioned():
+    from simulator.scenario import load_scenario_text
+    from simulator.scenario.summary import describe
+
+    scenario = load_scenario_text(
+        "scenario: {name: m, start: 2024-01-01, end: 2026-12-31, demand_process: "
+        "{kind: log_random_walk, start_year: 2025, volatility: 0.2}}\n"
+        "components:\n"
+        "  - {id: a, name: A, unit_value: 1, demand: {2024-01-01: 10}, "
+        "import_share: {2024-01-01: 0.5}}\n", name="<test>")
+    assert "Demand moves from 2025 (a log random walk). 1 component with an import " \
+           "share." in describe(scenario)
