@@ -82,7 +82,7 @@ def family_vehicles(available: np.ndarray, shares: np.ndarray, units: np.ndarray
         used = np.flatnonzero(units[f] > 0)
         least = np.argmin(ratio[used], axis=0)
         binding[f] = used[least]
-        limit = ratio[used[least], np.arange(ratio.shape[1])]
+        limit = np.take_along_axis(ratio[used], least[None, :], axis=0)[0]
         supported = shares[f] > 0  # a family with no share has no vehicles (and D may be 0)
         vehicles[f, supported] = shares[f, supported] * limit[supported]
     return vehicles, binding

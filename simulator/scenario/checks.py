@@ -319,8 +319,9 @@ def check_family_output(raw: dict[str, Any]) -> list[Issue]:
     if any(p is None for p in paths):
         return issues  # a value of the wrong type: the schema reports it
     known = [p for p in paths if p is not None]
-    dates: list[dt.date | None] = sorted({d for p in known for d in p if d is not None})
-    for day in dates or [None]:
+    named = sorted({d for p in known for d in p if d is not None})
+    dates: list[dt.date | None] = [*named] if named else [None]
+    for day in dates:
         total = sum(_at(p, day) for p in known)
         when = f" on {day}" if day is not None else ""
         if field == "share" and abs(total - 1.0) > SHARE_TOLERANCE:
