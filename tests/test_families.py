@@ -123,3 +123,15 @@ def test_one_family_like_the_components_is_today_bit_for_bit():
     assert list(cars["binding_component"]) == list(plain["binding_component"])
     total = mine[mine["family"] == "all"]["vehicles_per_year"].to_numpy()
     np.testing.assert_array_equal(total, plain["vehicles_per_year"].to_numpy())
+
+
+def test_a_batch_mixing_families_and_none_is_refused():
+    from simulator.experiments.batch import checked_replications
+    from simulator.experiments.studies import compare_variants
+
+    plain, with_families = load_scenario_text(HAND), load_scenario_text(HAND + FAMILIES)
+    with pytest.raises(ValueError, match="assembly views differ in shape: vehicle_families "
+                                         "in families \\(2\\), none in families;"):
+        checked_replications(compare_variants([plain, with_families]), 2, "milestones")
+    assert checked_replications(compare_variants([with_families, with_families]), 2,
+                                "milestones") == 2

@@ -111,7 +111,8 @@ CHART_CAPTIONS: dict[str, str] = {
         "useful lever stands out."),
     "vehicles": (
         "How many vehicles a year the components' supply supports over time, and which "
-        "component limits output in what share of simulated futures."),
+        "component limits output in what share of simulated futures (per vehicle family "
+        "and in all, where the scenario has families)."),
     "close_dates_compared": (
         "For each variant, the share of simulated futures in which the overall shortfall "
         "is closed by each date."),
