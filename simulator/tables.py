@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.evaluate import Daily, Grid
+from simulator.families import family_grid, family_vehicles
 from simulator.kpis import (
     CloseRule,
     daily_money,
@@ -262,7 +263,10 @@ def supplier_columns(plan: Plan, record: Record) -> Columns:
 
 
 def assembly_columns(plan: Plan, grid: Grid, daily: Daily) -> Columns | None:
-    """Vehicles supportable per month and the component that binds most days of it."""
+    """Vehicles supportable per month and the component that binds most days of it (per
+    vehicle family and in all, where the scenario has `vehicle_families`)."""
+    if plan.scenario.vehicle_families:
+        return family_assembly_columns(plan, grid, daily)
     linked = [c for c in plan.components if c.units_per_vehicle]
     if not linked:
         return None
@@ -279,6 +283,36 @@ def assembly_columns(plan: Plan, grid: Grid, daily: Daily) -> Columns | None:
         "vehicles_per_year": _per_period(vehicles.min(axis=0), grid.month_starts, mean=True),
         "binding_component": names[np.argmax(counts, axis=1)],
     }
+
+
+def family_assembly_columns(plan: Plan, grid: Grid, daily: Daily) -> Columns:
+    """Per vehicle family (in file order, then `all`, their sum) and month: the vehicles
+    per year supportable (the monthly mean of the daily values) and the component binding
+    on most days of the month (ties: the first in file order; none on the `all` rows)."""
+    ids = [c.id for c in plan.components]
+    families = family_grid(plan.scenario, ids, grid.mid)
+    available = daily.supply + daily.served.sum(axis=0)  # realised (import shares)
+    vehicles, binding = family_vehicles(available, families.shares, families.units)
+    months = len(grid.month_starts)
+    names = np.asarray(ids, dtype=object)
+    bound = []
+    for f in range(len(families.ids)):
+        counts = np.zeros((months, len(ids)))
+        np.add.at(counts, (grid.month, binding[f]), 1.0)
+        bound.append(names[np.argmax(counts, axis=1)])
+    per_month = _per_period(np.vstack([vehicles, vehicles.sum(axis=0)]), grid.month_starts,
+                            mean=True)
+    rows = [*families.ids, ALL_FAMILIES]
+    return {
+        "month": np.tile(np.asarray(grid.month_labels, dtype=object), len(rows)),
+        "family": np.repeat(np.asarray(rows, dtype=object), months),
+        "vehicles_per_year": per_month.ravel(),
+        "binding_component": np.concatenate([*bound, np.full(months, None, dtype=object)]),
+    }
+
+
+ALL_FAMILIES = "all"
+"""The `family` of the rows that add up every family."""
 
 
 def event_columns(grid: Grid, record: Record) -> Columns:

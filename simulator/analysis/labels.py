@@ -73,6 +73,12 @@ def supplier_names(scenario: dict) -> dict[str, str]:
             for s in procurement.get("suppliers") or [] if isinstance(s, dict)}
 
 
+def family_names(scenario: dict) -> dict[str, str]:
+    """Vehicle family names by id (the assembly view's families; none without them)."""
+    return {str(f.get("id")): str(f.get("name") or f.get("id"))
+            for f in scenario.get("vehicle_families") or [] if isinstance(f, dict)}
+
+
 def as_date(value: Any) -> dt.date:
     """A date from a date, a datetime or ISO text."""
     if isinstance(value, dt.datetime):

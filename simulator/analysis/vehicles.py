@@ -5,9 +5,11 @@ the one component that limits output. From the run's ``assembly`` table (per rep
 and month: the vehicles per year supportable and the binding component), `tables` gives
 per month the median and the 10–90% range over simulated futures of the vehicles
 supportable (``vehicles``), and per month and component the share of futures in which that
-component binds (``binding_components``). The table is read lean — the bands from a numpy
-block of one column, the binding counts by an Arrow group-by a row group at a time — so
-memory stays flat in the number of replications.
+component binds (``binding_components``). Where the scenario has vehicle families (the
+table has a ``family`` column), both tables have a ``family`` column: the bands per family
+and for their sum (``all``), the binding shares per family. The table is read lean — the
+bands from a numpy block of one column, the binding counts by an Arrow group-by a row
+group at a time — so memory stays flat in the number of replications.
 """
 
 from __future__ import annotations
@@ -30,9 +32,15 @@ OTHER = "other components"
 QUANTILES = (0.1, 0.5, 0.9)
 VEHICLES_COLUMNS = ["month", "median", "p10", "p90", "n_replications"]
 BINDING_COLUMNS = ["month", "component", "rank", "n_binding", "share"]
+FAMILY = "family"
+"""The column naming the vehicle family (where the scenario has families)."""
+ALL_FAMILIES = "all"
+"""The ``family`` of the rows for the sum over families (vehicles only: no one component
+binds a sum)."""
 
-__all__ = ["BINDING_COLUMNS", "MIN_SHARE", "OTHER", "VEHICLES_COLUMNS", "binding_components",
-           "binding_counts", "tables", "vehicle_bands"]
+__all__ = ["ALL_FAMILIES", "BINDING_COLUMNS", "FAMILY", "MIN_SHARE", "OTHER",
+           "VEHICLES_COLUMNS", "binding_components", "binding_counts", "family_tables",
+           "tables", "vehicle_bands"]
 
 
 def tables(result: RunResult, variant: str | None) -> dict[str, pd.DataFrame]:
@@ -48,6 +56,8 @@ def tables(result: RunResult, variant: str | None) -> dict[str, pd.DataFrame]:
     if not result.has("assembly"):
         return {}
     where = {} if variant is None else {"variant": variant}
+    if FAMILY in result.columns("assembly"):
+        return family_tables(result, where)
     counts = binding_counts(result, where)
     if counts.empty:
         return {}
@@ -55,6 +65,30 @@ def tables(result: RunResult, variant: str | None) -> dict[str, pd.DataFrame]:
     bands = vehicle_bands(blocks.labels, blocks.column("vehicles_per_year"))
     release_memory()
     return {"vehicles": bands, "binding_components": binding_components(counts)}
+
+
+def family_tables(result: RunResult, where: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """The assembly view per vehicle family, for the rows matching `where`: ``vehicles``
+    (`vehicle_bands` of each family, then of ``all``) and ``binding_components``
+    (`binding_components` of each family), each with a ``family`` column first; families
+    in the table's order (the scenario's). Empty where no row matches."""
+    families = pd.unique(result.read("assembly", columns=[FAMILY], where=where)[FAMILY]
+                         .astype(str).to_numpy())
+    bands, binding = [], []
+    for family in families:
+        blocks = result.blocks("assembly", "month", **where, family=family)
+        bands.append(vehicle_bands(blocks.labels, blocks.column("vehicles_per_year"))
+                     .assign(family=family))
+        if family != ALL_FAMILIES:
+            counts = binding_counts(result, {**where, FAMILY: family})
+            binding.append(binding_components(counts).assign(family=family))
+        release_memory()
+    if not bands:
+        return {}
+    return {"vehicles": pd.concat(bands, ignore_index=True)[[FAMILY, *VEHICLES_COLUMNS]],
+            "binding_components": pd.concat(binding, ignore_index=True)[
+                [FAMILY, *BINDING_COLUMNS]] if binding else
+            pd.DataFrame(columns=[FAMILY, *BINDING_COLUMNS])}
 
 
 def vehicle_bands(months: Sequence[str] | np.ndarray, values: np.ndarray) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from simulator.analysis.common import ALL
 from simulator.analysis.labels import (
     component_labels,
     component_order,
+    family_names,
     horizon,
     supplier_names,
     variant_names,
@@ -36,7 +37,7 @@ if "matplotlib.pyplot" not in sys.modules:
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from simulator.charts.assembly import vehicles_supportable  # noqa: E402
+from simulator.charts.assembly import vehicles_by_family, vehicles_supportable  # noqa: E402
 from simulator.charts.close_dates import close_date_distribution  # noqa: E402
 from simulator.charts.heatmap import shortfall_heatmap  # noqa: E402
 from simulator.charts.held_back import what_holds_it_back  # noqa: E402
@@ -65,6 +66,7 @@ __all__ = [
     "shortfall_heatmap",
     "shortfall_small_multiples",
     "stage_speed_chart",
+    "vehicles_by_family",
     "vehicles_supportable",
     "what_holds_it_back",
 ]
@@ -109,7 +111,8 @@ CHART_CAPTIONS: dict[str, str] = {
         "useful lever stands out."),
     "vehicles": (
         "How many vehicles a year the components' supply supports over time, and which "
-        "component limits output in what share of simulated futures."),
+        "component limits output in what share of simulated futures (per vehicle family "
+        "and in all, where the scenario has families)."),
     "close_dates_compared": (
         "For each variant, the share of simulated futures in which the overall shortfall "
         "is closed by each date."),
@@ -206,7 +209,11 @@ def _run_drawers(result: RunResult, variant: str | None) -> dict[str, Callable[[
     if len(table("money_by_year")):
         drawers["money"] = lambda: money_by_year(
             table("money_by_year"), currency=currency, start_date=start, end_date=end)
-    if len(table("vehicles")):
+    if len(table("vehicles")) and "family" in table("vehicles"):
+        drawers["vehicles"] = lambda: vehicles_by_family(
+            table("vehicles"), table("binding_components"), names=names,
+            family_names=family_names(result.scenario_dict))
+    elif len(table("vehicles")):
         drawers["vehicles"] = lambda: vehicles_supportable(
             table("vehicles"), table("binding_components"), names=names)
     return drawers

@@ -100,6 +100,7 @@ def checked_replications(variants: list[Variant], replications: int | None,
         raise ValueError(f"variant names must be unique: {names}")
     if events not in ("milestones", "all"):
         raise ValueError(f"events must be 'milestones' or 'all', not {events!r}")
+    check_assembly_shapes(variants)
     n = int(replications or variants[0].scenario.scenario.replications)
     if not 1 <= n <= MAX_REPLICATIONS:
         raise ValueError(f"replications must be between 1 and {MAX_REPLICATIONS:,}, not {n:,}")
@@ -109,6 +110,21 @@ def checked_replications(variants: list[Variant], replications: int | None,
             f"{MAX_REPLICATIONS_PER_BATCH:,} replications in one batch (their KPI rows are "
             "held in memory): use fewer replications or split the batch")
     return n
+
+
+def check_assembly_shapes(variants: list[Variant]) -> None:
+    """The variants' assembly tables have one shape: with vehicle families (a `family`
+    column) in every variant that has an assembly view, or in none."""
+    kinds: dict[bool, list[str]] = {}
+    for v in variants:
+        families = bool(v.scenario.vehicle_families)
+        if families or any(c.units_per_vehicle for c in v.scenario.components):
+            kinds.setdefault(families, []).append(v.name)
+    if len(kinds) > 1:
+        raise ValueError(
+            "the variants' assembly views differ in shape: vehicle_families in "
+            f"{', '.join(kinds[True])}, none in {', '.join(kinds[False])}; give every "
+            "variant the same families (or none), or run them separately")
 
 
 def open_store(out: Path | str | None, print_: str,

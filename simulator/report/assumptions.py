@@ -29,7 +29,7 @@ _META_KEYS = ("source", "confidence")
 
 def assumption_tables(scenario: Mapping[str, Any]) -> list[ReportTable]:
     """The assumption tables present in the scenario, in reading order."""
-    builders = (settings_table, components_table, lines_table, stages_table,
+    builders = (settings_table, components_table, families_table, lines_table, stages_table,
                 suppliers_table, tranches_table, projects_table)
     return [t for build in builders if (t := build(scenario)) is not None]
 
@@ -137,6 +137,24 @@ def components_table(scenario: Mapping[str, Any]) -> ReportTable | None:
                   rows, note="Demand and domestic supply are the scenario's points in time "
                              "(the model interpolates between them).",
                   lines=("Demand (per year)", "Domestic supply (per year)"))
+
+
+def families_table(scenario: Mapping[str, Any]) -> ReportTable | None:
+    """The vehicle families of the assembly view (none without them)."""
+    names = _component_names(scenario)
+    rows = []
+    for f in scenario.get("vehicle_families") or []:
+        share = f.get("share")
+        output = (in_words(share) + " of vehicle output" if share is not None
+                  else in_words(f.get("vehicles_per_year"), "vehicles a year"))
+        parts = "; ".join(f"{_num(n)} × {names.get(c, c)}"
+                          for c, n in (f.get("units_per_vehicle") or {}).items() if n)
+        rows.append(_with_sources({"Vehicle family": f.get("name") or f.get("id"),
+                                   "Output": output, "Units per vehicle": parts}, [f]))
+    return _table("assumptions_families", "Vehicle families (assembly view)", rows,
+                  note="Each component's supply is split among the families that use it "
+                       "in proportion to their demand for it (share × units per vehicle); "
+                       "the components' own units per vehicle are not used.")
 
 
 def lines_table(scenario: Mapping[str, Any]) -> ReportTable | None:

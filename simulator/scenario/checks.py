@@ -14,7 +14,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from simulator.scenario.errors import format_path
-from simulator.scenario.limits import MAX_RUN_DAYS, MAX_TOOLING_ORDERS, explain
+from simulator.scenario.limits import (
+    MAX_RUN_DAYS,
+    MAX_TOOLING_ORDERS,
+    MIN_UNITS_PER_VEHICLE,
+    explain,
+)
 from simulator.scenario.schema import DEFAULT_END, fill_defaults, id_text, to_date
 from simulator.scenario.yaml_loader import date_key
 
@@ -153,6 +158,8 @@ def check_unique_ids(raw: dict[str, Any]) -> list[Issue]:
         "component": [(("components", i), c) for i, c in _items(raw, "components")],
         "plant": [(("plants", i), p) for i, p in _items(raw, "plants")],
         "line": list(_lines(raw)),
+        "vehicle family": [(("vehicle_families", i), f)
+                           for i, f in _items(raw, "vehicle_families")],
     }
     for name, stage in _stages(raw):
         for key, kind in (("suppliers", "supplier"), ("projects", "project"),
@@ -296,6 +303,8 @@ def check_tooling_suppliers(raw: dict[str, Any]) -> list[Issue]:
                                    f"order_cost); at most {MAX_TOOLING_ORDERS:,} "
                                    f"({explain('MAX_TOOLING_ORDERS')})"))
     return issues
+
+
 def check_demand_process_years(raw: dict[str, Any]) -> list[Issue]:
     """The market process starts drawing in a year the run reaches."""
     run = _run(raw)
@@ -311,6 +320,118 @@ def check_demand_process_years(raw: dict[str, Any]) -> list[Issue]:
     return []
 
 
+SHARE_TOLERANCE = 1e-6
+"""How far the vehicle families' shares may sum from 1 on a date."""
+OUTPUT_FIELDS = ("share", "vehicles_per_year")
+
+
+def check_family_parts(raw: dict[str, Any]) -> list[Issue]:
+    """A vehicle family is not called `all` (the total's name) and needs known components,
+    each 0 (not needed) or at least MIN_UNITS_PER_VEHICLE, at least one of them needed."""
+    known = {id_text(c.get("id")) for _, c in _items(raw, "components")}
+    issues: list[Issue] = []
+    for i, family in _items(raw, "vehicle_families"):
+        loc: tuple[Any, ...] = ("vehicle_families", i)
+        if id_text(family.get("id")) == "all":
+            issues.append((loc + ("id",), "'all' is the total of the families; choose "
+                           "another id"))
+        parts = family.get("units_per_vehicle")
+        if not isinstance(parts, dict) or not parts:
+            continue
+        for component, n in parts.items():
+            where = loc + ("units_per_vehicle", component)
+            if isinstance(component, str) and component not in known:
+                listing = ", ".join(sorted(str(k) for k in known)) or "none"
+                issues.append((where, f"unknown component {component!r} (components: "
+                               f"{listing})"))
+            value = _number(n)
+            if value is not None and 0 < value < MIN_UNITS_PER_VEHICLE:
+                issues.append((where, f"must be 0 (not needed) or at least "
+                               f"{MIN_UNITS_PER_VEHICLE:g}, got {value:g} "
+                               f"(limit {explain('MIN_UNITS_PER_VEHICLE')})"))
+        values = [_number(n) for n in parts.values()]
+        if all(v is not None for v in values) and not any(v for v in values):
+            issues.append((loc + ("units_per_vehicle",), "the family needs no component: "
+                           "give at least one a number above 0"))
+    return issues
+
+
+def check_family_output(raw: dict[str, Any]) -> list[Issue]:
+    """Every vehicle family gives its output one way, the same for all (`share` or
+    `vehicles_per_year`); shares sum to 1 on every date that any of them names (so they
+    do on every day, being straight lines between those dates), and vehicles per year
+    are not all 0 on any such date."""
+    families = list(_items(raw, "vehicle_families"))
+    issues: list[Issue] = []
+    forms: dict[str, list[int]] = {}
+    for i, family in families:
+        given = [f for f in OUTPUT_FIELDS if family.get(f) is not None]
+        if len(given) != 1:
+            issues.append((("vehicle_families", i), "give exactly one of share and "
+                           f"vehicles_per_year, got {' and '.join(given) or 'neither'}"))
+        else:
+            forms.setdefault(given[0], []).append(i)
+    if issues or len(forms) != 1:
+        if len(forms) > 1:
+            issues.append((("vehicle_families",), "give every family its output the same "
+                           f"way: share in {_positions(forms['share'])}, vehicles_per_year "
+                           f"in {_positions(forms['vehicles_per_year'])}"))
+        return issues
+    field = next(iter(forms))
+    paths = [_path(family[field]) for _, family in families]
+    if any(p is None for p in paths):
+        return issues  # a value of the wrong type: the schema reports it
+    known = [p for p in paths if p is not None]
+    named = sorted({d for p in known for d in p if d is not None})
+    dates: list[dt.date | None] = [*named] if named else [None]
+    for day in dates:
+        total = sum(_at(p, day) for p in known)
+        when = f" on {day}" if day is not None else ""
+        if field == "share" and abs(total - 1.0) > SHARE_TOLERANCE:
+            issues.append((("vehicle_families",), f"the families' shares sum to {total:g}"
+                           f"{when}; they must sum to 1"))
+        if field == "vehicles_per_year" and total <= 0:
+            issues.append((("vehicle_families",), f"the families' vehicles_per_year are all "
+                           f"0{when}; the mix is then undefined"))
+    return issues
+
+
+def _positions(indices: list[int]) -> str:
+    return ", ".join(f"vehicle_families[{i}]" for i in indices)
+
+
+def _path(value: Any) -> dict[dt.date | None, float] | None:
+    """A number (key None) or {date: value} points as numbers by date; None if any part is
+    not of the right type."""
+    number = _number(value)
+    if number is not None:
+        return {None: number}
+    if not isinstance(value, dict) or not value:
+        return None
+    out: dict[dt.date | None, float] = {}
+    for key, v in value.items():
+        day, x = date_key(key), _number(v)
+        if day is None or x is None:
+            return None
+        out[day] = x
+    return out
+
+
+def _at(path: dict[dt.date | None, float], day: dt.date | None) -> float:
+    """The path's value on `day`: linear between its dates, flat outside."""
+    if None in path:
+        return path[None]
+    points = sorted((d, v) for d, v in path.items() if d is not None)
+    if day is None or day <= points[0][0]:
+        return points[0][1]
+    if day >= points[-1][0]:
+        return points[-1][1]
+    for (d0, v0), (d1, v1) in zip(points, points[1:], strict=False):
+        if d0 <= day <= d1:
+            return v0 + (v1 - v0) * (day - d0).days / (d1 - d0).days
+    return points[-1][1]
+
+
 CHECKS: tuple[Check, ...] = (
     check_run_period,
     check_point_dates,
@@ -324,6 +445,8 @@ CHECKS: tuple[Check, ...] = (
     check_threshold_neighbours,
     check_tooling_suppliers,
     check_demand_process_years,
+    check_family_parts,
+    check_family_output,
 )
 
 

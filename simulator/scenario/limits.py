@@ -31,6 +31,7 @@ MAX_UNITS_PER_YEAR = 1e10
 MAX_MONEY = 1e16
 MAX_FACTOR = 100.0
 MIN_UNITS_PER_VEHICLE = 1e-6
+MAX_UNITS_PER_VEHICLE = 1e6
 MIN_DISCOUNT_RATE = -0.5
 MAX_DISCOUNT_RATE = 1.0
 
@@ -68,6 +69,8 @@ REASONS: dict[str, str] = {
         "risk",
     "MIN_UNITS_PER_VEHICLE":
         "smallest units_per_vehicle: vehicles = units / units_per_vehicle must stay finite",
+    "MAX_UNITS_PER_VEHICLE":
+        "largest units_per_vehicle of a vehicle family: a car has ~30 k parts in all",
     "MIN_DISCOUNT_RATE":
         "lowest discount_rate (per year): discount factors (1 + r)^-t overflow as r nears -1",
     "MAX_DISCOUNT_RATE":

@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import re
 import sys
+import types
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,7 +66,8 @@ def sections(
         inner = model_in(info.annotation)
         if inner is None or name in NOTE_KEYS:
             continue
-        is_list = typing.get_origin(info.annotation) is list
+        is_list = list in (typing.get_origin(info.annotation),
+                           *map(typing.get_origin, typing.get_args(info.annotation)))
         child = f"{path}.{name}" if path else name
         yield from sections(inner, child + ("[]" if is_list else ""))
 
@@ -90,7 +92,8 @@ def _bounds(metadata: Any) -> list[str]:
 
 def _annotation_label(annotation: Any) -> str:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if args and type(None) in args:
+    if args and (type(None) in args or origin is typing.Union
+                 or isinstance(annotation, types.UnionType)):
         rest = [a for a in args if a is not type(None)]
         if len(rest) == 1:
             return _annotation_label(rest[0])

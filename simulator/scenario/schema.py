@@ -33,6 +33,9 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     PrivateAttr,
+    SerializationInfo,
+    TypeAdapter,
+    ValidationError,
     model_serializer,
     model_validator,
 )
@@ -40,7 +43,7 @@ from pydantic_core import PydanticCustomError
 
 from simulator import policies
 from simulator.distributions import Distribution, DistributionError, fixed, parse_distribution
-from simulator.scenario.errors import describe_value
+from simulator.scenario.errors import describe_value, pydantic_message
 from simulator.scenario.limits import (
     MAX_DAYS,
     MAX_DISCOUNT_RATE,
@@ -50,6 +53,7 @@ from simulator.scenario.limits import (
     MAX_REPLICATIONS,
     MAX_RUN_DAYS,
     MAX_TOOLING_ORDERS,
+    MAX_UNITS_PER_VEHICLE,
     MAX_UNITS_PER_YEAR,
     MIN_DISCOUNT_RATE,
     MIN_MTBF_DAYS,
@@ -704,6 +708,63 @@ class Investment(FundedStage):
     projects: list[Project] = Field(default_factory=list, description="Candidate projects")
 
 
+def _number_or_points(number: Any) -> PlainValidator:
+    """A number or `{date: number}` points, each checked as `number`; a problem is reported
+    at the field, naming the date (one message, not one per form tried)."""
+    single = TypeAdapter(number)
+
+    def check(raw: Any, day: str = "") -> float:
+        try:
+            return float(single.validate_python(raw))
+        except ValidationError as err:
+            message = pydantic_message(err.errors()[0])
+            raise _error(f"on {day}: {message}" if day else message) from None
+
+    def validate(raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            return check(raw)
+        if not raw:
+            raise _error("give a number or at least one {date: value} point")
+        days = [to_date(key) for key in raw]
+        return {day: check(value, day.isoformat())
+                for day, value in zip(days, raw.values(), strict=True)}
+
+    return PlainValidator(validate)
+
+
+def _dump_points(value: Any, info: SerializationInfo) -> Any:
+    if isinstance(value, dict) and info.mode == "json":
+        return {day.isoformat(): x for day, x in value.items()}
+    return value
+
+
+_POINTS_DUMP = PlainSerializer(_dump_points, return_type=Any)
+ShareOrPoints = Annotated[float | dict[dt.date, float], _number_or_points(Fraction), _POINTS_DUMP]
+RateOrPoints = Annotated[float | dict[dt.date, float], _number_or_points(Rate), _POINTS_DUMP]
+UnitsPerVehicle = Annotated[float, Field(ge=0, le=MAX_UNITS_PER_VEHICLE, strict=True,
+                                         json_schema_extra=_limits(le="MAX_UNITS_PER_VEHICLE"))]
+
+
+class VehicleFamily(Node):
+    """`vehicle_families[]` — a kind of vehicle with its own parts list (assembly view).
+
+    Its output is given as a `share` of all vehicles or as `vehicles_per_year` (every
+    family the same way); the components' supply is split among the families in
+    proportion to their demand for it (docs/background/model.md, "Vehicle families")."""
+
+    id: Id = Field(description="Unique family id (not `all`)")
+    name: Text = Field(description="Display name")
+    share: ShareOrPoints | None = Field(None, description=(
+        "Share of vehicle output, a number or {date: value} points interpolated linearly, "
+        "flat outside; the families' shares sum to 1 (0-1)"))
+    vehicles_per_year: RateOrPoints | None = Field(None, description=(
+        "Vehicle output of the family, a number or {date: value} points; only the mix "
+        "matters (vehicles/year)"))
+    units_per_vehicle: dict[Ref, UnitsPerVehicle] = Field(min_length=1, description=(
+        "Units of each component one vehicle of the family needs, by component id; 0 or "
+        "omitted: not needed (units/vehicle)"))
+
+
 STAGE_MODELS: dict[str, type[Node]] = {
     "sharing": Sharing, "procurement": Procurement, "investment": Investment}
 
@@ -731,6 +792,9 @@ class Scenario(Node):
     plants: list[Plant] = Field(default_factory=list, description="Plants and their lines")
     stages: Stages = Field(default_factory=lambda: Stages.model_validate({}),
                            description="The three stages")
+    vehicle_families: list[VehicleFamily] | None = Field(None, description=(
+        "Kinds of vehicle for the assembly view, each with its own units per vehicle; "
+        "omitted: one family, the components' units_per_vehicle"))
 
     _source_file: str | None = PrivateAttr(None)
     _source_hash: str = PrivateAttr("")

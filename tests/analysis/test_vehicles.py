@@ -108,3 +108,64 @@ def test_tables_on_disk_equal_those_in_memory(tmp_path):
     january = in_memory.assembly[in_memory.assembly["month"] == "2024-01"]
     assert expected["vehicles"].iloc[0]["median"] == pytest.approx(
         np.median(january["vehicles_per_year"]))
+
+
+# ------------------------------------------------------------------ vehicle families
+
+
+def family_assembly() -> pd.DataFrame:
+    """Two families, 4 futures × 2 months: family `m` is `tiny_assembly`; family `x` has
+    10 vehicles in every future and month, bound by c; `all` is their sum."""
+    m = tiny_assembly().assign(family="m")
+    x = m.assign(family="x", vehicles_per_year=10.0, binding_component="c")
+    total = m.assign(family="all", vehicles_per_year=m["vehicles_per_year"] + 10.0,
+                     binding_component=None)
+    return pd.concat([m, x, total], ignore_index=True)
+
+
+def test_family_bands_and_binding_shares_by_hand():
+    found = tables(assembly_result(family_assembly()), None)
+    vehicles, binding = found["vehicles"], found["binding_components"]
+    assert list(vehicles.columns) == ["family", *VEHICLES_COLUMNS]
+    assert list(binding.columns) == ["family", *BINDING_COLUMNS]
+    assert list(vehicles["family"]) == ["m", "m", "x", "x", "all", "all"]
+    # m: January 1, 2, 3, 4 -> median 2.5, p10 1.3, p90 3.7; all: the same + 10
+    assert tuple(vehicles.iloc[0][["median", "p10", "p90"]]) == pytest.approx((2.5, 1.3, 3.7))
+    assert tuple(vehicles.iloc[4][["median", "p10", "p90"]]) == pytest.approx((12.5, 11.3, 13.7))
+    assert list(vehicles[vehicles["family"] == "x"]["median"]) == [10.0, 10.0]
+    # binding per family only (no one component binds a sum)
+    assert set(binding["family"]) == {"m", "x"}
+    m = binding[binding["family"] == "m"]
+    assert list(m["component"]) == ["b", "b", "a", "a"]
+    assert list(m["share"]) == [0.25, 1.0, 0.75, 0.0]
+    x = binding[binding["family"] == "x"]
+    assert list(x["component"]) == ["c", "c"] and list(x["share"]) == [1.0, 1.0]
+
+
+def test_family_tables_on_disk_equal_those_in_memory(tmp_path):
+    from simulator.pipeline import run
+    from simulator.results import read_results
+    from simulator.scenario import load_scenario_text
+
+    text = open("tests/scenario/good/minimal.yaml", encoding="utf-8").read() + """
+vehicle_families:
+  - {id: light, name: Light, share: 0.7, units_per_vehicle: {ecu: 1}}
+  - {id: heavy, name: Heavy, share: 0.3, units_per_vehicle: {ecu: 3}}
+"""
+    run(load_scenario_text(text), replications=4, workers=1, out=tmp_path / "r",
+        charts=False, report=False)
+    in_memory = read_results(tmp_path / "r")
+    on_disk = read_results(tmp_path / "r", load_limit=0)
+    assert on_disk.assembly is None
+    expected = tables(in_memory, None)
+    assert list(dict.fromkeys(expected["vehicles"]["family"])) == ["light", "heavy", "all"]
+    for variant in (None, in_memory.variants()[0]):
+        found = tables(on_disk, variant)
+        for name, table in expected.items():
+            pd.testing.assert_frame_equal(found[name], table)
+    # one component: it binds every family, and each family gets its share of the
+    # vehicles it supports (ecu / (0.7 × 1 + 0.3 × 3) per vehicle of the mix), in every future
+    bands = expected["vehicles"].set_index(["family", "month"])["median"]
+    assert (bands["light"] / bands["all"]).to_numpy() == pytest.approx(0.7)
+    assert (bands["heavy"] / bands["all"]).to_numpy() == pytest.approx(0.3)
+    assert set(expected["binding_components"]["component"]) == {"ecu"}

@@ -26,7 +26,7 @@ from simulator.charts import (
     draw_run_charts,
     save_figure,
 )
-from simulator.charts.assembly import vehicles_supportable
+from simulator.charts.assembly import vehicles_by_family, vehicles_supportable
 from simulator.charts.heatmap import missing_shares, shortfall_heatmap
 from simulator.charts.held_back import what_holds_it_back
 from simulator.charts.money import cost_per_unit_chart, money_by_year
@@ -510,6 +510,32 @@ def test_vehicles_supportable_stacks_by_rank_and_pools_the_rare():
     top, bottom = fig.axes
     assert legend_texts(bottom.get_legend()) == ["Bearings", "Other components"]
     assert top.get_lines()[0].get_ydata().tolist() == [2.5, 5.0]
+
+
+def test_vehicles_by_family_draws_a_line_per_family_and_a_binding_panel_each(tmp_path):
+    months = pd.to_datetime(["2024-01-01", "2024-02-01"])
+    vehicles = pd.DataFrame({
+        "family": ["m", "m", "x", "x", "all", "all"], "month": list(months) * 3,
+        "median": [2.5, 5.0, 10.0, 10.0, 12.5, 15.0], "p10": [1.3, 5.0, 10, 10, 11.3, 15],
+        "p90": [3.7, 5.0, 10, 10, 13.7, 15], "n_replications": 4})
+    binding = pd.DataFrame({
+        "family": ["m"] * 4 + ["x"] * 2, "month": list(months) * 3,
+        "component": ["b", "b", "a", "a", "b", "b"], "rank": [1, 1, 2, 2, 1, 1],
+        "n_binding": [1, 4, 3, 0, 4, 4], "share": [0.25, 1.0, 0.75, 0.0, 1.0, 1.0]})
+    fig = vehicles_by_family(vehicles, binding, names={"a": "Axles", "b": "Bearings"},
+                             family_names={"m": "Manual cars", "x": "Trucks"})
+    top, m, x = fig.axes
+    assert legend_texts(top.get_legend()) == ["Manual cars (median)", "Trucks (median)",
+                                              "All families (median)"]
+    assert [line.get_ydata().tolist() for line in top.get_lines()] == [
+        [2.5, 5.0], [10.0, 10.0], [12.5, 15.0]]
+    assert m.get_title(loc="left").startswith("Manual cars: which component limits")
+    assert legend_texts(m.get_legend()) == ["Bearings", "Axles"]
+    assert legend_texts(x.get_legend()) == ["Bearings"]
+    # a component keeps its colour from panel to panel
+    assert (m.collections[0].get_facecolor().tolist()
+            == x.collections[0].get_facecolor().tolist())
+    assert_saves(fig, tmp_path, "vehicles")
 
 
 # ----------------------------------------------------------------- the standard set
