@@ -103,6 +103,7 @@ class InvestmentStage:
             for p in self.drawing:  # each build's share, so money can be told by component
                 share = spent * p.rate / rate
                 money.append((STAGE, "spent", self.last, now, share, p.component))
+                self.world.record.project_spent.append((p.index, self.last, now, share))
         self.last = now
 
     def reschedule_dry(self) -> None:
@@ -214,6 +215,8 @@ class InvestmentStage:
         if outcome.usable is not None:
             world.record.sources.append((STAGE, project.component, -1, outcome.usable,
                                          project.ramp, capacity))
+            world.record.project_sources.append((project.index, outcome.usable, project.ramp,
+                                                 capacity))
 
     def start(self, project: Project) -> None:
         """Start a candidate: commit its capex, pay the upfront share, begin preparing."""
@@ -225,6 +228,7 @@ class InvestmentStage:
         money = self.world.record.money
         money.append((STAGE, "committed", now, now, capex, project.component))
         money.append((STAGE, "spent", now, now, upfront, project.component))
+        self.world.record.project_spent.append((project.index, now, now, upfront))
         project.state = "preparing"
         project.started_at = now
         project.remaining = project.build
