@@ -226,7 +226,8 @@ def economics_tables(summary: dict) -> list[ReportTable]:
             continue
         data, shown = [], []
         for name, entry in rows:
-            d, t = {"name": name}, {"": name}
+            d: dict[str, Any] = {"name": name}
+            t: dict[str, str] = {"": name}
             for measure, word in ECONOMIC_WORDS.items():
                 est = entry.get(measure) or {}
                 mean = est.get("mean")
