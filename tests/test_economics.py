@@ -265,3 +265,37 @@ def test_nominal_money_needs_a_price_year():
         scenario_from(text)
     assert "scenario.price_year: is required with economics.money_terms: nominal" in str(
         err.value)
+
+
+def test_a_run_with_economics_shows_npv_irr_and_payback_per_stage(tmp_path, capsys):
+    """The minimal scenario with prices: the console table, summary.json, the report's
+    first screen and the projects table all carry the economic value per stage."""
+    import json
+    from pathlib import Path
+
+    from simulator.cli import main
+    from simulator.results import read_results
+
+    text = Path("tests/scenario/good/minimal.yaml").read_text().replace(
+        "    unit_value: 350\n",
+        "    unit_value: 350\n    import_price: {dist: uniform, min: 300, max: 400}\n"
+        "    domestic_unit_cost: 200\n") + "economics: {real_discount_rate: 0.1}\n"
+    scenario = tmp_path / "priced.yaml"
+    scenario.write_text(text)
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "-n", "4", "--out", str(out), "--workers", "1",
+                 "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "econ. NPV" in printed and "sharing" in printed and "undefined" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    stages = summary["economics"]["stages"]
+    assert set(stages) == {"sharing", "procurement", "investment", "all"}
+    assert stages["all"]["economic_npv"]["n"] == 4
+    assert stages["sharing"]["irr"]["n"] == 0  # no capex: never defined
+    report = (out / "report.html").read_text()
+    first_screen = report[report.find("What does it cost"):report.find("Further findings")]
+    assert "Economic NPV of import substitution" in first_screen
+    result = read_results(out)
+    assert result.projects is not None and set(result.projects["project"]) == {"ecu_plant"}
+    kpis = result.kpis[result.kpis["component"] == "all"]
+    assert np.isfinite(kpis["economic_npv_investment"]).all()
