@@ -120,15 +120,19 @@ def stage_flows(plan: Plan, grid: Grid, record: Record, daily: Daily) -> list[St
 
 
 def measures(flows: StageFlows, rate: float) -> dict[str, float]:
-    """Totals over the run (undiscounted, real), economic NPV, IRR and payback."""
+    """Totals over the run (undiscounted, real), economic NPV, IRR and payback. IRR and
+    payback are those of an investment: undefined (NaN) where no capex is spent — stage 1
+    always — even if operating losses on some days make the net flow change sign."""
     net = flows.net
+    capex = float(flows.capex.sum())
+    invested = capex > 0
     return {
         "import_substitution_value": float(flows.value.sum()),
         "operating_cost": float(flows.operating_cost.sum()),
-        "capex_real": float(flows.capex.sum()),
+        "capex_real": capex,
         "economic_npv": present_value(net, rate),
-        "irr": internal_rate(net),
-        "payback_years": payback_years(net, rate),
+        "irr": internal_rate(net) if invested else math.nan,
+        "payback_years": payback_years(net, rate) if invested else math.nan,
     }
 
 

@@ -299,3 +299,27 @@ def test_a_run_with_economics_shows_npv_irr_and_payback_per_stage(tmp_path, caps
     assert result.projects is not None and set(result.projects["project"]) == {"ecu_plant"}
     kpis = result.kpis[result.kpis["component"] == "all"]
     assert np.isfinite(kpis["economic_npv_investment"]).all()
+
+
+def test_without_capex_there_is_no_irr_even_when_the_flows_change_sign():
+    """Sharing two components, one dearer at home (a loss of 50 a day) from day 0, one
+    cheaper (a gain of 100 a day) only from day 10: the flows change sign, but nothing is
+    invested, so IRR and payback are undefined; the NPV is 100 × 356 − 50 × 366."""
+    text = """
+    scenario: {name: econ, start: 2024-01-01, end: 2024-12-31, replications: 1}
+    components:
+      - {id: a, name: A, unit_value: 1, demand: {2024-01-01: 1000}, qualification_days: 0,
+         import_price: 100, domestic_unit_cost: 150}
+      - {id: b, name: B, unit_value: 1, demand: {2024-01-01: 1000}, qualification_days: 10,
+         import_price: 150, domestic_unit_cost: 50}
+    plants:
+      - {id: p, name: P, lines: [{component: a, capacity: 365.25},
+                                  {component: b, capacity: 365.25}]}
+    stages:
+      sharing: {share: 1}
+    economics: {real_discount_rate: 0}
+    """
+    tables = run_tables(text)
+    assert overall(tables, "economic_npv_sharing") == pytest.approx(100 * 356 - 50 * 366)
+    assert math.isnan(overall(tables, "irr_sharing"))
+    assert math.isnan(overall(tables, "payback_years_sharing"))

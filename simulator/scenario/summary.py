@@ -34,6 +34,12 @@ def describe(scenario: Scenario) -> str:
             f"{_count(len(investment.projects), 'project')}."
         )
     prices = f" at {meta.price_year} prices" if meta.price_year is not None else ""
+    economics = scenario.economics
+    if economics is not None and economics.money_terms == "nominal":
+        prices = (f"; stage money nominal, deflated{prices} for the economic value "
+                  f"(real rate {100 * economics.real_discount_rate:g}%)")
+    elif economics is not None:
+        prices += f"; economic value at a real {100 * economics.real_discount_rate:g}%"
     parts.append(
         f"Money in {cur or '(no currency given)'}{prices}. "
         f"Run {meta.start.isoformat()} to {meta.end.isoformat()} ({scenario.n_days} days), "
