@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq
@@ -26,9 +27,13 @@ IRR_BRACKET = (-0.9, 10.0)
 """The IRR is sought between −90% and +1,000% a year; outside it, it is undefined."""
 
 
+@lru_cache(maxsize=8)
 def discount_factors(n_days: int, rate: float) -> np.ndarray:
-    """`(1 + rate)^-((d + 0.5)/365.25)` for days 0..n_days − 1."""
-    return (1.0 + rate) ** (-(np.arange(n_days) + 0.5) / YEAR)
+    """`(1 + rate)^-((d + 0.5)/365.25)` for days 0..n_days − 1 (cached: every stage and
+    project of a run uses the same; read-only)."""
+    factors = (1.0 + rate) ** (-(np.arange(n_days) + 0.5) / YEAR)
+    factors.flags.writeable = False
+    return factors
 
 
 def present_value(flows: np.ndarray, rate: float) -> float:
@@ -46,12 +51,16 @@ def internal_rate(flows: np.ndarray) -> float:
     """
     if not (flows < 0).any() or not (flows > 0).any():
         return math.nan
+    days = np.flatnonzero(flows)  # only days with a flow count: the solver's work shrinks
+    amounts, years = flows[days], (days + 0.5) / YEAR
+
+    def value(rate: float) -> float:
+        return float((amounts * (1.0 + rate) ** -years).sum())
+
     low, high = IRR_BRACKET
-    at_low, at_high = present_value(flows, low), present_value(flows, high)
-    if not at_low * at_high < 0:
+    if not value(low) * value(high) < 0:
         return math.nan
-    return float(brentq(lambda rate: present_value(flows, rate), low, high, xtol=1e-14,
-                        rtol=1e-13, maxiter=500))
+    return float(brentq(value, low, high, xtol=1e-14, rtol=1e-13, maxiter=500))
 
 
 def payback_years(flows: np.ndarray, rate: float) -> float:
