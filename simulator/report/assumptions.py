@@ -110,6 +110,11 @@ def settings_table(scenario: Mapping[str, Any]) -> ReportTable | None:
     source, level = provenance([meta])
     out = [{"Setting": k, "Value": _text(v), "Source": source, "Confidence": level}
            for k, v in rows if v not in (None, "")]
+    economics = scenario.get("economics")
+    if isinstance(economics, Mapping) and economics.get("source"):
+        s, c = provenance([economics])
+        out[[r["Setting"] for r in out].index("Economic value")] |= {"Source": s,
+                                                                      "Confidence": c}
     factor = meta.get("demand_factor")
     if isinstance(factor, Mapping) and factor.get("source"):
         s, c = provenance([factor])
@@ -126,7 +131,7 @@ def _economics_words(economics: Any, meta: Mapping[str, Any]) -> str | None:
             f"{100 * float(economics.get('real_discount_rate') or 0):g}% a year; ")
     if economics.get("money_terms") == "nominal":
         index = economics.get("price_index") or {}
-        points = ", ".join(f"{year}: {_num(value)}" for year, value in index.items())
+        points = ", ".join(f"{year}: {float(value):g}" for year, value in index.items())
         return text + (f"stage money given in nominal terms, deflated to "
                        f"{meta.get('price_year')} prices by the index {points}")
     return text + "stage money given in real terms"
