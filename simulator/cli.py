@@ -448,7 +448,7 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
     """Where the results went and the short summary table."""
     from rich.console import Console
 
-    from simulator.analysis.summary import summary_table, threshold_sentence
+    from simulator.analysis.summary import economics_table, summary_table, threshold_sentence
 
     meta = result.meta
     console = Console(highlight=False)
@@ -460,6 +460,9 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
     sentence = threshold_sentence(result.summary)
     if sentence:
         console.print(sentence, markup=False)
+    economics = economics_table(result.summary)
+    if economics is not None:
+        console.print(_rich_table(economics))
     for warning in result.summary.get("warnings", []):
         console.print(f"warning: {warning}", markup=False)
 

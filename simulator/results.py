@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     Blocks = FrameBlocks | ParquetBlocks
     BlockSet = FrameBlockSet | ParquetBlockSet
 
-TABLES = ("kpis", "series", "yearly", "events", "suppliers", "assembly")
-OPTIONAL_TABLES = ("assembly",)
+TABLES = ("kpis", "series", "yearly", "events", "suppliers", "assembly", "projects")
+OPTIONAL_TABLES = ("assembly", "projects")
 SUMMARY_FILE = "summary.json"
 SCENARIO_FILE = "scenario.yaml"
 CHARTS_FOLDER = "charts"
@@ -52,9 +52,10 @@ class RunResult:
 
     Attributes
     ----------
-    kpis, series, yearly, events, suppliers, assembly
+    kpis, series, yearly, events, suppliers, assembly, projects
         The tables of internal-contracts.md §3; `assembly` is None when no component has
-        `units_per_vehicle`.
+        `units_per_vehicle`, `projects` (economic value per stage-3 project) when the
+        scenario has no `economics` or no projects.
     meta
         Scenario name, seed, replications, stages enabled, scenario hash, versions, commit.
     scenario_dict
@@ -81,6 +82,7 @@ class RunResult:
     events: pd.DataFrame | None
     suppliers: pd.DataFrame | None
     assembly: pd.DataFrame | None = None
+    projects: pd.DataFrame | None = None
     meta: dict = field(default_factory=dict)
     scenario_dict: dict = field(default_factory=dict)
     out_dir: Path | None = None
@@ -307,7 +309,8 @@ def read_results(path: Path | str, *, load_limit: int = LOAD_LIMIT) -> RunResult
                 for p in sorted((folder / ANALYSIS_FOLDER).glob("*.parquet"))}
     result = RunResult(
         kpis, tables["series"], tables["yearly"], tables["events"], tables["suppliers"],
-        tables["assembly"], meta=summary.get("meta", {}), scenario_dict=scenario_dict,
+        tables["assembly"], tables["projects"], meta=summary.get("meta", {}),
+        scenario_dict=scenario_dict,
         out_dir=folder, table_dir=folder, extra=extra, analysis=analysis, summary=summary,
     )
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.economics import economic_columns, project_columns
 from simulator.evaluate import Daily, Grid
 from simulator.families import family_grid, family_vehicles
 from simulator.kpis import (
@@ -167,7 +168,9 @@ def _only_all(value: float, n_rows: int) -> np.ndarray:
 
 def _money_columns(plan: Plan, grid: Grid, record: Record, daily: Daily, n_rows: int) -> Columns:
     """Money and "what holds it back" figures: capex per component and in all, the rest on
-    the `all` row only."""
+    the `all` row only; `npv` is SPEC's gross value served less capex. Where the scenario
+    has `economics`, the economic value per stage and overall follows
+    (`simulator.economics`)."""
     n = grid.n_days
     cols: Columns = {}
     spent_total = np.zeros(n)
@@ -197,6 +200,8 @@ def _money_columns(plan: Plan, grid: Grid, record: Record, daily: Daily, n_rows:
     cols["slot_wait_mean_days"] = _only_all(float(np.mean(waits)) if waits else np.nan, n_rows)
     cols["slot_wait_p90_days"] = _only_all(
         float(np.quantile(waits, 0.9)) if waits else np.nan, n_rows)
+    if plan.scenario.economics is not None:  # absent: the columns above, bit for bit
+        cols.update(economic_columns(plan, grid, record, daily))
     return cols
 
 
@@ -334,4 +339,7 @@ def replication_tables(plan: Plan, grid: Grid, record: Record, daily: Daily) -> 
     assembly = assembly_columns(plan, grid, daily)
     if assembly is not None:
         tables["assembly"] = assembly
+    investment = plan.scenario.stages.investment
+    if plan.scenario.economics is not None and investment is not None and investment.projects:
+        tables["projects"] = project_columns(plan, grid, record, daily)
     return tables

@@ -6,8 +6,11 @@ replications with its 10–90% range), ``money_totals`` (mean capex committed an
 stage over the run, capex spent before the start, NPV and served value, each with its 95%
 interval, with the currency and discount rate), and ``cost_per_unit`` (per component and
 paying stage, capex spent over nameplate capacity added by the end, all futures pooled).
-`spread` and `mean_ci` are the two summaries over replications that the money and the
-held-back tables share.
+Where the scenario measures economic value (`economics`), ``economic_value`` (per stage
+and overall: import-substitution value, operating cost, real capex, economic NPV, IRR,
+payback, each a mean with its 95% interval) and ``project_value`` (the same per stage-3
+project) follow. `spread` and `mean_ci` are the two summaries over replications that the
+money and the held-back tables share.
 """
 
 from __future__ import annotations
@@ -35,10 +38,18 @@ TOTALS_COLUMNS = ["measure", "stage", "mean", "ci95_low", "ci95_high", "n", "cur
                   "discount_rate"]
 COST_COLUMNS = ["component", "stage", "capex_spent_sum", "capacity_added_sum",
                 "cost_per_unit", "n"]
+ECONOMIC_MEASURES = ("import_substitution_value", "operating_cost", "capex_real",
+                     "economic_npv", "irr", "payback_years")
+ECONOMIC_STAGES = ("sharing", "procurement", "investment", ALL)
+ECONOMIC_COLUMNS = ["stage", "measure", "mean", "ci95_low", "ci95_high", "n", "n_total",
+                    "currency", "price_year", "real_discount_rate"]
+PROJECT_COLUMNS = ["project", "component", "measure", "mean", "ci95_low", "ci95_high", "n",
+                   "n_total"]
 
 __all__ = [
-    "MONEY_KINDS", "PAYING_STAGES", "cost_per_unit", "mean_ci", "money_by_year",
-    "money_totals", "spread", "tables", "variant_kpis",
+    "ECONOMIC_MEASURES", "MONEY_KINDS", "PAYING_STAGES", "cost_per_unit", "economic_value",
+    "mean_ci", "money_by_year", "money_totals", "project_value", "spread", "tables",
+    "variant_kpis",
 ]
 
 
@@ -51,11 +62,16 @@ def tables(result: RunResult, variant: str | None) -> dict[str, pd.DataFrame]:
     """
     kpis = variant_kpis(result, variant)
     where = {} if variant is None else {"variant": variant}
-    return {
+    out = {
         "money_by_year": money_by_year(result, where),
         "money_totals": money_totals(kpis, result.scenario_dict),
         "cost_per_unit": cost_per_unit(kpis),
     }
+    if "economic_npv" in kpis:  # the scenario measures economic value
+        out["economic_value"] = economic_value(kpis, result.scenario_dict)
+        if result.has("projects"):
+            out["project_value"] = project_value(result.read("projects", where=where))
+    return out
 
 
 # ------------------------------------------------------------------------ the tables
@@ -176,6 +192,69 @@ def cost_per_unit(kpis: pd.DataFrame) -> pd.DataFrame:
             out.append({"component": component, "stage": stage, "capex_spent_sum": spent,
                         "capacity_added_sum": added, "cost_per_unit": cost, "n": len(frame)})
     return pd.DataFrame(out, columns=COST_COLUMNS)
+
+
+def economic_value(kpis: pd.DataFrame, scenario_dict: dict) -> pd.DataFrame:
+    """Per stage and over all stages (``stage`` = ``all``): the economic measures over
+    replications.
+
+    Parameters
+    ----------
+    kpis
+        One variant's ``kpis`` rows; the ``all`` rows carry ``<measure>_<stage>`` and
+        ``<measure>`` (see `simulator.economics`).
+    scenario_dict
+        The resolved scenario: its currency, price year and real discount rate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stage and measure (`ECONOMIC_MEASURES`): ``mean`` with its normal 95%
+        interval over the replications where the measure is defined, ``n`` (those
+        replications) and ``n_total`` (all). IRR and payback are undefined in some futures
+        (no outflow, no sign change, not paid back by the end): their mean is over the
+        futures where they are defined, so read it with ``n``. Money in ``currency`` at
+        ``price_year`` prices; NPV at ``real_discount_rate``.
+    """
+    meta = scenario_dict.get("scenario") or {}
+    economics = scenario_dict.get("economics") or {}
+    columns = [f"{m}_{s}" if s != ALL else m for s in ECONOMIC_STAGES
+               for m in ECONOMIC_MEASURES]
+    rows = overall_rows(kpis, columns)
+    out = []
+    for stage in ECONOMIC_STAGES:
+        for measure in ECONOMIC_MEASURES:
+            column = measure if stage == ALL else f"{measure}_{stage}"
+            if column not in rows:
+                continue
+            out.append({"stage": stage, "measure": measure, **mean_ci(rows[column]),
+                        "n_total": len(rows), "currency": meta.get("currency"),
+                        "price_year": meta.get("price_year"),
+                        "real_discount_rate": economics.get("real_discount_rate")})
+    table = pd.DataFrame(out, columns=ECONOMIC_COLUMNS)
+    table["n"] = table["n"].astype("int64")
+    table["n_total"] = table["n_total"].astype("int64")
+    return table
+
+
+def project_value(projects: pd.DataFrame) -> pd.DataFrame:
+    """Per stage-3 project (file order): the share of futures in which it started and in
+    which its capacity became usable, and the mean served units and economic measures
+    with their 95% intervals, over the futures where each is defined (``n``) out of all
+    (``n_total``); a project never started has zero value, capex and NPV in that future."""
+    out = []
+    for project, frame in projects.groupby("project", sort=False):
+        base = {"project": project, "component": str(frame["component"].iloc[0])}
+        shares = {"started": frame["started"].astype(float),
+                  "usable": frame["usable_day"].notna().astype(float)}
+        for measure, values in [*shares.items(), ("served", frame["served"]),
+                                *((m, frame[m]) for m in ECONOMIC_MEASURES)]:
+            out.append({**base, "measure": measure, **mean_ci(values),
+                        "n_total": len(frame)})
+    table = pd.DataFrame(out, columns=PROJECT_COLUMNS)
+    table["n"] = table["n"].astype("int64")
+    table["n_total"] = table["n_total"].astype("int64")
+    return table
 
 
 # -------------------------------------------------------------- shared over replications

@@ -68,6 +68,7 @@ def _variant_summary(result: RunResult, variant: str) -> dict:
     components = {c: _component(tables, c, start, names, units)
                   for c in component_order(result) if c in present}
     rule = result.scenario_dict.get("scenario") or {}
+    economics = _economics(tables, result.scenario_dict)
     return {
         "meta": {"variant": variant} if variant else {},
         "horizon": {"start": start, "end": end},
@@ -78,6 +79,7 @@ def _variant_summary(result: RunResult, variant: str) -> dict:
         "components": components,
         "money": _money(tables),
         "held_back": _held_back(tables),
+        **({"economics": economics} if economics else {}),
         "warnings": warnings(components),
     }
 
@@ -204,6 +206,37 @@ def _money(tables: dict[str, pd.DataFrame]) -> dict:
     return money
 
 
+def _economics(tables: dict[str, pd.DataFrame], scenario_dict: dict) -> dict:
+    """Per stage and ``all``: each economic measure's mean, 95% CI and n (futures where it
+    is defined) of ``n_total``; per project the same (empty without economic value)."""
+    table = tables.get("economic_value", pd.DataFrame())
+    if table.empty:
+        return {}
+    first = table.iloc[0]
+    stages: dict[str, dict] = {}
+    for _, row in table.iterrows():
+        stages.setdefault(str(row["stage"]), {})[str(row["measure"])] = _estimate(row)
+    out: dict[str, Any] = {
+        "currency": first["currency"], "price_year": first["price_year"],
+        "real_discount_rate": first["real_discount_rate"],
+        "money_terms": (scenario_dict.get("economics") or {}).get("money_terms", "real"),
+        "n_total": first["n_total"], "stages": stages,
+    }
+    projects = tables.get("project_value", pd.DataFrame())
+    if not projects.empty:
+        per: dict[str, dict] = {}
+        for _, row in projects.iterrows():
+            entry = per.setdefault(str(row["project"]), {"component": row["component"]})
+            entry[str(row["measure"])] = _estimate(row)
+        out["projects"] = per
+    return out
+
+
+def _estimate(row: pd.Series) -> dict[str, Any]:
+    return {"mean": row["mean"], "ci95_low": row["ci95_low"], "ci95_high": row["ci95_high"],
+            "n": row["n"]}
+
+
 def _held_back(tables: dict[str, pd.DataFrame]) -> dict:
     """Means over futures of what holds the stages back: money, build-days, orders, slots."""
     held: dict[str, Any] = {}
@@ -322,6 +355,72 @@ def summary_table(summary: dict) -> pd.DataFrame:
                 "—" if value is None else short_amount(value),
         })
     return pd.DataFrame(rows)
+
+
+STAGE_WORDS = {ALL: "all stages"}
+UNDEFINED_WHY = {
+    "irr": "no capex, or flows that never change sign",
+    "payback_years": "no net outflow, or not paid back by the end",
+}
+
+
+def economics_table(summary: dict) -> pd.DataFrame | None:
+    """The economic value per stage the CLI prints (None without economic value): value of
+    import substitution, operating cost, real capex, the economic NPV with its 95% CI at
+    the stated real rate, and the IRR and payback (means over the futures where defined,
+    with how many of them). Stages the run does not enable are left out."""
+    economics = summary.get("economics")
+    if not economics:
+        return None
+    enabled = (summary.get("meta") or {}).get("stages")
+    rows = []
+    for stage, entry in economics["stages"].items():
+        if enabled is not None and stage != ALL and stage not in enabled:
+            continue
+        npv = entry["economic_npv"]
+        rows.append({
+            "stage": STAGE_WORDS.get(stage, stage),
+            "import-substitution value": _amount_or_dash(entry["import_substitution_value"]),
+            "operating cost": _amount_or_dash(entry["operating_cost"]),
+            "capex (real)": _amount_or_dash(entry["capex_real"]),
+            "economic NPV (95% CI)": "—" if npv["mean"] is None else (
+                f"{short_amount(npv['mean'])} ({short_amount(npv['ci95_low'])} – "
+                f"{short_amount(npv['ci95_high'])})" if npv["ci95_low"] is not None
+                else short_amount(npv["mean"])),
+            "IRR": _defined(entry["irr"], economics["n_total"],
+                            lambda v: f"{100 * v:.1f}%"),
+            "payback, years": _defined(entry["payback_years"], economics["n_total"],
+                                       lambda v: f"{v:.1f}"),
+        })
+    table = pd.DataFrame(rows)
+    table.attrs["console_headers"] = {
+        "import-substitution value": "value", "operating cost": "op. cost",
+        "capex (real)": "capex", "economic NPV (95% CI)": "econ. NPV (95% CI)",
+        "payback, years": "payback, yrs"}
+    rate = economics.get("real_discount_rate")
+    year = economics.get("price_year")
+    table.attrs["console_caption"] = (
+        f"Economic value, {economics.get('currency') or 'currency'} at "
+        f"{year if year is not None else 'scenario'} prices, NPV at a real "
+        f"{100 * (rate or 0):g}% a year; value = (import price − unit cost) × units served. "
+        "IRR and payback (discounted): means over the futures where defined (n/all shown "
+        "where not all); undefined: IRR without capex or sign change, payback without "
+        "outflow or not paid back by the end. Not SPEC's npv (gross value served less "
+        "capex).")
+    return table
+
+
+def _amount_or_dash(estimate: dict) -> str:
+    return "—" if estimate["mean"] is None else short_amount(estimate["mean"])
+
+
+def _defined(estimate: dict, n_total: int, form: Any) -> str:
+    """A mean over the futures where the measure is defined, with how many where not all:
+    "12.3% (95/100)", or "undefined" where it is nowhere."""
+    if not estimate["n"] or estimate["mean"] is None:
+        return "undefined"
+    where = "" if estimate["n"] == n_total else f" ({estimate['n']}/{n_total})"
+    return f"{form(estimate['mean'])}{where}"
 
 
 def short_amount(value: float) -> str:

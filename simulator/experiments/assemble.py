@@ -89,6 +89,7 @@ def assemble_in_memory(variants: list[Variant], n: int,
     return RunResult(
         kpis=tables["kpis"], series=tables["series"], yearly=tables["yearly"],
         events=tables["events"], suppliers=tables["suppliers"], assembly=tables.get("assembly"),
+        projects=tables.get("projects"),
         meta=batch_meta(variants, n), scenario_dict=(base or variants[0].scenario).resolved_dict(),
     )
 

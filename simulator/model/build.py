@@ -55,6 +55,21 @@ def _draw_committed(world: World) -> None:
     world.record.committed = list(world.committed)
 
 
+def _draw_prices(world: World) -> None:
+    """Import price and domestic unit cost per component (clipped at 0), from a stream of
+    their own, `prices:<component>`: drawn only where the scenario measures economic value,
+    so no other draw moves."""
+    scenario = world.plan.scenario
+    if scenario.economics is None:
+        return
+    for c in scenario.components:
+        stream = world.streams(f"prices:{c.id}")
+        for dist, out in ((c.import_price, world.record.import_prices),
+                          (c.domestic_unit_cost, world.record.unit_costs)):
+            u = stream.next()
+            out.append(max(0.0, dist.sample(u)) if dist is not None else 0.0)
+
+
 def build_world(plan: Plan, replication: int, *, log_failures: bool = False) -> World:
     """Everything for one replication, wired and ready to run."""
     scenario = plan.scenario
@@ -64,6 +79,7 @@ def build_world(plan: Plan, replication: int, *, log_failures: bool = False) -> 
     _draw_factors(world)
     _draw_market(world)
     _draw_committed(world)
+    _draw_prices(world)
     for line in plan.lines:
         if line.spec.mtbf_days is not None:
             draw_downtime(world, line)

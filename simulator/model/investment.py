@@ -111,6 +111,7 @@ class InvestmentStage:
             for p in self.drawing:  # each build's share, so money can be told by component
                 share = spent * p.rate / rate
                 money.append((STAGE, "spent", self.last, now, share, p.component))
+                self.world.record.project_spent.append((p.index, self.last, now, share))
         self.last = now
 
     def reschedule_dry(self) -> None:
@@ -248,6 +249,8 @@ class InvestmentStage:
         if outcome.usable is not None:
             world.record.sources.append((STAGE, project.component, -1, outcome.usable,
                                          project.ramp, capacity * share))
+            world.record.project_sources.append((project.index, outcome.usable, project.ramp,
+                                                 capacity * share))
 
     def tooling_installed(self, project: Project) -> None:
         """One tooling order is installed: the plant may start producing, or (partial
@@ -258,9 +261,10 @@ class InvestmentStage:
                 self._produce(project)
         elif project.state == "finished" and project.usable_from is not None:
             share = float(project.spec.capacity) / project.tooling_total
-            self.world.record.sources.append((STAGE, project.component, -1,
-                                              max(self.world.now, project.usable_from),
-                                              project.ramp, share))
+            ready = max(self.world.now, project.usable_from)
+            record = self.world.record
+            record.sources.append((STAGE, project.component, -1, ready, project.ramp, share))
+            record.project_sources.append((project.index, ready, project.ramp, share))
 
     def start(self, project: Project) -> None:
         """Start a candidate: commit its capex, pay the upfront share, begin preparing."""
@@ -272,6 +276,7 @@ class InvestmentStage:
         money = self.world.record.money
         money.append((STAGE, "committed", now, now, capex, project.component))
         money.append((STAGE, "spent", now, now, upfront, project.component))
+        self.world.record.project_spent.append((project.index, now, now, upfront))
         project.state = "preparing"
         project.started_at = now
         project.remaining = project.build

@@ -40,6 +40,13 @@ class Record:
     market_levels: list[float] = field(default_factory=list)
     import_share_shifts: list[float] = field(default_factory=list)  # per component, realised
     committed: list[float] = field(default_factory=list)  # per line, realised
+    # per component, realised (empty unless the scenario measures economic value)
+    import_prices: list[float] = field(default_factory=list)
+    unit_costs: list[float] = field(default_factory=list)
+    # (project index, t0, t1, amount): stage-3 capex spent from the budget, by project
+    project_spent: list[tuple[int, float, float, float]] = field(default_factory=list)
+    # (project index, t_ready, ramp_days, capacity/yr): a finished project's usable capacity
+    project_sources: list[tuple[int, float, float, float]] = field(default_factory=list)
     paused_build_days: float = 0.0
     capex_before_start: float = 0.0
     unspent: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])

@@ -149,7 +149,7 @@ def stream_keys(scenario: Scenario) -> list[str]:
     so that they are seeded together; a key left out is still served, only slower."""
     keys = ["demand:scenario", "market:scenario",
             *(f"{kind}:{c.id}" for c in scenario.components
-              for kind in ("demand", "import_share"))]
+              for kind in ("demand", "import_share", "prices"))]
     for plant in scenario.plants:
         for line in plant.lines:
             keys += [f"committed:{line.id}", f"failures:{line.id}",

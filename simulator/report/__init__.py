@@ -27,6 +27,7 @@ from simulator.report.tables import (
     changes_table,
     component_differences_table,
     differences_table,
+    economics_tables,
     findings_table,
     gap_shares,
     held_back_table,
@@ -117,7 +118,7 @@ def report_sections(result: RunResult, kind: str) -> tuple[list[Section], list[R
         sections = [
             Section("results", "Results by component", [kpi_table(summary)], new_page=True),
             Section("stages", "Which stage serves the gap, year by year", [gap_shares(summary)]),
-            Section("money", "Money", [money_by_year(summary)]),
+            Section("money", "Money", [money_by_year(summary), *economics_tables(summary)]),
             Section("held-back", "What holds it back", held),
             assumptions, reproduction,
         ]

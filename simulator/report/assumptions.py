@@ -100,7 +100,9 @@ def settings_table(scenario: Mapping[str, Any]) -> ReportTable | None:
                         + f" for {meta.get('close_hold_days')} days in a row"
                         + (f" (smoothed over {meta['close_smoothing_days']} days)"
                            if (meta.get("close_smoothing_days") or 1) > 1 else "")),
-        ("Discount rate", f"{100 * float(meta.get('discount_rate') or 0):g}% a year"),
+        ("Discount rate of the gross value served less capex (SPEC npv)",
+         f"{100 * float(meta.get('discount_rate') or 0):g}% a year"),
+        ("Economic value", _economics_words(scenario.get("economics"), meta)),
         ("Demand factor (all components)", in_words(meta.get("demand_factor"))),
         ("Market level (demand process)", market_in_words(meta.get("demand_process"))),
         ("Seed and replications", f"seed {meta.get('seed')}, {meta.get('replications')} "
@@ -109,6 +111,11 @@ def settings_table(scenario: Mapping[str, Any]) -> ReportTable | None:
     source, level = provenance([meta])
     out = [{"Setting": k, "Value": _text(v), "Source": source, "Confidence": level}
            for k, v in rows if v not in (None, "")]
+    economics = scenario.get("economics")
+    if isinstance(economics, Mapping) and economics.get("source"):
+        s, c = provenance([economics])
+        out[[r["Setting"] for r in out].index("Economic value")] |= {"Source": s,
+                                                                      "Confidence": c}
     for key, setting in (("demand_factor", "Demand factor (all components)"),
                          ("demand_process", "Market level (demand process)")):
         own = meta.get(key)
@@ -116,6 +123,20 @@ def settings_table(scenario: Mapping[str, Any]) -> ReportTable | None:
             s, c = provenance([own])
             out[[r["Setting"] for r in out].index(setting)] |= {"Source": s, "Confidence": c}
     return _table("assumptions_settings", "The run", out)
+
+
+def _economics_words(economics: Any, meta: Mapping[str, Any]) -> str | None:
+    """The economics block in words (None where the scenario has none)."""
+    if not isinstance(economics, Mapping):
+        return None
+    text = (f"NPV, IRR and payback at a real "
+            f"{100 * float(economics.get('real_discount_rate') or 0):g}% a year; ")
+    if economics.get("money_terms") == "nominal":
+        index = economics.get("price_index") or {}
+        points = ", ".join(f"{year}: {float(value):g}" for year, value in index.items())
+        return text + (f"stage money given in nominal terms, deflated to "
+                       f"{meta.get('price_year')} prices by the index {points}")
+    return text + "stage money given in real terms"
 
 
 def components_table(scenario: Mapping[str, Any]) -> ReportTable | None:
@@ -132,6 +153,9 @@ def components_table(scenario: Mapping[str, Any]) -> ReportTable | None:
             "Demand factor": in_words(c.get("demand_factor")) or "—",
             "Qualification": in_words(c.get("qualification_days"), "days") or "—",
             "Units per vehicle": _num(c.get("units_per_vehicle")),
+            **({"Import price": in_words(c.get("import_price"), currency),
+                "Domestic unit cost": in_words(c.get("domestic_unit_cost"), currency)}
+               if c.get("import_price") is not None else {}),
         }, [c]))
     return _table("assumptions_components", "Components: demand, domestic supply, value",
                   rows, note="Demand and domestic supply are the scenario's points in time "

@@ -273,15 +273,67 @@ def capex_by_stage(x: RunNumbers) -> str | None:
 
 
 def net_value(x: RunNumbers) -> str | None:
-    """NPV of the shortfall avoided minus capex spent, with its 95% confidence interval."""
+    """SPEC's `npv` under its true name — the gross value of the parts served (at
+    `unit_value`) less capex spent — with its 95% confidence interval."""
     npv = (x.summary.get("money") or {}).get("npv") or {}
     if npv.get("mean") is None:
         return None
     rate = (x.summary.get("money") or {}).get("discount_rate") or 0.0
     ci = ci_words(npv, lambda v: money(v, x.currency))
-    return (f"Value of the shortfall avoided minus capex spent (net present value at "
-            f"{100 * rate:g}% a year): {money(npv['mean'], x.currency)}{ci}; capacity "
-            "still useful after the end is not credited.")
+    when = f"discounted at {100 * rate:g}% a year" if rate else "undiscounted"
+    return (f"Gross value served less capex (the specification's npv, {when}; parts valued "
+            f"at unit_value, no operating cost, no import price): "
+            f"{money(npv['mean'], x.currency)}{ci}; capacity still useful after the end is "
+            "not credited.")
+
+
+def economic_value(x: RunNumbers) -> str | None:
+    """Per stage and overall: the economic NPV at the stated real rate with its 95% CI,
+    the IRR and the payback (means over the futures where defined, saying in how many)."""
+    economics = x.summary.get("economics") or {}
+    stages, n = economics.get("stages") or {}, economics.get("n_total") or 0
+    if not stages or not n:
+        return None
+    currency = economics.get("currency") or x.currency
+    parts = []
+    for stage in (*STAGES, ALL):
+        entry = stages.get(stage)
+        if entry is None or (stage != ALL and x.enabled is not None
+                             and stage not in x.enabled):
+            continue
+        npv = entry["economic_npv"]
+        if npv.get("mean") is None:
+            continue
+        name = "all stages" if stage == ALL else STAGE_NAMES[stage]
+        ci = ci_words(npv, lambda v: money(v, currency))
+        parts.append(f"{name} {money(npv['mean'], currency)}{ci}, "
+                     f"{_defined_words(entry['irr'], n, 'IRR', _rate_words)}, "
+                     f"{_defined_words(entry['payback_years'], n, 'payback', _years_words_)}")
+    if not parts:
+        return None
+    rate = economics.get("real_discount_rate") or 0.0
+    year = economics.get("price_year")
+    prices = f" at {year} prices" if year is not None else ""
+    return (f"Economic NPV of import substitution ((import price − domestic unit cost) × units "
+            f"served, less capex; {currency}{prices}, at a real {100 * rate:g}% a year), "
+            f"IRR and payback: {'; '.join(parts)}. IRR and payback are means over the futures "
+            "where they are defined; a stage without capex has no IRR; capacity still useful "
+            "after the end is not credited.")
+
+
+def _defined_words(entry: dict, n: int, what: str, fmt: Callable[[float], str]) -> str:
+    if not entry.get("n") or entry.get("mean") is None:
+        return f"{what} undefined"
+    where = "" if entry["n"] == n else f" (in {entry['n']} of {n} futures)"
+    return f"{what} {fmt(entry['mean'])}{where}"
+
+
+def _rate_words(value: float) -> str:
+    return f"{100 * value:.1f}% a year"
+
+
+def _years_words_(value: float) -> str:
+    return f"{value:.1f} years"
 
 
 def cost_per_unit(x: RunNumbers) -> str | None:
@@ -462,6 +514,7 @@ RUN_RULES: tuple[tuple[str, Rule], ...] = (
     ("stages", stage_shares_last_year),
     ("stages", stage_speed),
     ("stages", idle_stages),
+    ("cost", economic_value),
     ("cost", capex_by_stage),
     ("cost", cost_per_unit),
     ("cost", net_value),

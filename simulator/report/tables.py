@@ -190,6 +190,78 @@ def money_by_year(summary: dict, variants: dict[str, dict] | None = None) -> Rep
     )
 
 
+ECONOMIC_WORDS = {"import_substitution_value": "Import-substitution value",
+                  "operating_cost": "Operating cost", "capex_real": "Capex (real)",
+                  "economic_npv": "Economic NPV", "irr": "IRR", "payback_years": "Payback"}
+
+
+def economics_tables(summary: dict) -> list[ReportTable]:
+    """Per stage and per stage-3 project: the economic value, operating cost, real capex,
+    economic NPV (95% CI), IRR and payback (means where defined, and in how many futures);
+    none where the scenario does not measure economic value."""
+    economics = summary.get("economics") or {}
+    if not economics:
+        return []
+    currency, n = economics.get("currency") or "", economics.get("n_total") or 0
+    enabled = (summary.get("meta") or {}).get("stages")
+    stage_rows = [(STAGE_NAMES.get(stage, "All stages") if stage != ALL else "All stages",
+                   entry) for stage, entry in (economics.get("stages") or {}).items()
+                  if enabled is None or stage == ALL or stage in enabled]
+    project_rows = [(f"{project} ({entry.get('component')})", entry)
+                    for project, entry in (economics.get("projects") or {}).items()]
+    rate = 100 * float(economics.get("real_discount_rate") or 0)
+    year = economics.get("price_year")
+    note = (f"{currency} at {year} prices; NPV discounted daily to the start at a real "
+            f"{rate:g}% a year. Value = (import price − domestic unit cost) × units served. "
+            "IRR and payback (discounted, from the first outflow) are means over the futures "
+            "where they are defined, n of all: a stage or project without capex has no IRR, "
+            "one not paid back by the end no payback. Capacity still useful after the end is "
+            "not credited. A project's units are its component's stage-3 units shared in "
+            "proportion to the available capacity of its usable projects.")
+    out = []
+    for key, title, rows in (("economic_value", "Economic value by stage", stage_rows),
+                             ("project_value", "Economic value by stage-3 project",
+                              project_rows)):
+        if not rows:
+            continue
+        data, shown = [], []
+        for name, entry in rows:
+            d: dict[str, Any] = {"name": name}
+            t: dict[str, str] = {"": name}
+            for measure, word in ECONOMIC_WORDS.items():
+                est = entry.get(measure) or {}
+                mean = est.get("mean")
+                d[f"{measure}_mean"], d[f"{measure}_n"] = mean, est.get("n")
+                t[word] = _economic_text(measure, est, n, currency)
+                if measure == "economic_npv":
+                    d["economic_npv_ci95_low"] = est.get("ci95_low")
+                    d["economic_npv_ci95_high"] = est.get("ci95_high")
+            data.append(d)
+            shown.append(t)
+        display = pd.DataFrame(shown)
+        out.append(ReportTable(key, f"{title} ({currency}, means over the simulated futures)",
+                               pd.DataFrame(data), display, note=note,
+                               numeric=tuple(ECONOMIC_WORDS.values())))
+    return out
+
+
+def _economic_text(measure: str, est: dict, n: int, currency: str) -> str:
+    mean = est.get("mean")
+    if mean is None or not finite(mean) or not est.get("n"):
+        return "undefined" if measure in ("irr", "payback_years") else "—"
+    where = "" if est.get("n") == n else f" (n {est.get('n')} of {n})"
+    if measure == "irr":
+        return f"{100 * mean:.1f}%{where}"
+    if measure == "payback_years":
+        return f"{mean:.1f} years{where}"
+    text = money(mean, currency)
+    low, high = est.get("ci95_low"), est.get("ci95_high")
+    if measure == "economic_npv" and low is not None and high is not None \
+            and finite(low) and finite(high):
+        text += f" ({money(low, currency)} to {money(high, currency)})"
+    return text.replace("-", "−")
+
+
 # ------------------------------------------------------------- stages and gaps
 
 

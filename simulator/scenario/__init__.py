@@ -24,6 +24,7 @@ from simulator.scenario.extends import FileReader, resolve_extends
 from simulator.scenario.schema import (
     STAGE_MODELS,
     Component,
+    Economics,
     Investment,
     Line,
     Meta,
@@ -44,8 +45,9 @@ from simulator.scenario.workload import check_workload
 from simulator.scenario.yaml_loader import LMap, locate, plain
 
 __all__ = [
-    "Component", "Investment", "Line", "Meta", "Plant", "Problem", "Procurement", "Project",
-    "Scenario", "ScenarioError", "Sharing", "Stages", "Supplier", "Tooling", "Tranche",
+    "Component", "Economics", "Investment", "Line", "Meta", "Plant", "Problem", "Procurement",
+    "Project", "Scenario", "ScenarioError", "Sharing", "Stages", "Supplier", "Tooling",
+    "Tranche",
     "load_scenario", "load_scenario_text",
 ]
 

@@ -432,6 +432,64 @@ def _at(path: dict[dt.date | None, float], day: dt.date | None) -> float:
     return points[-1][1]
 
 
+PRICE_FIELDS = ("import_price", "domestic_unit_cost")
+
+
+def check_economics_inputs(raw: dict[str, Any]) -> list[Issue]:
+    """The economic value needs both prices on every component and a stated real discount
+    rate (`economics`), or none of them: a component without prices would silently count
+    as worth nothing."""
+    components = list(_items(raw, "components"))
+    given = [(i, c) for i, c in components if any(c.get(f) is not None for f in PRICE_FIELDS)]
+    has_block = isinstance(raw.get("economics"), dict)
+    if not given and not has_block:
+        return []
+    issues: list[Issue] = []
+    for i, component in components:
+        for field in PRICE_FIELDS:
+            if component.get(field) is None:
+                issues.append((("components", i, field), "is required when economic value is "
+                               "measured (economics, or another component's import_price "
+                               "or domestic_unit_cost, is given)"))
+    if not has_block:
+        issues.append((("economics",), "is required when components give import_price or "
+                       "domestic_unit_cost: state at least real_discount_rate"))
+    return issues
+
+
+def check_price_index(raw: dict[str, Any]) -> list[Issue]:
+    """Nominal money is deflated to `scenario.price_year` by `economics.price_index`, which
+    must then cover that year and every calendar year of the run; real money needs none."""
+    economics, meta = raw.get("economics"), raw.get("scenario")
+    if not isinstance(economics, dict) or not isinstance(meta, dict):
+        return []
+    index = economics.get("price_index")
+    index = index if isinstance(index, dict) else {}
+    loc = ("economics", "price_index")
+    if economics.get("money_terms", "real") != "nominal":
+        return [(loc, "is used only with money_terms: nominal (money given in real terms "
+                 "is not deflated); remove it or say money_terms: nominal")] if index else []
+    price_year, run = meta.get("price_year"), _run(raw)
+    if not isinstance(price_year, int) or isinstance(price_year, bool):
+        return [(("scenario", "price_year"), "is required with economics.money_terms: "
+                 "nominal (the year whose prices nominal money is deflated to)")]
+    years = {price_year} | (set(range(run[0].year, run[1].year + 1)) if run else set())
+    given = {_year(key) for key in index}
+    missing = sorted(y for y in years if y not in given)
+    if missing:
+        return [(loc, f"must give an index for scenario.price_year ({price_year}) and every "
+                 f"year of the run; missing: {', '.join(map(str, missing))}")]
+    return []
+
+
+def _year(key: Any) -> int | None:
+    """A price-index year written as a number or as its text (resolved scenarios)."""
+    try:
+        return int(key)
+    except (TypeError, ValueError):
+        return None
+
+
 CHECKS: tuple[Check, ...] = (
     check_run_period,
     check_point_dates,
@@ -447,6 +505,8 @@ CHECKS: tuple[Check, ...] = (
     check_demand_process_years,
     check_family_parts,
     check_family_output,
+    check_economics_inputs,
+    check_price_index,
 )
 
 

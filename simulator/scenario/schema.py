@@ -232,6 +232,7 @@ def _dump_distribution(dist: Any) -> Any:
 _DAYS = DistributionSpec("days", MAX_DAYS, "MAX_DAYS")
 _PER_YEAR = DistributionSpec("units/year", MAX_UNITS_PER_YEAR, "MAX_UNITS_PER_YEAR")
 _FACTOR = DistributionSpec("factor", MAX_FACTOR, "MAX_FACTOR")
+_PRICE = DistributionSpec("currency/unit", MAX_MONEY, "MAX_MONEY")
 Days = Annotated[Distribution, _DAYS, PlainValidator(_validate_distribution(_DAYS)),
                  PlainSerializer(_dump_distribution)]
 PerYear = Annotated[Distribution, _PER_YEAR, PlainValidator(_validate_distribution(_PER_YEAR)),
@@ -243,6 +244,8 @@ _SHIFT = DistributionSpec("share", MAX_FACTOR, "MAX_FACTOR", nonnegative=False)
 Change = Annotated[Distribution, _CHANGE, PlainValidator(_validate_distribution(_CHANGE)),
                    PlainSerializer(_dump_distribution)]
 Shift = Annotated[Distribution, _SHIFT, PlainValidator(_validate_distribution(_SHIFT)),
+                  PlainSerializer(_dump_distribution)]
+Price = Annotated[Distribution, _PRICE, PlainValidator(_validate_distribution(_PRICE)),
                   PlainSerializer(_dump_distribution)]
 
 
@@ -428,7 +431,9 @@ class Meta(Node):
         json_schema_extra=_limits(le="MAX_RUN_DAYS"))
     discount_rate: float = Field(
         0.0, ge=MIN_DISCOUNT_RATE, le=MAX_DISCOUNT_RATE, strict=True,
-        description="Discount rate for NPV (per year; 0 = undiscounted)",
+        description=("Discount rate of the KPI `npv`, gross value served less capex (per "
+                     "year; 0 = undiscounted); the economic NPV uses "
+                     "economics.real_discount_rate"),
         json_schema_extra=_limits(ge="MIN_DISCOUNT_RATE", le="MAX_DISCOUNT_RATE"))
     demand_factor: Factor | None = Field(None, description=(
         "Market-wide demand multiplier, one draw per replication shared by all components "
@@ -487,6 +492,12 @@ class Component(Node):
         "From a failed qualification attempt to the next attempt's result (days)"))
     qualification_attempts: int = Field(3, ge=1, le=100, strict=True, description=(
         "Attempts before offered capacity is given up as never qualified"))
+    import_price: Price | None = Field(None, description=(
+        "What one imported unit costs the buyers, at scenario.price_year prices; drawn "
+        "once per replication (currency/unit; with domestic_unit_cost and economics)"))
+    domestic_unit_cost: Price | None = Field(None, description=(
+        "Operating cost of one unit made at home by the stages' capacity, capex excluded, "
+        "at scenario.price_year prices; drawn once per replication (currency/unit)"))
 
 
 class Line(Node):
@@ -784,6 +795,31 @@ class Stages(Node):
         return {k: None if k in STAGE_NAMES and is_disabled(v) else v for k, v in data.items()}
 
 
+class Economics(Node):
+    """`economics:` — how the economic value of import substitution is measured."""
+
+    real_discount_rate: float = Field(
+        ge=MIN_DISCOUNT_RATE, le=MAX_DISCOUNT_RATE, strict=True, description=(
+            "Real discount rate of the economic NPV, IRR comparisons and discounted "
+            "payback (per year)"),
+        json_schema_extra=_limits(ge="MIN_DISCOUNT_RATE", le="MAX_DISCOUNT_RATE"))
+    money_terms: Literal["real", "nominal"] = Field("real", description=(
+        "What the stages' money (budgets, tranches, machine_cost, capex) is given in: "
+        "real (scenario.price_year prices) or nominal (prices of the day it is spent, "
+        "deflated by price_index)"))
+    price_index: dict[int, float] = Field(default_factory=dict, description=(
+        "Price level per calendar year, {year: index} (any base; > 0); needed for nominal "
+        "money: every year of the run and scenario.price_year"))
+
+    @model_validator(mode="after")
+    def _positive_index(self) -> Economics:
+        bad = {y: v for y, v in self.price_index.items() if not v > 0}
+        if bad:
+            year, value = next(iter(bad.items()))
+            raise _error(f"price_index values must be > 0, got {value!r} for {year}")
+        return self
+
+
 class Scenario(Node):
     """A whole scenario file, resolved (`extends` applied, defaults filled in)."""
 
@@ -795,6 +831,9 @@ class Scenario(Node):
     vehicle_families: list[VehicleFamily] | None = Field(None, description=(
         "Kinds of vehicle for the assembly view, each with its own units per vehicle; "
         "omitted: one family, the components' units_per_vehicle"))
+    economics: Economics | None = Field(None, description=(
+        "Economic value of import substitution (optional; with import_price and "
+        "domestic_unit_cost on every component)"))
 
     _source_file: str | None = PrivateAttr(None)
     _source_hash: str = PrivateAttr("")

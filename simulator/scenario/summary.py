@@ -42,6 +42,12 @@ def describe(scenario: Scenario) -> str:
             f"Demand moves from {process.start_year} ({kind})." if process else "",
             f"{_count(shares, 'component')} with an import share." if shares else ""))))
     prices = f" at {meta.price_year} prices" if meta.price_year is not None else ""
+    economics = scenario.economics
+    if economics is not None and economics.money_terms == "nominal":
+        prices = (f"; stage money nominal, deflated{prices} for the economic value "
+                  f"(real rate {100 * economics.real_discount_rate:g}%)")
+    elif economics is not None:
+        prices += f"; economic value at a real {100 * economics.real_discount_rate:g}%"
     parts.append(
         f"Money in {cur or '(no currency given)'}{prices}. "
         f"Run {meta.start.isoformat()} to {meta.end.isoformat()} ({scenario.n_days} days), "

@@ -199,3 +199,47 @@ def test_yearly_money_is_read_without_the_rest_of_the_table(written, monkeypatch
     yearly = [c for c in calls if c[0] == "yearly"]
     assert yearly and all(c[2] == {"variant": variant, "component": "all"} for c in yearly)
     assert all(c[1] is not None and "gap" not in c[1] for c in yearly)
+
+
+# ------------------------------------------------------------------- economic value
+
+
+def test_economic_value_means_over_the_futures_where_each_measure_is_defined():
+    kpis = pd.DataFrame([
+        {"component": "ecu", "economic_npv": 1.0, "irr": nan},
+        {"component": "all", "economic_npv": 10.0, "irr": nan, "irr_investment": nan,
+         "payback_years_investment": 2.0},
+        {"component": "all", "economic_npv": 20.0, "irr": 0.1, "irr_investment": 0.1,
+         "payback_years_investment": nan},
+        {"component": "all", "economic_npv": 30.0, "irr": 0.3, "irr_investment": 0.3,
+         "payback_years_investment": nan},
+    ])
+    scenario = {"scenario": {"currency": "RUB", "price_year": 2024},
+                "economics": {"real_discount_rate": 0.08}}
+    table = money.economic_value(kpis, scenario).set_index(["stage", "measure"])
+    npv = table.loc[("all", "economic_npv")]
+    assert (npv["mean"], npv["n"], npv["n_total"]) == (20.0, 3, 3)
+    assert npv["ci95_high"] == pytest.approx(20 + 1.96 * 10 / math.sqrt(3))
+    irr = table.loc[("investment", "irr")]
+    assert (irr["mean"], irr["n"], irr["n_total"]) == (pytest.approx(0.2), 2, 3)
+    payback = table.loc[("investment", "payback_years")]
+    assert (payback["mean"], payback["n"]) == (2.0, 1)
+    assert math.isnan(payback["ci95_low"])  # one future: no interval
+    assert set(table["real_discount_rate"]) == {0.08} and set(table["price_year"]) == {2024}
+
+
+def test_project_value_gives_shares_started_and_usable_and_means():
+    projects = pd.DataFrame({
+        "project": ["p1", "p2", "p1", "p2"], "component": ["ecu"] * 4,
+        "started": [True, False, True, True], "usable_day": [100.0, nan, nan, 300.0],
+        "served": [10.0, 0.0, 0.0, 4.0], "import_substitution_value": [1.0, 0.0, 0.0, 0.4],
+        "operating_cost": [0.5, 0.0, 0.0, 0.2], "capex_real": [2.0, 0.0, 2.0, 2.0],
+        "economic_npv": [-1.0, 0.0, -2.0, -1.6], "irr": [0.05, nan, nan, nan],
+        "payback_years": [nan] * 4})
+    table = money.project_value(projects).set_index(["project", "measure"])
+    assert table.loc[("p1", "started"), "mean"] == 1.0
+    assert table.loc[("p2", "started"), "mean"] == 0.5
+    assert table.loc[("p1", "usable"), "mean"] == 0.5
+    assert table.loc[("p1", "economic_npv"), "mean"] == -1.5
+    assert (table.loc[("p1", "irr"), "mean"], table.loc[("p1", "irr"), "n"]) == (0.05, 1)
+    assert table.loc[("p2", "payback_years"), "n"] == 0
