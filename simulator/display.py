@@ -287,15 +287,18 @@ def backcast_words(table: pd.DataFrame, start: dt.date) -> pd.DataFrame:
             observed = f"≥ {low}"
         else:
             observed = f"{low} – {high}"
-        where = (f"{_share(row.share_at_or_below)} of runs ≤ observed" if point else
-                 f"{_share(row.share_within)} of runs in range")
+        where = (f"{_share(row.share_at_or_below)} ≤ it" if point else
+                 f"{_share(row.share_within)} in it")
         rows.append({"observation": str(row.id),
                      "model 10–90% band": f"{_backcast_value(kind, row.low, start)} – "
                                           f"{_backcast_value(kind, row.high, start)}",
-                     "observed": observed, "hit": "hit" if row.hit else "MISS",
-                     "where it falls": where, "conf.": str(row.confidence)})
-    return pd.DataFrame(rows, columns=["observation", "model 10–90% band", "observed", "hit",
-                                       "where it falls", "conf."])
+                     "observed": observed, "result": "hit" if row.hit else "MISS",
+                     "runs": where, "conf": str(row.confidence)})
+    table = pd.DataFrame(rows, columns=["observation", "model 10–90% band", "observed",
+                                        "result", "runs", "conf"])
+    table.attrs["console_caption"] = ("runs: the share of replications at or below the "
+                                      "observed value (≤ it) or inside its range (in it)")
+    return table
 
 
 def _backcast_value(kind: str, number: object, start: dt.date) -> str:
