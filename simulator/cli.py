@@ -77,6 +77,19 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)
 
+    backcast = sub.add_parser("backcast", help="run the frozen as_of_2023 scenario and set "
+                              "its 10-90%% bands beside the observations of 2023-2025")
+    backcast.add_argument("--observations", type=Path, default=None, metavar="FILE",
+                          help="observations file (default: validation/observations.yaml); "
+                               "it names the scenario it tests")
+    backcast.add_argument("--replications", "-n", type=int, default=None,
+                          help="number of replications (default: 200)")
+    backcast.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    backcast.add_argument("--out", type=Path, help="also write the run's results folder "
+                          "and backcast.csv there (default: nothing is written)")
+    backcast.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                          help=argparse.SUPPRESS)
+
     validate = sub.add_parser("validate", help="check a scenario file and summarise it")
     validate.add_argument("scenario", help="scenario file")
     _add_plugin_option(validate)
@@ -223,6 +236,56 @@ def cmd_run(args: argparse.Namespace) -> int:
     with _backend(args) as backend:
         result = _interruptible(lambda: run(scenario, **_batch_kwargs(args, out, backend)))
     print_summary(result, out, time.perf_counter() - started)
+    return EXIT_OK
+
+
+def cmd_backcast(args: argparse.Namespace) -> int:
+    """`capsim backcast`: the model's 10–90% band beside each observation, hit or miss
+    (exit 0 whatever the hits)."""
+    from simulator.analysis.labels import start_date
+    from simulator.backcast import (
+        DEFAULT_OBSERVATIONS,
+        DEFAULT_REPLICATIONS,
+        prepare,
+        run_backcast,
+    )
+    from simulator.display import backcast_words
+    from simulator.scenario import ScenarioError
+    from simulator.validation import ObservationsRefused
+
+    _checked_counts(argparse.Namespace(replications=args.replications, seed=None))
+    if args.workers is not None and args.workers < 1:
+        raise Refused("--workers must be at least 1")
+    try:
+        observations, scenario = prepare(args.observations or DEFAULT_OBSERVATIONS)
+    except (ObservationsRefused, ScenarioError) as err:
+        raise Refused(str(err)) from None
+    out = _out_dir(argparse.Namespace(out=args.out, resume=False), "backcast") \
+        if args.out is not None else None
+    started = time.perf_counter()
+    found = _interruptible(lambda: run_backcast(
+        observations, scenario, replications=args.replications or DEFAULT_REPLICATIONS,
+        workers=args.workers, out=out))
+    meta = found.result.meta
+    table = found.table
+    start = start_date(found.result)
+    assert start is not None
+    console_print(f"Back-cast of '{meta['scenario']}' against {observations.path}: "
+                  f"{meta['replications']} replications (seed {meta['seed']}) in "
+                  f"{time.perf_counter() - started:.1f} s")
+    if out is not None:
+        console_print(f"results: {out}")
+    console_print(_rich_table(backcast_words(table, start),
+                              "The model's 10-90% band beside each observation"))
+    hits, n = int(table["hit"].sum()), len(table)
+    console_print(f"{hits} of {n} observations inside the model's 10-90% band (a model "
+                  f"that is right puts about 80% of observations inside: {0.8 * n:.1f}).")
+    skipped = observations.content.not_comparable
+    if skipped:
+        console_print(f"Not comparable ({len(skipped)}; the reasons are in "
+                      f"{observations.path}): {', '.join(item.id for item in skipped)}.")
+    console_print("Vehicle output is an input of the scenario (demand follows the output "
+                  "forecast), never a result: agreeing with it would prove nothing.")
     return EXIT_OK
 
 
@@ -468,6 +531,7 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "stages": cmd_stages,
+            "backcast": cmd_backcast,
             "compare": cmd_compare, "sweep": cmd_sweep, "report": cmd_report}
 
 

@@ -14,12 +14,14 @@ words (ids are never cut).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.analysis.close_dates import day_date
 from simulator.analysis.common import ALL
 from simulator.analysis.comparison import RESTRICTED_CLOSE
 from simulator.analysis.labels import parameter_labels
@@ -282,3 +284,51 @@ def _line_count(words: list[int], width: int) -> int:
         else:
             used += word + (1 if used else 0)
     return count
+
+
+def backcast_words(table: pd.DataFrame, start: dt.date) -> pd.DataFrame:
+    """The back-cast table (`simulator.analysis.backcast.backcast_table`) in words: the
+    model's 10–90% band and the observation in the quantity's own terms (dates, days,
+    units, per cent, money), hit or miss, and where the observation sits in the model's
+    distribution."""
+    rows = []
+    for row in table.itertuples(index=False):
+        kind = str(row.quantity)
+        low_value, high_value = _num(row.observed_min), _num(row.observed_max)
+        point = low_value == high_value
+        low, high = (_backcast_value(kind, v, start) for v in (row.observed_min,
+                                                                 row.observed_max))
+        if point:
+            observed = low
+        elif math.isinf(low_value):
+            observed = f"≤ {high}"
+        elif math.isinf(high_value):
+            observed = f"≥ {low}"
+        else:
+            observed = f"{low} – {high}"
+        where = (f"{_share(row.share_at_or_below)} ≤ it" if point else
+                 f"{_share(row.share_within)} in it")
+        rows.append({"observation": str(row.id),
+                     "model 10–90% band": f"{_backcast_value(kind, row.low, start)} – "
+                                          f"{_backcast_value(kind, row.high, start)}",
+                     "observed": observed, "result": "hit" if row.hit else "MISS",
+                     "runs": where, "conf": str(row.confidence)})
+    table = pd.DataFrame(rows, columns=["observation", "model 10–90% band", "observed",
+                                        "result", "runs", "conf"])
+    table.attrs["console_caption"] = ("runs: the share of replications at or below the "
+                                      "observed value (≤ it) or inside its range (in it)")
+    return table
+
+
+def _backcast_value(kind: str, number: object, start: dt.date) -> str:
+    """One band edge or observed bound of a back-cast quantity, in its own terms."""
+    value = _num(number)
+    if math.isinf(value):
+        return "after end" if kind == "project_finish" else "never"
+    if kind == "project_finish":
+        return day_date(start, value).isoformat()
+    if kind == "qualification_days":
+        return f"{value:,.0f} days"
+    if kind in ("supply_change", "local_share"):
+        return f"{100 * value:+.1f}%" if kind == "supply_change" else f"{100 * value:.1f}%"
+    return short_amount(value)
