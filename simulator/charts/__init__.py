@@ -39,6 +39,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from simulator.charts.assembly import vehicles_by_family, vehicles_supportable  # noqa: E402
 from simulator.charts.close_dates import close_date_distribution  # noqa: E402
+from simulator.charts.economic_value import economic_value_chart  # noqa: E402
 from simulator.charts.heatmap import shortfall_heatmap  # noqa: E402
 from simulator.charts.held_back import what_holds_it_back  # noqa: E402
 from simulator.charts.money import cost_per_unit_chart, money_by_year  # noqa: E402
@@ -59,6 +60,7 @@ __all__ = [
     "cost_per_unit_chart",
     "draw_batch_charts",
     "draw_run_charts",
+    "economic_value_chart",
     "money_by_year",
     "procurement_timeline",
     "save_figure",
@@ -73,10 +75,11 @@ __all__ = [
 
 PNG_DPI = 150
 RUN_CHARTS = ("shortfall_overall", "shortfall_by_component", "close_dates", "stage_speed",
-              "procurement_timeline", "money", "cost_per_unit", "shortfall_heatmap",
-              "held_back", "vehicles")
+              "procurement_timeline", "money", "cost_per_unit", "economic_value",
+              "shortfall_heatmap", "held_back", "vehicles")
 """The standard charts of a run, in report order (``vehicles`` only where the scenario
-gives `units_per_vehicle`, so the result has an ``assembly`` table)."""
+gives `units_per_vehicle`, so the result has an ``assembly`` table; ``economic_value``
+only where it has `economics`)."""
 
 CHART_CAPTIONS: dict[str, str] = {
     "shortfall_overall": (
@@ -102,6 +105,9 @@ CHART_CAPTIONS: dict[str, str] = {
     "cost_per_unit": (
         "What a unit of yearly capacity costs per component when bought as new machines "
         "and when built as new plants (capex spent over capacity added by the end)."),
+    "economic_value": (
+        "Per stage, the economic NPV of import substitution at the stated real rate with "
+        "its 95% confidence interval, and the IRR and payback where they are defined."),
     "shortfall_heatmap": (
         "The share of each component's gap still missing, year by year, all simulated "
         "futures pooled: where and until when the shortfall bites."),
@@ -209,6 +215,9 @@ def _run_drawers(result: RunResult, variant: str | None) -> dict[str, Callable[[
     if len(table("money_by_year")):
         drawers["money"] = lambda: money_by_year(
             table("money_by_year"), currency=currency, start_date=start, end_date=end)
+    if len(table("economic_value")):
+        drawers["economic_value"] = lambda: economic_value_chart(
+            table("economic_value"), currency=currency)
     if len(table("vehicles")) and "family" in table("vehicles"):
         drawers["vehicles"] = lambda: vehicles_by_family(
             table("vehicles"), table("binding_components"), names=names,

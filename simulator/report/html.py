@@ -22,8 +22,8 @@ from simulator.report.words import QUESTIONS, Finding, lower_first
 TEMPLATE = "template.html.j2"
 RUN_CHART_ORDER = (
     "shortfall_overall", "close_dates", "stage_speed", "shortfall_by_component",
-    "shortfall_heatmap", "money", "cost_per_unit", "procurement_timeline", "held_back",
-    "vehicles",
+    "shortfall_heatmap", "money", "cost_per_unit", "economic_value", "procurement_timeline",
+    "held_back", "vehicles",
 )
 COMPARISON_CHART_ORDER = (
     "stage_gains", "close_dates_compared", "survival_by_component", "shortfall_compared",

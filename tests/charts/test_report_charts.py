@@ -6,6 +6,7 @@ legend; `draw_run_charts` writes them all and `CHART_CAPTIONS` has a sentence fo
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,15 +35,20 @@ from simulator.charts.procurement import LineName, line_names, procurement_timel
 from simulator.charts.stage_speed import fractional_year, stage_speed_chart
 from simulator.charts.style import STAGE_COLOURS, STAGE_LABELS
 from simulator.pipeline import run
-from simulator.scenario import load_scenario
+from simulator.scenario import load_scenario_text
 
 STAGE_LEGEND = [STAGE_LABELS[s] for s in ("sharing", "procurement", "investment")]
 
 
 @pytest.fixture(scope="module")
 def result():
-    """A small real run: the minimal scenario, 6 replications (has an assembly table)."""
-    return run(load_scenario("tests/scenario/good/minimal.yaml"), replications=6, workers=1)
+    """A small real run: the minimal scenario, 6 replications (has an assembly table),
+    with import prices and an economics block (has the economic value)."""
+    text = Path("tests/scenario/good/minimal.yaml").read_text().replace(
+        "    unit_value: 350\n",
+        "    unit_value: 350\n    import_price: 400\n    domestic_unit_cost: 250\n"
+    ) + "economics: {real_discount_rate: 0.1}\n"
+    return run(load_scenario_text(text, name="minimal-priced"), replications=6, workers=1)
 
 
 @pytest.fixture(scope="module")
@@ -536,6 +542,23 @@ def test_vehicles_by_family_draws_a_line_per_family_and_a_binding_panel_each(tmp
     assert (m.collections[0].get_facecolor().tolist()
             == x.collections[0].get_facecolor().tolist())
     assert_saves(fig, tmp_path, "vehicles")
+
+
+def test_economic_value_chart_draws_the_tables_means_and_intervals(result):
+    from simulator.charts import economic_value_chart
+
+    table = money_analysis.tables(result, None)["economic_value"]
+    fig = economic_value_chart(table, currency="USD")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "All stages" and STAGE_LABELS["sharing"] in labels
+    npv = table[table["measure"] == "economic_npv"].set_index("stage")["mean"]
+    dots = [line.get_xdata()[0] for line in ax.get_lines() if len(line.get_xdata()) == 1
+            and line.get_marker() == "o"]
+    assert dots == pytest.approx([npv["sharing"], npv["procurement"], npv["investment"],
+                                  npv["all"]])
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "IRR undefined, payback undefined" in texts  # stage 1: no capex
 
 
 # ----------------------------------------------------------------- the standard set
