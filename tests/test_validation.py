@@ -100,6 +100,23 @@ def test_names_the_scenario_lacks_are_refused(tmp_path):
         str(caught.value))
 
 
+def test_a_list_of_components_is_checked_and_only_for_supply(tmp_path):
+    good = GOOD.replace("component: engines", "component: [engines, truck_diesels]")
+    observations, _ = prepare(_write(tmp_path, good))
+    assert observations.content.observations[0].model.component == ["engines",
+                                                                   "truck_diesels"]
+    with pytest.raises(ObservationsRefused) as caught:
+        prepare(_write(tmp_path, GOOD.replace("component: engines",
+                                              "component: [engines, pumps]")))
+    assert "observations[0].model.component[1]: no component 'pumps'" in str(caught.value)
+    wrong = good.replace("quantity: supply", "quantity: qualification_days").replace(
+        ", year: 2025", "")
+    with pytest.raises(ObservationsRefused) as caught:
+        prepare(_write(tmp_path, wrong))
+    assert "observations[0].model.component: a list of components is added only for" in (
+        str(caught.value))
+
+
 def test_as_of_2023_keeps_no_point_of_the_baselines_demand_path():
     """A variant merges `{date: value}` points by date: every baseline date must be
     overridden, or a point of the later output (or the mid-2025 import-share shift) would
