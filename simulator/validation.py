@@ -31,6 +31,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "money_spent": ("stages", "year"),
 }
 DATE_KINDS = ("project_finish",)
+# the kinds whose `component` may be a list of ids, their units added
+LIST_KINDS = ("supply", "supply_change")
 
 
 class _Strict(BaseModel):
@@ -43,7 +45,9 @@ class ModelQuantity(_Strict):
     quantity: Literal["project_finish", "qualification_days", "supply", "supply_change",
                       "local_share", "money_spent"]
     projects: list[str] | None = Field(None, description="project ids: the first to finish")
-    component: str | None = Field(None, description="component id, or `all` (by value)")
+    component: str | list[str] | None = Field(None, description=(
+        "component id, or `all` (by value); for supply and supply_change also a list of "
+        "ids whose units are added (one public count spanning several groups)"))
     year: int | None = Field(None, description="calendar year of a yearly quantity")
     base_year: int | None = Field(None, description="the year a change is measured from")
     stages: list[Literal["procurement", "investment"]] | None = None
@@ -128,10 +132,13 @@ class Observations:
                 if project not in project_ids:
                     issues.append(((*at, "projects", j), f"no project {project!r} in the "
                                    "scenario"))
-            if model.component is not None and model.component not in component_ids | {"all"}:
-                issues.append(((*at, "component"), f"no component {model.component!r} in "
-                               f"the scenario (components: {', '.join(sorted(component_ids))}"
-                               ", all)"))
+            named = model.component if isinstance(model.component, list) else [model.component]
+            for j, component in enumerate(named):
+                if component is not None and component not in component_ids | {"all"}:
+                    where = (*at, "component", j) if isinstance(model.component, list) else (
+                        *at, "component")
+                    issues.append((where, f"no component {component!r} in the scenario "
+                                   f"(components: {', '.join(sorted(component_ids))}, all)"))
             for key in ("year", "base_year"):
                 year = getattr(model, key)
                 if year is not None and not start.year <= year <= end.year:
@@ -196,6 +203,9 @@ def _cross_checks(content: ObservationFile) -> list[tuple[tuple[Any, ...], str]]
         for name in NEEDS[kind]:
             if getattr(obs.model, name) in (None, []):
                 issues.append(((*at, "model", name), f"required for quantity {kind!r}"))
+        if isinstance(obs.model.component, list) and kind not in LIST_KINDS:
+            issues.append(((*at, "model", "component"), f"a list of components is added "
+                           f"only for {' and '.join(LIST_KINDS)}, not for {kind!r}"))
         issues += _observed_issues(obs, at)
         if not window.start <= obs.when <= window.end:
             issues.append(((*at, "when"), f"{obs.when.isoformat()} is outside the window "

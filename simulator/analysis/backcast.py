@@ -60,7 +60,8 @@ def share_within(values: np.ndarray, observed_min: float, observed_max: float) -
 
 
 def replication_values(result: RunResult, quantity: str, *, projects: Sequence[str] = (),
-                       component: str | None = None, year: int | None = None,
+                       component: str | Sequence[str] | None = None,
+                       year: int | None = None,
                        base_year: int | None = None, stages: Sequence[str] = ()
                        ) -> np.ndarray:
     """One value per replication (or per offer, for `qualification_days`) of a model
@@ -72,7 +73,8 @@ def replication_values(result: RunResult, quantity: str, *, projects: Sequence[s
       to its qualification (+inf when it never qualifies), every offer of every
       replication pooled;
     - ``supply``: what reaches the assembly lines from domestic supply and the three
-      stages in `year`, demand minus shortfall (units; on `all` in currency);
+      stages in `year`, demand minus shortfall (units; on `all` in currency; a list of
+      components adds their units, for a public count spanning several groups);
     - ``supply_change``: supply in `year` over supply in `base_year`, minus 1;
     - ``local_share``: 1 − shortfall / demand in `year` (`component`, default `all`, by
       value);
@@ -113,9 +115,13 @@ def replication_values(result: RunResult, quantity: str, *, projects: Sequence[s
     raise ValueError(f"unknown model quantity {quantity!r}")
 
 
-def _yearly(result: RunResult, component: str, year: int, columns: list[str], n: int
-            ) -> list[np.ndarray]:
-    """The yearly table's columns for one component and year, by replication."""
+def _yearly(result: RunResult, component: str | Sequence[str], year: int, columns: list[str],
+            n: int) -> list[np.ndarray]:
+    """The yearly table's columns for one component (or the sum over several) and year, by
+    replication."""
+    if not isinstance(component, str):
+        parts = [_yearly(result, c, year, columns, n) for c in component]
+        return [np.sum([p[i] for p in parts], axis=0) for i in range(len(columns))]
     rows = result.read("yearly", component=component)
     rows = rows[rows["year"].astype(int) == year].sort_values("replication")
     if len(rows) != n:

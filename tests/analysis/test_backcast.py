@@ -109,6 +109,27 @@ def test_yearly_quantities_by_hand():
     assert spent.tolist() == [11.0, 22.0, 33.0]
 
 
+def test_supply_of_several_components_adds_their_units():
+    """A public count spanning two groups (all engines: car petrol + truck diesels)."""
+    yearly = pd.DataFrame({
+        "replication": [0, 1] * 4,
+        "year": [2024] * 4 + [2025] * 4,
+        "component": ["engines", "engines", "truck_diesels", "truck_diesels"] * 2,
+        "demand": [100, 100, 30, 30, 90, 80, 20, 10],
+        "shortfall": [20, 40, 10, 0, 30, 40, 5, 10],
+    })
+    r = RunResult(kpis=pd.DataFrame(), series=None, yearly=yearly, events=pd.DataFrame(),
+                  suppliers=None, meta={"replications": 2},
+                  scenario_dict={"scenario": {"start": "2023-07-18"}})
+    both = ["engines", "truck_diesels"]
+    # 2025: (90 - 30) + (20 - 5) = 75 and (80 - 40) + (10 - 10) = 40
+    assert replication_values(r, "supply", component=both, year=2025).tolist() == [75.0, 40.0]
+    # 2024: 80 + 20 = 100 and 60 + 30 = 90
+    change = replication_values(r, "supply_change", component=both, year=2025,
+                                base_year=2024)
+    assert change == pytest.approx([75 / 100 - 1, 40 / 90 - 1])
+
+
 def test_the_table_turns_dates_into_days_from_the_start_and_judges_each_row():
     def observation(ident, quantity, observed, **model):
         fields = {"projects": None, "component": None, "year": None, "base_year": None,
