@@ -113,13 +113,7 @@ def compare_table(result: RunResult) -> pd.DataFrame:
 
 def plant_months_cell(row: pd.Series) -> str:
     """'+3.1 (+2.0 to +4.2)' months later (−: earlier), from `plant_differences`."""
-    value = _num(row.get("later_months"))
-    if math.isnan(value):
-        return "—"
-    low, high = _num(row.get("later_months_low")), _num(row.get("later_months_high"))
-    if math.isnan(low) or math.isnan(high):
-        return f"{_signed(value)} (one pair: no interval)"
-    return f"{_signed(value)} ({_signed(low)} to {_signed(high)})"
+    return _interval_cell(row, "later_months", "one pair")
 
 
 def sweep_table(result: RunResult) -> pd.DataFrame:
@@ -144,12 +138,18 @@ def months_cell(row: pd.Series) -> str:
     note = str(row.get("note") or "")
     if note:
         return f"0 — {note}"
-    value = _num(row.get("earlier_months"))
+    return _interval_cell(row, "earlier_months", "one future")
+
+
+def _interval_cell(row: pd.Series, column: str, single: str) -> str:
+    """'+8.2 (+5.2 to +11.3)' from `column` and its ``_low``/``_high``; '—' where missing,
+    no interval where `single` (one future, one pair) is all there is."""
+    value = _num(row.get(column))
     if math.isnan(value):
         return "—"
-    low, high = _num(row.get("earlier_months_low")), _num(row.get("earlier_months_high"))
+    low, high = _num(row.get(f"{column}_low")), _num(row.get(f"{column}_high"))
     if math.isnan(low) or math.isnan(high):
-        return f"{_signed(value)} (one future: no interval)"
+        return f"{_signed(value)} ({single}: no interval)"
     return f"{_signed(value)} ({_signed(low)} to {_signed(high)})"
 
 
