@@ -155,3 +155,22 @@ def test_one_convention_in_every_table(stages):
         headers = [c for c in table.columns if c.startswith(CONVENTION)]
         assert len(headers) == 1 and headers[0].endswith("(95% CI)")
         assert all("RUB" in c for c in table.columns if "value" in c)
+
+
+def test_compare_table_says_how_much_later_new_plants_produce():
+    from simulator.analysis.plants import plant_differences
+
+    kpis = kpis_table({"base": [300, 400, 500], "tight": [330, 430, 560]},
+                      {"base": [10e9, 20e9, 30e9], "tight": [12e9, 22e9, 35e9]})
+    # plants start producing on days 700, 800, 900 (base) and 730.5, 860.5, 930.5 (tight):
+    # +30.5, +60.5, +30.5 days later -> mean 40.5 days = 1.33 months
+    start = {("base", r): d for r, d in enumerate((700, 800, 900))}
+    start |= {("tight", r): d for r, d in enumerate((730.5, 860.5, 930.5))}
+    kpis["plant_start_day_mean"] = [start[(v, r)] for v, r in zip(kpis["variant"],
+                                                                     kpis["replication"])]
+    result = Result(kpis)
+    result.analysis["plant_differences"] = plant_differences(kpis, "base")
+    table = compare_table(result)
+    column = "new plants produce, months later than base (95% CI)"
+    assert table[column].tolist()[0] == "reference"
+    assert table[column].tolist()[1].startswith("+1.3 (")
