@@ -182,9 +182,10 @@ def outcome_range(points: pd.DataFrame, means: pd.DataFrame, factors: list[str],
             at_low = float(np.nanmean(y[order[:k]]))
             at_high = float(np.nanmean(y[order[-k:]]))
         rows.append({"factor": factor, "low_value": lo, "high_value": hi, "at_low": at_low,
-                     "at_high": at_high, "span": abs(at_high - at_low)})
+                     "at_high": at_high, "span": abs(at_high - at_low),
+                     "mean": float(np.nanmean(y)) if len(y) else np.nan})
     frame = pd.DataFrame(rows, columns=["factor", "low_value", "high_value", "at_low",
-                                        "at_high", "span"])
+                                        "at_high", "span", "mean"])
     return frame.sort_values("span", ascending=False, kind="stable").reset_index(drop=True)
 
 

@@ -47,7 +47,7 @@ def morris_chart(table: pd.DataFrame, outcome: str, label: str, *,
         ax.set_ylabel("σ: spread of the effects")
         plain_number_axis(ax)
         plain_number_axis(ax, axis="x")
-        ax.set_title(f"Which assumptions move {label} (Morris)")
+        ax.set_title("Which assumptions move the outcome (Morris)")
     return fig
 
 
@@ -74,7 +74,7 @@ def sobol_chart(table: pd.DataFrame, outcome: str, label: str, *,
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(f"Share of the variance of {label}")
         ax.legend(loc="lower right")
-        ax.set_title(f"Which assumptions decide {label} (Sobol')")
+        ax.set_title("Which assumptions decide the outcome (Sobol')")
     return fig
 
 
@@ -86,17 +86,17 @@ def tornado_chart(spans: pd.DataFrame, label: str, *, ax: Axes | None = None) ->
         fig, ax = figure_and_axes(ax, (7.0, 0.9 + 0.32 * max(3, len(frame))))
         rows = np.arange(len(frame))
         low, high = frame["at_low"].to_numpy(float), frame["at_high"].to_numpy(float)
-        centre = float(np.nanmean(np.concatenate([low, high]))) if len(frame) else 0.0
-        ax.barh(rows, low - centre, left=centre, height=0.6, color=OKABE_ITO["sky_blue"],
-                label="factor at the low end of its range")
-        ax.barh(rows, high - centre, left=centre, height=0.6, color=OKABE_ITO["vermillion"],
-                label="factor at the high end")
+        centre = float(frame["mean"].iloc[0]) if len(frame) else 0.0
+        ax.barh(rows + 0.17, low - centre, left=centre, height=0.34,
+                color=OKABE_ITO["sky_blue"], label="assumption at the low end of its range")
+        ax.barh(rows - 0.17, high - centre, left=centre, height=0.34,
+                color=OKABE_ITO["vermillion"], label="at the high end")
         ax.axvline(centre, color="#555555", linewidth=0.8)
         ax.set_yticks(rows, [_short(str(f)) for f in frame["factor"]])
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         plain_number_axis(ax, axis="x")
-        ax.set_xlabel(label)
         ax.legend(loc="lower right")
-        ax.set_title(f"How far {label} moves across each assumption's range")
+        ax.set_xlabel(f"{label} (line: mean over all points)")
+        ax.set_title("Range of the outcome across each assumption")
     return fig

@@ -466,13 +466,13 @@ class _SensitivityReader(_Reader):
         """Raise every problem, each at the factor's place in the file."""
         if not self.problems:
             return
-        pattern = re.compile(r"^parameters\[(\d+)\]")
+        pattern = re.compile(r"parameters\[(\d+)\]")
+
+        def place(found: re.Match[str]) -> str:
+            return self.where.get(int(found.group(1)), found.group(0))
 
         def moved(problem: Problem) -> Problem:
-            found = pattern.match(problem.path)
-            if not found:
-                return problem
-            where = self.where.get(int(found.group(1)), found.group(0))
-            return dc_replace(problem, path=where + problem.path[found.end():])
+            return dc_replace(problem, path=pattern.sub(place, problem.path),
+                              message=pattern.sub(place, problem.message))
 
         raise ScenarioError([moved(p) for p in self.problems])

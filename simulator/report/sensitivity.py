@@ -35,6 +35,9 @@ def ranking_words(table: pd.DataFrame, outcome: str) -> list[str]:
     if ranked.empty:
         return [f"No index was computed for {label}."]
     clear = ranked[ranked["clear_of_noise"] & (ranked["value"] > 0)]
+    if not (ranked["value"].abs() > 0).any():
+        return [f"No assumption changes {label} on these ranges: it is the same at every "
+                f"point."]
     if clear.empty:
         return [f"No assumption moves {label} by more than the replication noise: on these "
                 f"ranges the answer does not hang on any of them (or more replications "
