@@ -201,13 +201,16 @@ def _finite(value: Any) -> float | None:
 
 
 def draw_sensitivity_charts(result: SensitivityResult, folder: Path) -> list[Path]:
-    """Per outcome: the Morris μ*–σ chart or the Sobol' indices, and the tornado."""
+    """Per outcome that varies between points: the Morris μ*–σ chart or the Sobol'
+    indices, and the tornado."""
     from simulator.charts import save_figure
     from simulator.charts.sensitivity import morris_chart, sobol_chart, tornado_chart
 
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for i, outcome in enumerate(result.experiment.outcomes):
+        if not result.means[outcome].nunique(dropna=True) > 1:
+            continue  # the same at every point: the report says so in words
         label = outcome_label(outcome)
         draw = morris_chart if result.experiment.method == "morris" else sobol_chart
         stem = f"{i:02d}_{result.experiment.method}_{_slug(outcome)}"

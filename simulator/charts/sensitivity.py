@@ -16,7 +16,9 @@ from matplotlib.figure import Figure
 from simulator.charts.style import OKABE_ITO, chart_style, figure_and_axes, plain_number_axis
 
 
-def _short(name: str, width: int = 48) -> str:
+def _short(name: str, width: int = 44) -> str:
+    """A factor's label for an axis: without `stages.`, cut at the front if still long."""
+    name = name.removeprefix("stages.")
     return name if len(name) <= width else "…" + name[-(width - 1):]
 
 
@@ -73,8 +75,8 @@ def sobol_chart(table: pd.DataFrame, outcome: str, label: str, *,
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(f"Share of the variance of {label}")
-        ax.legend(loc="lower right")
-        ax.set_title("Which assumptions decide the outcome (Sobol')")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=7)
+        fig.suptitle("Which assumptions decide the outcome (Sobol')", fontweight="bold")
     return fig
 
 
@@ -88,15 +90,17 @@ def tornado_chart(spans: pd.DataFrame, label: str, *, ax: Axes | None = None) ->
         low, high = frame["at_low"].to_numpy(float), frame["at_high"].to_numpy(float)
         centre = float(frame["mean"].iloc[0]) if len(frame) else 0.0
         ax.barh(rows + 0.17, low - centre, left=centre, height=0.34,
-                color=OKABE_ITO["sky_blue"], label="assumption at the low end of its range")
+                color=OKABE_ITO["sky_blue"], label="low end of its range")
         ax.barh(rows - 0.17, high - centre, left=centre, height=0.34,
                 color=OKABE_ITO["vermillion"], label="at the high end")
-        ax.axvline(centre, color="#555555", linewidth=0.8)
+        ax.axvline(centre, color="#555555", linewidth=0.8, label="mean of all points")
         ax.set_yticks(rows, [_short(str(f)) for f in frame["factor"]])
+        ax.set_ylim(-0.6, len(frame) - 0.4)
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         plain_number_axis(ax, axis="x")
-        ax.legend(loc="lower right")
-        ax.set_xlabel(f"{label} (line: mean over all points)")
-        ax.set_title("Range of the outcome across each assumption")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=7)
+        ax.set_xlabel(label)
+        fig.suptitle("How far the outcome moves across each assumption's range",
+                     fontweight="bold")
     return fig
