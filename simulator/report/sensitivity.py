@@ -48,12 +48,17 @@ def ranking_words(table: pd.DataFrame, outcome: str) -> list[str]:
     if rest:
         text += f", then on {join_and(rest)}"
     sentences = [text + "."]
+    if len(names) > LEADERS:
+        sentences.append(f"{_cap(_few(clear['factor'][LEADERS:]))} matter"
+                         f"{'s' if len(names) == LEADERS + 1 else ''} too, less.")
     quiet = ranked[~ranked["factor"].isin(clear["factor"])]
-    if len(quiet):
-        sentences.append(f"{_count(len(quiet))} of the {len(ranked)} assumptions "
-                         f"({join_and([_name(f) for f in quiet['factor'][:6]])}"
-                         f"{', …' if len(quiet) > 6 else ''}) move it by no more than the "
-                         f"replication noise.")
+    noisy, still = quiet[quiet["value"] > 0], quiet[quiet["value"] <= 0]
+    if len(noisy):
+        sentences.append(f"{_cap(_few(noisy['factor']))} move{'s' if len(noisy) == 1 else ''} "
+                         f"it by no more than the replication noise.")
+    if len(still):
+        sentences.append(f"{_cap(_few(still['factor']))} "
+                         f"{'does' if len(still) == 1 else 'do'} not move it at all.")
     method = str(table.loc[table["outcome"] == outcome, "method"].iloc[0])
     if method == "sobol":
         sentences += interaction_words(ranked)
@@ -120,9 +125,12 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _count(n: int) -> str:
-    words = ("None", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
-    return words[n] if n < len(words) else str(n)
+def _few(factors: pd.Series, shown: int = 6) -> str:
+    """Up to `shown` factor names, and how many more."""
+    names = [_name(str(f)) for f in factors]
+    if len(names) <= shown:
+        return join_and(names)
+    return join_and([*names[:shown], f"{len(names) - shown} more"])
 
 
 PAGE = """<!doctype html>

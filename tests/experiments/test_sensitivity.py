@@ -159,3 +159,12 @@ def test_cli_refuses_a_broken_file_with_its_problems(capsys):
 
     assert main(["sensitivity", str(DATA / "sens_broken.yaml")]) != 0
     assert "levels: must be even" in capsys.readouterr().err
+
+
+def test_the_documented_example_loads_with_fifteen_factors():
+    """experiments/low_confidence_morris.yaml (README, benchmark): 12 grouped
+    low-confidence fields of the default case plus 3 supplier figures."""
+    exp = load_sensitivity("experiments/low_confidence_morris.yaml")
+    assert len(exp.factors) == 15 and len(exp.points) == 160
+    assert sum(len(f.spans) for f in exp.factors if f.unit) == 83
+    assert exp.factors[2].name == "plants[*].lines[*].committed"
