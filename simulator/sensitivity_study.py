@@ -30,7 +30,7 @@ from simulator.analysis.sensitivity import (
 from simulator.experiments.backends import Backend, make_backend
 from simulator.experiments.batch import BatchFailed, BatchInterrupted, Variant, kept_chunks
 from simulator.experiments.sensitivity import SensitivityExperiment, load_sensitivity
-from simulator.experiments.sensitivity_batch import run_points
+from simulator.experiments.sensitivity_batch import open_points, run_points
 from simulator.lifeline import stop_signals_interrupt
 from simulator.results import (
     ANALYSIS_FOLDER,
@@ -74,18 +74,17 @@ def run_sensitivity(path: Path | str | SensitivityExperiment, *,
     chunks kept in `<out>.partial/` for `resume` until it is complete)."""
     started = time.perf_counter()
     experiment = path if isinstance(path, SensitivityExperiment) else load_sensitivity(path)
-    n = int(replications or experiment.replications)
     variants = [Variant(p.name, p.scenario) for p in experiment.points]
     owned = backend is None
     target = Path(out) if out is not None else None
-    store = None
+    n, store, done = open_points(variants, int(replications or experiment.replications),
+                                 target, resume)
     try:
         with stop_signals_interrupt():
             try:
                 backend = backend or make_backend(workers)
-                tables, store = run_points(variants, n, out=target, resume=resume,
-                                           backend=backend, progress=progress,
-                                           on_progress=on_progress)
+                tables = run_points(variants, n, store, done, backend=backend,
+                                    progress=progress, on_progress=on_progress)
             finally:
                 if owned and backend is not None:
                     backend.close()

@@ -23,7 +23,6 @@ from simulator.experiments.batch import (
     chunk_ranges,
     fingerprint,
     fit_workers,
-    kept_chunks,
     open_store,
 )
 from simulator.experiments.chunks import run_chunk
@@ -59,46 +58,45 @@ def narrow_chunk(variant: Variant, replications: list[int],
     return out
 
 
-def run_points(variants: list[Variant], n: int, *, out: Path | None, resume: bool,
-               backend: Backend, progress: bool,
-               on_progress: Callable[[int], object] | None = None
-               ) -> tuple[dict[str, pd.DataFrame], ChunkStore | None]:
-    """Simulate every point's n replications; the narrow `kpis` and `yearly` tables of
-    all points, in (point, replication) order, and the store to remove once the results
-    are written (None without `out`). Finished chunks are kept for a resume."""
-    from simulator.experiments.progress import progress_bar
-
+def open_points(variants: list[Variant], n: int, out: Path | None, resume: bool
+                ) -> tuple[int, ChunkStore | None, set[Hashable]]:
+    """Check the batch and open its partial folder `<out>.partial/` (none without `out`):
+    the replications, the store, and the chunks already done (on `resume`)."""
     n = checked_replications(variants, n, "milestones")
     store, done = open_store(out, fingerprint(variants, n, EVENTS), resume)
+    return n, store, done
+
+
+def run_points(variants: list[Variant], n: int, store: ChunkStore | None,
+               done: set[Hashable], *, backend: Backend, progress: bool,
+               on_progress: Callable[[int], object] | None = None) -> dict[str, pd.DataFrame]:
+    """Simulate every point's n replications (those not `done`); the narrow `kpis` and
+    `yearly` tables of all points, in (point, replication) order. With a `store`, each
+    finished chunk is saved there at once, so a stopped batch can be resumed."""
+    from simulator.experiments.progress import progress_bar
+
     chunks: dict[Hashable, dict[str, pa.Table]] = {}
-    try:
-        calls = batch_calls(variants, n, False, skip=done)
-        fit_workers(backend, len(calls))
-        reps = {key: cast(list[int], args[1]) for key, args in calls}
-        sizes = {key: len(r) for key, r in reps.items()}
-        with progress_bar(progress, n * len(variants)) as advance:
-            advance(n * len(variants) - sum(sizes.values()))
-            for key, tables in backend.map_unordered(narrow_chunk, calls):
-                if store is not None:
-                    store.save(key, tables, reps[key])
-                else:
-                    chunks[key] = tables
-                advance(sizes[key])
-                if on_progress is not None:
-                    on_progress(sizes[key])
-                check_stop()
-        if store is not None:
-            chunks = {key: store.load(key) for key in store.keys()}
-    except BaseException:
-        if store is not None:
-            store.release()
-        raise
+    calls = batch_calls(variants, n, False, skip=done)
+    fit_workers(backend, len(calls))
+    reps = {key: cast(list[int], args[1]) for key, args in calls}
+    sizes = {key: len(r) for key, r in reps.items()}
+    with progress_bar(progress, n * len(variants)) as advance:
+        advance(n * len(variants) - sum(sizes.values()))
+        for key, tables in backend.map_unordered(narrow_chunk, calls):
+            if store is not None:
+                store.save(key, tables, reps[key])
+            else:
+                chunks[key] = tables
+            advance(sizes[key])
+            if on_progress is not None:
+                on_progress(sizes[key])
+            check_stop()
+    if store is not None:
+        chunks = {key: store.load(key) for key in store.keys()}
     expected = len(variants) * len(chunk_ranges(n))
     if len(chunks) != expected:  # pragma: no cover - a store that lost chunks
-        raise RuntimeError(f"{len(chunks)} of {expected} chunks found{kept_chunks(store)}")
+        raise RuntimeError(f"{len(chunks)} of {expected} chunks found")
     ordered = sorted(chunks, key=lambda k: cast(tuple[int, int], k))
-    tables = {name: frame_from_arrow(pa.concat_tables([chunks[k][name] for k in ordered],
+    return {name: frame_from_arrow(pa.concat_tables([chunks[k][name] for k in ordered],
                                                     promote_options="default"))
-              for name in ("kpis", "yearly")}
-    return tables, store
-
+            for name in ("kpis", "yearly")}

@@ -168,3 +168,57 @@ def test_the_documented_example_loads_with_fifteen_factors():
     assert len(exp.factors) == 15 and len(exp.points) == 160
     assert sum(len(f.spans) for f in exp.factors if f.unit) == 83
     assert exp.factors[2].name == "plants[*].lines[*].committed"
+
+
+def test_an_interrupted_sensitivity_resumes_to_the_same_answer(tmp_path):
+    """Stopped after its first chunk, the batch keeps it in `<out>.partial/`; `resume`
+    finishes with exactly the indices of an uninterrupted run."""
+    from simulator.experiments.batch import BatchInterrupted
+
+    def stop(_k: int) -> None:
+        raise KeyboardInterrupt
+
+    out = tmp_path / "sens"
+    backend = make_backend(1)
+    try:
+        with pytest.raises(BatchInterrupted, match="rerun with --resume"):
+            run_sensitivity(DATA / "sens_morris.yaml", out=out, backend=backend,
+                            replications=2, bootstrap=5, charts=False, report=False,
+                            on_progress=stop)
+        assert not out.exists() and Path(f"{out}.partial").is_dir()
+        resumed = run_sensitivity(DATA / "sens_morris.yaml", out=out, backend=backend,
+                                  replications=2, bootstrap=5, charts=False, report=False,
+                                  resume=True)
+        fresh = run_sensitivity(DATA / "sens_morris.yaml", backend=backend, replications=2,
+                                bootstrap=5)
+    finally:
+        backend.close()
+    assert not Path(f"{out}.partial").exists()
+    pd.testing.assert_frame_equal(resumed.indices, fresh.indices)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "analysis" / "sensitivity.parquet"), fresh.indices)
+
+
+def test_sobol_runs_end_to_end_with_first_order_and_total_indices(tmp_path):
+    path = tmp_path / "sobol.yaml"
+    path.write_text(f"""scenario: {DATA / 'small.yaml'}
+method: sobol
+samples: 4
+replications: 2
+outcomes: [cumulative_shortfall_value]
+factors:
+  - path: components[ecu].unit_value
+    range: [20e3, 40e3]
+  - path: stages.sharing.share
+    range: [0.2, 0.8]
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    backend = make_backend(1)
+    try:
+        result = run_sensitivity(path, out=out, backend=backend, bootstrap=5)
+    finally:
+        backend.close()
+    assert len(result.experiment.points) == 4 * (2 + 2)
+    assert set(result.indices["index"]) == {"S1", "ST"}
+    assert (out / "charts" / "00_sobol_cumulative_shortfall_value.png").is_file()
+    assert "Which assumptions decide the answer" in (out / "report.html").read_text("utf-8")
