@@ -36,7 +36,13 @@ def indices(method: str, problem: dict[str, Any], sample: np.ndarray, y: np.ndar
             levels: int = 4, seed: int = 0, resamples: int = 100) -> dict[str, np.ndarray]:
     """SALib's indices of one outcome from the point values `y` (one per design row):
     Morris `mu_star`, `mu`, `sigma` with `mu_star_conf`; Sobol' `S1`, `ST` with
-    `S1_conf`, `ST_conf` (first-order and total only)."""
+    `S1_conf`, `ST_conf` (first-order and total only). An outcome that is the same at
+    every point gets zeros (SALib's Sobol' would divide by its zero spread)."""
+    if not np.ptp(y) > 0:
+        zero = np.zeros(int(problem["num_vars"]))
+        keys = (("mu_star", "mu", "sigma", "mu_star_conf") if method == "morris"
+                else ("S1", "ST", "S1_conf", "ST_conf"))
+        return {k: zero.copy() for k in keys}
     if method == "morris":
         from SALib.analyze import morris
 

@@ -131,3 +131,16 @@ def test_replication_outcomes_by_hand():
     assert means.loc[0, "closed_by_end"] == 0.5
     assert means.loc[0, "cumulative_shortfall_value"] == 6.0
     assert means.loc[0, "npv"] == 1.5
+
+
+@pytest.mark.parametrize("method", ["morris", "sobol"])
+def test_an_outcome_that_never_changes_gets_zero_indices_without_warnings(method):
+    import warnings
+
+    problem = _problem([[0.0, 1.0], [0.0, 1.0]])
+    x = salib_sample(method, problem, trajectories=4, levels=4, samples=8, seed=9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = sensitivity_table(method, problem, x, {"y": np.ones((len(x), 3))},
+                                  bootstrap=5)
+    assert (table["value"] == 0).all() and (table["noise_share"] == 0).all()
