@@ -105,7 +105,8 @@ def _rows(ranked: pd.DataFrame) -> list[dict[str, Any]]:
     return [{"rank": int(r["rank"]), "factor": str(r["factor"]), "value": f"{r['value']:.3g}",
              "interval": _interval(r["low"], r["high"]),
              "noise": _interval(r["noise_low"], r["noise_high"]),
-             "clear": "yes" if r["clear_of_noise"] else "no"}
+             "noise_level": "—" if pd.isna(r["noise_level"]) else f"{r['noise_level']:.3g}",
+             "clear_of_noise": "yes" if r["clear_of_noise"] else "no"}
             for r in ranked.to_dict("records")]
 
 
@@ -148,17 +149,19 @@ img { max-width: 100%; }
 {% if description %}<p>{{ description }}</p>{% endif %}
 <p class="meta">{{ method }} over {{ factors }} assumptions: {{ points }} points ×
 {{ replications }} replications (seed {{ seed }}, the same random draws at every point).
-Intervals: the design's (SALib) and the replication noise's (bootstrap over replications).</p>
+Intervals: the design's (SALib) and the replication noise's (bootstrap over replications).
+The noise level is the size the index reaches from replication noise alone; an assumption
+is clear of the noise when its index is more than twice that.</p>
 <h2>{{ section }}</h2>
 {% for s in sections %}
 <h3>{{ s.label }}</h3>
 {% for sentence in s.sentences %}<p>{{ sentence }}</p>{% endfor %}
 {% for chart in s.charts %}<img src="{{ chart }}" alt="{{ s.label }}">{% endfor %}
 <table><tr><th>rank</th><th>assumption</th><th>index</th><th>interval (design)</th>
-<th>interval (replication noise)</th><th>clear of the noise</th></tr>
+<th>interval (replication noise)</th><th>noise level</th><th>clear of the noise</th></tr>
 {% for r in s.rows %}<tr><td class="num">{{ r.rank }}</td><td>{{ r.factor }}</td>
 <td class="num">{{ r.value }}</td><td>{{ r.interval }}</td><td>{{ r.noise }}</td>
-<td>{{ r.clear }}</td></tr>{% endfor %}
+<td class="num">{{ r.noise_level }}</td><td>{{ r.clear_of_noise }}</td></tr>{% endfor %}
 </table>
 {% endfor %}
 </body></html>

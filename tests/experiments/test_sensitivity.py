@@ -149,6 +149,7 @@ def test_cli_writes_the_folder_and_the_report_section(tmp_path):
     assert (out / "charts" / "02_tornado_cumulative_shortfall_value.png").is_file()
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Which assumptions decide the answer" in report
+    assert "built-in method" not in report and "<td>yes</td>" in report
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["study"]["kind"] == "sensitivity"
     assert not Path(f"{out}.partial").exists()
