@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_batch_options(sweep)
 
     _add_sensitivity_parser(sub)
+    _add_discover_parser(sub)
 
     report = sub.add_parser("report", help="write the HTML report of a results folder")
     report.add_argument("results", help="a results folder written by run, stages, compare "
@@ -137,6 +138,47 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     for outcome in experiment.outcomes:
         console_print(" ".join(ranking_words(result.indices, outcome)))
+    return EXIT_OK
+
+
+def _add_discover_parser(sub: Any) -> None:
+    """`capsim discover RESULTS_DIR --where CONDITION` (PRIM, optional `PRIM` package)."""
+    disc = sub.add_parser("discover", help="scenario discovery (PRIM) over a sensitivity "
+                          "batch: where does a condition on an outcome hold?")
+    disc.add_argument("results", help="a results folder written by capsim sensitivity")
+    disc.add_argument("--where", required=True, metavar="CONDITION",
+                      help='e.g. "closed_by_end >= 0.8" (an outcome of the batch, an '
+                           "operator >=, >, <=, <, a number)")
+    disc.add_argument("--min-density", type=float, default=0.8,
+                      help="the chosen box is the most covering one with at least this "
+                           "density (default 0.8)")
+    disc.add_argument("--out", type=Path, help="folder to write (default: "
+                      "RESULTS/discovery-<condition>/)")
+    disc.add_argument("--no-charts", action="store_true", help="skip drawing charts")
+    disc.add_argument("--no-report", action="store_true", help="skip discovery.html")
+    disc.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                      help=argparse.SUPPRESS)
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """`capsim discover RESULTS_DIR --where ...`: the PRIM box in words and charts."""
+    try:
+        import prim  # noqa: F401 - the optional dependency, checked before anything
+    except ImportError:
+        raise Refused("discover needs the PRIM package: pip install 'capsim[discover]'") \
+            from None
+    from simulator.discovery_study import run_discovery
+
+    if not 0 < args.min_density <= 1:
+        raise Refused(f"--min-density must be in (0, 1], not {args.min_density}")
+    try:
+        result = run_discovery(args.results, args.where, out=args.out,
+                               min_density=args.min_density, charts=not args.no_charts,
+                               report=not args.no_report)
+    except ValueError as err:
+        raise Refused(str(err)) from None
+    console_print(result.words)
+    console_print(f"written: {result.out_dir}")
     return EXIT_OK
 
 
@@ -521,7 +563,7 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "stages": cmd_stages,
             "compare": cmd_compare, "sweep": cmd_sweep, "report": cmd_report,
-            "sensitivity": cmd_sensitivity}
+            "sensitivity": cmd_sensitivity, "discover": cmd_discover}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -223,3 +223,24 @@ factors:
     assert set(result.indices["index"]) == {"S1", "ST"}
     assert (out / "charts" / "00_sobol_cumulative_shortfall_value.png").is_file()
     assert "Which assumptions decide the answer" in (out / "report.html").read_text("utf-8")
+
+
+def test_discover_on_a_sensitivity_folder_writes_the_box_in_words_and_charts(tmp_path):
+    pytest.importorskip("prim")
+    from simulator.cli import main
+
+    out = tmp_path / "sens"
+    assert main(["sensitivity", str(DATA / "sens_morris.yaml"), "--out", str(out),
+                 "--workers", "1", "--bootstrap", "0", "-n", "2", "--no-progress",
+                 "--no-charts", "--no-report"]) == 0
+    means = pd.read_parquet(out / "analysis" / "outcome_means.parquet")
+    middle = float(means["cumulative_shortfall_value"].median())
+    assert main(["discover", str(out), "--where",
+                 f"cumulative_shortfall_value <= {middle:.6g}", "--out",
+                 str(tmp_path / "box")]) == 0
+    summary = json.loads((tmp_path / "box" / "summary.json").read_text(encoding="utf-8"))
+    assert "holds in" in summary["words"]
+    for stem in ("peeling_trajectory", "box_limits", "box_scatter"):
+        assert (tmp_path / "box" / "charts" / f"{stem}.png").is_file()
+    assert "Scenario discovery" in (tmp_path / "box" / "discovery.html").read_text("utf-8")
+    assert main(["discover", str(tmp_path), "--where", "npv > 0"]) == 2  # not a folder
