@@ -175,6 +175,51 @@ def load_sensitivity(path: str | os.PathLike[str]) -> SensitivityExperiment:
         source_file=str(path), description=sweep.description, problem=problem)
 
 
+def scenario_at(experiment: SensitivityExperiment, values: dict[str, float],
+                name: str = "point") -> Scenario:
+    """The base scenario with each factor at `values[factor name]` (a written factor's
+    value, rounded when `integer`; a shortcut factor's position u, each of its figures
+    at min + u (max - min)), the experiment's seed and replications: a point outside
+    the design (for other samplers, e.g. the EMA Workbench's).
+
+    Raises
+    ------
+    ScenarioError
+        If a value is missing or makes the scenario invalid.
+    """
+    import copy
+
+    from simulator.scenario import validate_tree
+    from simulator.scenario.yaml_loader import Mark
+
+    sweep = experiment.sweep
+    tree = copy.deepcopy(sweep.base_resolved)
+    meta = tree["scenario"]
+    meta["name"] = f"{experiment.name} / {name}"
+    meta["seed"] = experiment.seed
+    meta["replications"] = experiment.replications
+    label = experiment.source_file or experiment.name
+    missing = [f.name for f in experiment.factors if f.name not in values]
+    if missing:
+        raise ScenarioError([Problem(label, "factors", None,
+                                     f"no value given for {', '.join(missing)}")])
+    for factor in experiment.factors:
+        x = float(values[factor.name])
+        spans = factor.spans or tuple((x, x) for _ in factor.parameter.targets)
+        for target, (lo, hi) in zip(factor.parameter.targets, spans, strict=True):
+            value = lo + x * (hi - lo) if factor.unit else _value(x, factor.parameter)
+            node: Any = tree
+            for part in target.loc[:-1]:
+                node = node[part]
+            node[target.loc[-1]] = value
+    root = LMap(Mark(label, 1))
+    root.update(tree)
+    scenario, problems = validate_tree(root, f"{label} {name}")
+    if scenario is None:
+        raise ScenarioError(problems)
+    return scenario
+
+
 def replace_param(parameter: Parameter, path: str, target: Target) -> Parameter:
     """`parameter` as one of its targets alone, under its own key."""
     return dc_replace(parameter, path=path, targets=(target,))

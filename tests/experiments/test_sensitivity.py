@@ -244,3 +244,20 @@ def test_discover_on_a_sensitivity_folder_writes_the_box_in_words_and_charts(tmp
         assert (tmp_path / "box" / "charts" / f"{stem}.png").is_file()
     assert "Scenario discovery" in (tmp_path / "box" / "discovery.html").read_text("utf-8")
     assert main(["discover", str(tmp_path), "--where", "npv > 0"]) == 2  # not a folder
+
+
+def test_scenario_at_a_design_row_is_the_design_points_scenario():
+    """The EMA adapter's point builder gives, at a design row, the scenario the loader
+    built there (written factors, rounding, shortcut positions alike)."""
+    from simulator.experiments.sensitivity import scenario_at
+
+    for name in ("sens_morris.yaml", "sens_shortcut.yaml"):
+        exp = load_sensitivity(DATA / name)
+        for i in (0, 3):
+            values = dict(zip([f.name for f in exp.factors], exp.sample[i], strict=True))
+            got = scenario_at(exp, values).resolved_dict()
+            want = exp.points[i].scenario.resolved_dict()
+            got["scenario"].pop("name"), want["scenario"].pop("name")
+            assert got == want
+    with pytest.raises(ScenarioError, match="no value given for"):
+        scenario_at(exp, {})
