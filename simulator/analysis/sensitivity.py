@@ -7,10 +7,10 @@ Monte Carlo noise (`noise_low`, `noise_high`: percentile interval over bootstrap
 resamples of the replications, the same resample at every point so that common random
 numbers stay paired), with `noise_share`, the share of the variance of the point means
 that replication noise alone would give (mean within-point variance / n over the variance
-of the point means), and `noise_level`, the size an index reaches from noise alone: for
-Morris μ* the μ* of the changes a resample makes to the point means, for Sobol' indices
-the noise share. A factor that changes no scenario gets exactly 0 under common random
-numbers. `factor_ranking` orders the factors by their index on one outcome; `outcome_range`
+of the point means), and `noise_level`, the size the main index (μ*, ST) reaches from
+noise alone, computed from the changes a resample makes to the point means (`_bootstrap`).
+A factor that changes no scenario gets exactly 0 under common random numbers.
+`factor_ranking` orders the factors by their index on one outcome; `outcome_range`
 gives the tornado's spans.
 """
 
@@ -94,8 +94,8 @@ def sensitivity_table(method: str, problem: dict[str, Any], sample: np.ndarray,
                     noise_low, noise_high = float(noise[0]), float(noise[1])
                 else:
                     noise_low = noise_high = np.nan
-                level = (float(floor[j]) if index == "mu_star" and floor is not None
-                         else share if method == "sobol" else np.nan)
+                level = (float(floor[j]) if floor is not None and index in ("mu_star", "ST")
+                         else np.nan)
                 rows.append([method, factor, outcome, index, value, low, high, noise_low,
                              noise_high, level, share, points, n])
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -111,22 +111,30 @@ def _bootstrap(method: str, problem: dict[str, Any], sample: np.ndarray, matrix:
                levels: int, seed: int, rng: np.random.Generator, times: int
                ) -> tuple[list[dict[str, np.ndarray]], np.ndarray | None]:
     """The indices on `times` resamples of the replications (one resample for all points)
-    and, for Morris, the noise floor of μ*: the mean over resamples of μ* of the change
-    the resample makes to the point means (elementary effects are linear in the outputs,
-    so this is the mean absolute change of an effect that noise alone makes)."""
+    and the noise floor of the main index, from the change d = y_b − y a resample makes
+    to the point means: for Morris the mean over resamples of μ*(d) (elementary effects
+    are linear in the outputs, so this is how large an effect noise alone makes); for
+    Sobol' the mean of ST(d) · var(d) / var(y) (the part of the total index's numerator,
+    E[(f(A) − f(AB_i))²] / 2, that the noise makes, over the outcome's variance). Under
+    common random numbers both are exactly 0 for a factor that changes nothing."""
     n = matrix.shape[1]
     if n < 2 or times < 1:
-        return [], (np.zeros(int(problem["num_vars"])) if method == "morris" else None)
+        return [], np.zeros(int(problem["num_vars"]))
     y0 = _filled(matrix.mean(axis=1))
+    total = float(np.var(y0))
     out, floors = [], []
     for _ in range(times):
         pick = rng.integers(0, n, n)
         y = _filled(matrix[:, pick].mean(axis=1))
         out.append(indices(method, problem, sample, y, levels=levels, seed=seed, resamples=2))
+        d = y - y0
         if method == "morris":
-            floors.append(indices(method, problem, sample, y - y0, levels=levels, seed=seed,
+            floors.append(indices(method, problem, sample, d, levels=levels, seed=seed,
                                   resamples=2)["mu_star"])
-    return out, (np.mean(floors, axis=0) if floors else None)
+        elif total > 0:
+            floors.append(indices(method, problem, sample, d, seed=seed, resamples=2)["ST"]
+                          * float(np.var(d)) / total)
+    return out, (np.mean(floors, axis=0) if floors else np.zeros(int(problem["num_vars"])))
 
 
 def noise_share(matrix: np.ndarray) -> float:

@@ -144,3 +144,17 @@ def test_an_outcome_that_never_changes_gets_zero_indices_without_warnings(method
         table = sensitivity_table(method, problem, x, {"y": np.ones((len(x), 3))},
                                   bootstrap=5)
     assert (table["value"] == 0).all() and (table["noise_share"] == 0).all()
+
+
+def test_sobol_noise_level_separates_a_pure_noise_factor_from_a_real_one():
+    """y = x1 + independent noise: x1's total index stands clear of its noise level, a
+    factor with no effect does not (its total index comes from the noise alone)."""
+    problem = _problem([[0.0, 1.0], [0.0, 1.0]])
+    x = salib_sample("sobol", problem, trajectories=None, levels=4, samples=128, seed=10)
+    rng = np.random.default_rng(11)
+    y = x[:, [0]] + rng.normal(0, 0.3, size=(len(x), 10))
+    table = sensitivity_table("sobol", problem, x, {"y": y}, bootstrap=40, seed=12)
+    ranking = factor_ranking(table, "y").set_index("factor")
+    assert ranking.loc["x1", "clear_of_noise"]
+    assert not ranking.loc["x2", "clear_of_noise"]
+    assert ranking.loc["x2", "noise_level"] > 0
