@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("experiment", help="experiment file (see experiments/README.md)")
     _add_batch_options(sweep)
 
+    _add_sensitivity_parser(sub)
+    _add_discover_parser(sub)
+
     report = sub.add_parser("report", help="write the HTML report of a results folder")
     report.add_argument("results", help="a results folder written by run, stages, compare "
                         "or sweep")
@@ -96,6 +99,100 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                           help=argparse.SUPPRESS)
     return parser
+
+
+def _add_sensitivity_parser(sub: Any) -> None:
+    """`capsim sensitivity EXPERIMENT.yaml` (Morris or Sobol' with SALib)."""
+    sens = sub.add_parser("sensitivity", help="global sensitivity (Morris or Sobol') from an "
+                          "experiment file")
+    sens.add_argument("experiment", help="experiment file with method: morris | sobol "
+                      "(see experiments/README.md)")
+    sens.add_argument("--replications", "-n", type=int, help="replications per point")
+    sens.add_argument("--out", type=Path, help="results folder (default: "
+                      "results/<name>/<timestamp>/)")
+    sens.add_argument("--bootstrap", type=int, default=200,
+                      help="resamples of the replications for the noise intervals")
+    _add_execution_options(sens)
+    sens.add_argument("--no-charts", action="store_true", help="skip drawing charts")
+    sens.add_argument("--no-report", action="store_true", help="skip report.html")
+    sens.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    sens.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                      help=argparse.SUPPRESS)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """`capsim sensitivity EXPERIMENT.yaml`: the design's batch, indices, charts, report;
+    prints the ranked assumptions per outcome."""
+    from simulator.experiments.sensitivity import load_sensitivity
+    from simulator.scenario import ScenarioError
+    from simulator.sensitivity_study import run_sensitivity
+
+    args.seed, args.plugin = None, []
+    _checked_counts(args)
+    if args.bootstrap < 0:
+        raise Refused(f"--bootstrap must be >= 0, not {args.bootstrap}")
+    try:
+        experiment = load_sensitivity(args.experiment)
+    except ScenarioError as err:
+        raise Refused(str(err)) from None
+    out = _out_dir(args, f"sensitivity-{Path(args.experiment).stem}")
+    progress = not args.no_progress and sys.stderr.isatty()
+    with _backend(args) as backend:
+        result = _interruptible(lambda: run_sensitivity(
+            experiment, replications=args.replications, out=out, resume=args.resume,
+            backend=backend, progress=progress, charts=not args.no_charts,
+            report=not args.no_report, bootstrap=args.bootstrap))
+    n = len(result.per_replication) // max(1, len(experiment.points))
+    console_print(f"{experiment.method}: {len(experiment.factors)} factors, "
+                  f"{len(experiment.points)} points × {n} replications in "
+                  f"{result.seconds:.1f} s")
+    console_print(f"results: {out}")
+    from simulator.report.sensitivity import ranking_words
+
+    for outcome in experiment.outcomes:
+        console_print(" ".join(ranking_words(result.indices, outcome)))
+    return EXIT_OK
+
+
+def _add_discover_parser(sub: Any) -> None:
+    """`capsim discover RESULTS_DIR --where CONDITION` (PRIM, the EMA Workbench's, optional)."""
+    disc = sub.add_parser("discover", help="scenario discovery (PRIM) over a sensitivity "
+                          "batch: where does a condition on an outcome hold?")
+    disc.add_argument("results", help="a results folder written by capsim sensitivity")
+    disc.add_argument("--where", required=True, metavar="CONDITION",
+                      help='e.g. "closed_by_end >= 0.8" (an outcome of the batch, an '
+                           "operator >=, >, <=, <, a number)")
+    disc.add_argument("--min-density", type=float, default=0.8,
+                      help="the chosen box is the most covering one with at least this "
+                           "density (default 0.8)")
+    disc.add_argument("--out", type=Path, help="folder to write (default: "
+                      "RESULTS/discovery-<condition>/)")
+    disc.add_argument("--no-charts", action="store_true", help="skip drawing charts")
+    disc.add_argument("--no-report", action="store_true", help="skip discovery.html")
+    disc.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                      help=argparse.SUPPRESS)
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """`capsim discover RESULTS_DIR --where ...`: the PRIM box in words and charts."""
+    try:
+        import ema_workbench  # noqa: F401 - the optional dependency, checked first
+    except ImportError:
+        raise Refused("discover needs the EMA Workbench's PRIM: pip install "
+                      "'capsim[discover]'") from None
+    from simulator.discovery_study import run_discovery
+
+    if not 0 < args.min_density <= 1:
+        raise Refused(f"--min-density must be in (0, 1], not {args.min_density}")
+    try:
+        result = run_discovery(args.results, args.where, out=args.out,
+                               min_density=args.min_density, charts=not args.no_charts,
+                               report=not args.no_report)
+    except ValueError as err:
+        raise Refused(str(err)) from None
+    console_print(result.words)
+    console_print(f"written: {result.out_dir}")
+    return EXIT_OK
 
 
 def _add_batch_options(parser: argparse.ArgumentParser) -> None:
@@ -532,7 +629,8 @@ def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "stages": cmd_stages,
             "backcast": cmd_backcast,
-            "compare": cmd_compare, "sweep": cmd_sweep, "report": cmd_report}
+            "compare": cmd_compare, "sweep": cmd_sweep, "report": cmd_report,
+            "sensitivity": cmd_sensitivity, "discover": cmd_discover}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -166,8 +166,8 @@ def test_compare_table_says_how_much_later_new_plants_produce():
     # +30.5, +60.5, +30.5 days later -> mean 40.5 days = 1.33 months
     start = {("base", r): d for r, d in enumerate((700, 800, 900))}
     start |= {("tight", r): d for r, d in enumerate((730.5, 860.5, 930.5))}
-    kpis["plant_start_day_mean"] = [start[(v, r)] for v, r in zip(kpis["variant"],
-                                                                     kpis["replication"])]
+    kpis["plant_start_day_mean"] = [start[(v, r)] for v, r in zip(
+        kpis["variant"], kpis["replication"], strict=True)]
     result = Result(kpis)
     result.analysis["plant_differences"] = plant_differences(kpis, "base")
     table = compare_table(result)
