@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -176,7 +177,9 @@ def _add_discover_parser(sub: Any) -> None:
 def cmd_discover(args: argparse.Namespace) -> int:
     """`capsim discover RESULTS_DIR --where ...`: the PRIM box in words and charts."""
     try:
-        import ema_workbench  # noqa: F401 - the optional dependency, checked first
+        with warnings.catch_warnings():  # it warns of its own optional parts on import
+            warnings.simplefilter("ignore")
+            import ema_workbench  # noqa: F401 - the optional dependency, checked first
     except ImportError:
         raise Refused("discover needs the EMA Workbench's PRIM: pip install "
                       "'capsim[discover]'") from None
