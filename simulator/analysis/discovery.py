@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.labels import factor_words
+
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 _CONDITION = re.compile(r"^\s*([A-Za-z0-9_\[\]]+)\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*$")
@@ -147,8 +149,10 @@ def box_words(discovery: Discovery, condition_words: str, *, unit_factors: set[s
     parts = []
     for row in restricted(discovery).to_dict("records"):
         factor, low, high = str(row["factor"]), float(row["low"]), float(row["high"])
-        name = (f"the position of ‘{factor}’ in its range" if factor in unit_factors
-                else f"‘{factor}’")
+        words = factor_words(factor)
+        name = (f"the position of the {words} in their ranges" if factor in unit_factors
+                and words != factor else f"the position of ‘{factor}’ in its range"
+                if factor in unit_factors else f"‘{factor}’")
         if row["restricted_low"] and row["restricted_high"]:
             parts.append(f"{name} stays between {low:.3g} and {high:.3g}")
         elif row["restricted_high"]:

@@ -124,3 +124,39 @@ def _value(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+FIELD_WORDS = {
+    "import_share_shift": "import shares", "import_share": "import shares",
+    "delay_days": "delays", "committed": "committed (already sold) output",
+    "demand_factor": "demand factor", "installation_days": "installation times",
+    "reorder_delay_days": "re-order delays after a block", "build_days": "build times",
+    "preparation_days": "preparation times", "ramp_up_days": "ramp-up times",
+    "qualification_retry_days": "retry times after a failed qualification",
+    "qualification_days": "qualification times", "shipping_days": "shipping times",
+    "lead_time_days": "lead times", "repair_days": "repair times",
+    "import_price": "import prices", "domestic_unit_cost": "domestic unit costs",
+    "approval_days": "approval times",
+}
+OWNER_WORDS = {
+    "scenario": "market-wide", "components[*]": "component groups'",
+    "plants[*].lines[*]": "existing lines'", "stages.sharing": "shared lines'",
+    "stages.procurement": "stage-2 machines'",
+    "stages.procurement.suppliers[*]": "machine-tool suppliers'",
+    "stages.procurement.tranches[*]": "stage-2 money tranches'",
+    "stages.investment.tranches[*]": "stage-3 money tranches'",
+    "stages.investment.projects[*]": "new plants'",
+    "stages.investment.projects[*].tooling[*]": "new plants' machine-tool",
+}
+
+
+def factor_words(factor: str) -> str:
+    """A sensitivity factor in words for policy readers: a grouped field path such as
+    `stages.investment.projects[*].build_days` becomes "new plants' build times"; a named
+    factor (or a path not grouped) stays as written."""
+    owner, _, field = factor.rpartition(".")
+    words = FIELD_WORDS.get(field)
+    whose = OWNER_WORDS.get(owner)
+    if words is None or whose is None:
+        return factor
+    return f"{whose} {words}"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from simulator.analysis.labels import factor_words
 from simulator.analysis.outcomes import outcome_label
 from simulator.analysis.sensitivity import factor_ranking
 from simulator.report.words import join_and
@@ -119,7 +120,7 @@ def _png(path: Path) -> str:
 
 
 def _name(factor: str) -> str:
-    return f"‘{factor}’"
+    return f"‘{factor_words(factor)}’"
 
 
 def _cap(text: str) -> str:

@@ -158,3 +158,13 @@ def test_sobol_noise_level_separates_a_pure_noise_factor_from_a_real_one():
     assert ranking.loc["x1", "clear_of_noise"]
     assert not ranking.loc["x2", "clear_of_noise"]
     assert ranking.loc["x2", "noise_level"] > 0
+
+
+def test_grouped_factors_read_in_words_and_named_ones_as_written():
+    from simulator.analysis.labels import factor_words
+
+    assert factor_words("stages.investment.projects[*].build_days") == "new plants' build times"
+    assert factor_words("components[*].import_share_shift") == "component groups' import shares"
+    assert factor_words("Chinese CNC slots") == "Chinese CNC slots"
+    assert factor_words("stages.procurement.suppliers[cn_cnc].slots") == \
+        "stages.procurement.suppliers[cn_cnc].slots"
