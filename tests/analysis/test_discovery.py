@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("prim")
+pytest.importorskip("ema_workbench")
 
 from simulator.analysis.discovery import box_words, discover, parse_condition  # noqa: E402
 

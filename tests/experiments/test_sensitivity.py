@@ -226,7 +226,7 @@ factors:
 
 
 def test_discover_on_a_sensitivity_folder_writes_the_box_in_words_and_charts(tmp_path):
-    pytest.importorskip("prim")
+    pytest.importorskip("ema_workbench")
     from simulator.cli import main
 
     out = tmp_path / "sens"
