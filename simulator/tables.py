@@ -84,6 +84,9 @@ def kpi_columns(plan: Plan, grid: Grid, record: Record, daily: Daily) -> Columns
         cols[f"capacity_added_{stage}"] = np.r_[added[k], np.nan]
     cols.update(_qualification_columns(plan, grid, record))
     cols.update(_plant_columns(plan, grid, record, n_rows))
+    level = (float(np.interp(grid.mid[-1], grid.market_days, record.market_levels))
+             if grid.market_days is not None and grid.n_days else np.nan)
+    cols["market_level_end"] = _only_all(level, n_rows)  # the demand process's level
     cols.update(_money_columns(plan, grid, record, daily, n_rows))
     return cols
 

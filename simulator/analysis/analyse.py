@@ -25,6 +25,7 @@ from simulator.analysis import (
     comparison,
     cumulative,
     held_back,
+    market,
     money,
     plants,
     procurement,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from simulator.results import RunResult
 
 RUN_MODULES: tuple[ModuleType, ...] = (shortfall, speed, money, held_back, vehicles,
-                                        procurement, plants)
+                                        procurement, plants, market)
 """The question modules whose `tables(result, variant)` every run gets, per variant."""
 COSTS: dict[Callable[..., Any], float] = {
     shortfall.tables: 0.55, held_back.tables: 0.55, close_dates.tables: 0.12,

@@ -42,7 +42,9 @@ def summarise(result: RunResult) -> dict:
     restricted mean time to close, the share closed and restricted mean under the close
     threshold used and its two neighbours (``close_threshold_sensitivity``), mean
     cumulative shortfall with 95% CI, stage speed t50/t90, each stage's share of each
-    year's gap), ``money`` (from the ``all`` rows), ``held_back``, ``close_rule``
+    year's gap), ``money`` (from the ``all`` rows), ``held_back``, ``market`` (the market
+    level at the end in the futures that close the overall shortfall and the others, where
+    demand follows a process), ``close_rule``
     (threshold, what it is a share of, hold and smoothing days) and ``warnings``; a batch
     has these per variant under ``variants``.
     """
@@ -79,6 +81,7 @@ def _variant_summary(result: RunResult, variant: str) -> dict:
         "components": components,
         "money": _money(tables),
         "held_back": _held_back(tables),
+        "market": _market(tables),
         **({"economics": economics} if economics else {}),
         "warnings": warnings(components),
     }
@@ -256,6 +259,17 @@ def _held_back(tables: dict[str, pd.DataFrame]) -> dict:
     if len(overall):  # new plants and their tooling (issue 10, item 1)
         held |= dict(zip(overall["figure"], overall["mean"], strict=True))
     return held
+
+
+def _market(tables: dict[str, pd.DataFrame]) -> dict:
+    """The market level at the end in the futures that close the overall shortfall and in
+    the others (empty without a demand process)."""
+    frame = tables.get("market_closing", pd.DataFrame())
+    if frame.empty:
+        return {}
+    return {("closed" if bool(r["closed"]) else "open"): {
+        "n": int(r["n"]), "median": r["median"], "p10": r["p10"], "p90": r["p90"]}
+        for r in frame.to_dict("records")}
 
 
 def warnings(components: dict[str, dict]) -> list[str]:

@@ -502,9 +502,28 @@ def held_back(x: RunNumbers) -> list[str]:
     return [text for _, text in sorted(found, key=lambda r: -r[0])]
 
 
+def market_closures(x: RunNumbers) -> str | None:
+    """Where demand follows a process: the market level at the end in the futures that
+    close the overall shortfall and in the others, when closures come with a shrinking
+    market (their median level at least a fifth below the others')."""
+    market = x.summary.get("market") or {}
+    closed, other = market.get("closed") or {}, market.get("open") or {}
+    n, level, rest = closed.get("n") or 0, closed.get("median"), other.get("median")
+    if not n or level is None or rest is None or not other.get("n"):
+        return None
+    if not level < 0.8 * rest:
+        return None
+    return (f"Demand moves in this scenario, and the futures that close {OVERALL} tend to "
+            f"be those in which the market shrank: at the end of the run demand stands at a median "
+            f"{share(level)} of the scenario's demand path in the {number(n)} futures that "
+            f"close, against {share(rest)} in the {number(other['n'])} others. The market's "
+            "moves, more than the stages, decide these closures.")
+
+
 RUN_RULES: tuple[tuple[str, Rule], ...] = (
     ("when", overall_close),
     ("when", close_threshold),
+    ("when", market_closures),
     ("when", components_never_closed),
     ("when", overall_by_year),
     ("when", close_order),
