@@ -26,6 +26,7 @@ from simulator.analysis.discovery import (
     parse_condition,
 )
 from simulator.analysis.outcomes import outcome_label
+from simulator.report.sensitivity import PLAIN_STYLE
 from simulator.results import ANALYSIS_FOLDER, CHARTS_FOLDER, new_staging_folder, put_in_place
 
 
@@ -115,8 +116,8 @@ def _report(folder: Path, result: DiscoveryResult, condition_words: str) -> None
              "restricted": "yes" if r["restricted_low"] or r["restricted_high"] else "no"}
             for r in limits.to_dict("records")]
     page = Environment(autoescape=True).from_string(PAGE).render(
-        title=f"Where {condition_words} holds", words=result.words, charts=charts,
-        rows=rows)
+        style=PLAIN_STYLE, title=f"Where {condition_words} holds", words=result.words,
+        charts=charts, rows=rows)
     (folder / "discovery.html").write_text(page, encoding="utf-8")
 
 
@@ -130,11 +131,7 @@ def _slug(text: str) -> str:
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
-       padding: 0 1rem; color: #222; line-height: 1.45; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1.5rem; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: left; }
-img { max-width: 100%; }
+{{ style|safe }}img { max-width: 100%; }
 </style></head><body>
 <h1>Scenario discovery</h1>
 <h2>{{ title }}</h2>

@@ -92,7 +92,7 @@ def write_sensitivity_report(folder: Path, result: SensitivityResult) -> Path:
                          "sentences": ranking_words(result.indices, outcome),
                          "charts": charts, "rows": _rows(ranked)})
     page = Environment(autoescape=True).from_string(PAGE).render(
-        title=f"Sensitivity: {e.name}", section=SECTION_TITLE, sections=sections,
+        style=PLAIN_STYLE, title=f"Sensitivity: {e.name}", section=SECTION_TITLE, sections=sections,
         method="Morris elementary effects" if e.method == "morris" else "Sobol' indices",
         points=len(e.points), factors=len(e.factors),
         replications=int(result.per_replication.groupby("variant").size().iloc[0]),
@@ -135,14 +135,17 @@ def _few(factors: pd.Series, shown: int = 6) -> str:
     return join_and([*names[:shown], f"{len(names) - shown} more"])
 
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+PLAIN_STYLE = """body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
        padding: 0 1rem; color: #222; line-height: 1.45; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1.5rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+"""
+"""The style of the small pages written beside a results folder (sensitivity, discovery)."""
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>
+{{ style|safe }}td.num { text-align: right; font-variant-numeric: tabular-nums; }
 img { max-width: 100%; }
 .meta { color: #555; }
 </style></head><body>
