@@ -10,7 +10,6 @@ charts and `discovery.html`.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -27,7 +26,13 @@ from simulator.analysis.discovery import (
 )
 from simulator.analysis.outcomes import outcome_label
 from simulator.report.sensitivity import PLAIN_STYLE
-from simulator.results import ANALYSIS_FOLDER, CHARTS_FOLDER, new_staging_folder, put_in_place
+from simulator.results import (
+    ANALYSIS_FOLDER,
+    CHARTS_FOLDER,
+    new_staging_folder,
+    put_in_place,
+    write_summary,
+)
 
 
 @dataclass
@@ -77,9 +82,7 @@ def run_discovery(results: Path | str, where: str, *, out: Path | str | None = N
                    "coverage": found.coverage, "density": found.density,
                    "cases": found.cases, "points": found.points, "inside": found.inside,
                    "min_density": min_density, "results": str(results)}
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2,
-                                                         ensure_ascii=False) + "\n",
-                                              encoding="utf-8")
+        write_summary(staging, summary)
         if charts:
             _draw(found, points, means[condition.outcome],
                   outcome_label(condition.outcome), staging / CHARTS_FOLDER)

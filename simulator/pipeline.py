@@ -28,12 +28,12 @@ from simulator.experiments.batch import (
     Variant,
     batch_calls,
     checked_replications,
+    failures_keep_chunks,
     fingerprint,
     fit_workers,
     kept_chunks,
     open_store,
     simulate_chunks,
-    what_failed,
 )
 from simulator.experiments.progress import finishing_status
 from simulator.experiments.runner import configure
@@ -143,7 +143,7 @@ def run_study(study: Study, *, replications: int | None = None,
     n = checked_replications(variants, replications or study.replications, events)
     store, done = open_store(out, fingerprint(variants, n, events), resume)
     owned = backend is None
-    try:
+    with failures_keep_chunks(store):
         calls = batch_calls(variants, n, events == "all", skip=done)
         with stop_signals_interrupt():
             try:
@@ -166,17 +166,6 @@ def run_study(study: Study, *, replications: int | None = None,
                     f"stopped while writing the results{kept_chunks(store)}") from None
             store.remove()  # only now: the results folder is complete
             return result
-    except KeyboardInterrupt:
-        raise BatchInterrupted(f"stopped{kept_chunks(store)}") from None
-    except (BatchInterrupted, BatchFailed):
-        raise
-    except Exception as err:
-        if store is None:
-            raise
-        raise BatchFailed(f"{what_failed(err)}{kept_chunks(store)}") from err
-    finally:
-        if store is not None:
-            store.release()
 
 
 def write_results(result: RunResult, out: Path | str, *, charts: bool = True,

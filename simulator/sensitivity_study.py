@@ -28,7 +28,7 @@ from simulator.analysis.sensitivity import (
     sensitivity_table,
 )
 from simulator.experiments.backends import Backend, make_backend
-from simulator.experiments.batch import BatchFailed, BatchInterrupted, Variant, kept_chunks
+from simulator.experiments.batch import Variant, failures_keep_chunks
 from simulator.experiments.sensitivity import SensitivityExperiment, load_sensitivity
 from simulator.experiments.sensitivity_batch import open_points, run_points
 from simulator.lifeline import stop_signals_interrupt
@@ -79,33 +79,21 @@ def run_sensitivity(path: Path | str | SensitivityExperiment, *,
     target = Path(out) if out is not None else None
     n, store, done = open_points(variants, int(replications or experiment.replications),
                                  target, resume)
-    try:
-        with stop_signals_interrupt():
-            try:
-                backend = backend or make_backend(workers)
-                tables = run_points(variants, n, store, done, backend=backend,
-                                    progress=progress, on_progress=on_progress)
-            finally:
-                if owned and backend is not None:
-                    backend.close()
-            result = analyse_sensitivity(experiment, tables, n, bootstrap=bootstrap)
-            result.seconds = time.perf_counter() - started
-            if target is not None:
-                write_sensitivity(result, target, charts=charts, report=report)
-                if store is not None:
-                    store.remove()
-            return result
-    except KeyboardInterrupt:
-        raise BatchInterrupted(f"stopped{kept_chunks(store)}") from None
-    except (BatchInterrupted, BatchFailed):
-        raise
-    except Exception as err:
-        if store is None:
-            raise
-        raise BatchFailed(f"{type(err).__name__}: {err}{kept_chunks(store)}") from err
-    finally:
-        if store is not None:
-            store.release()
+    with failures_keep_chunks(store), stop_signals_interrupt():
+        try:
+            backend = backend or make_backend(workers)
+            tables = run_points(variants, n, store, done, backend=backend,
+                                progress=progress, on_progress=on_progress)
+        finally:
+            if owned and backend is not None:
+                backend.close()
+        result = analyse_sensitivity(experiment, tables, n, bootstrap=bootstrap)
+        result.seconds = time.perf_counter() - started
+        if target is not None:
+            write_sensitivity(result, target, charts=charts, report=report)
+            if store is not None:
+                store.remove()
+        return result
 
 
 def analyse_sensitivity(experiment: SensitivityExperiment, tables: dict[str, pd.DataFrame],

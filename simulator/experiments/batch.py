@@ -18,7 +18,8 @@ import hashlib
 import json
 import math
 import sys
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -187,6 +188,26 @@ def what_failed(err: BaseException) -> str:
         where = f" writing {err.filename}" if err.filename else ""
         return f"the disk is full{where}"
     return f"{type(err).__name__}: {err}"
+
+
+@contextmanager
+def failures_keep_chunks(store: ChunkStore | None) -> Iterator[None]:
+    """Around a batch: a stop becomes `BatchInterrupted` and any other failure `BatchFailed`,
+    each saying where the finished chunks are kept; the store's lock is released whatever
+    happens. Without a store (nothing written) a failure passes as it is."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise BatchInterrupted(f"stopped{kept_chunks(store)}") from None
+    except (BatchInterrupted, BatchFailed):
+        raise
+    except Exception as err:
+        if store is None:
+            raise
+        raise BatchFailed(f"{what_failed(err)}{kept_chunks(store)}") from err
+    finally:
+        if store is not None:
+            store.release()
 
 
 def notice(message: str) -> None:

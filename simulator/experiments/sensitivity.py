@@ -299,21 +299,14 @@ class _SensitivityReader(_Reader):
     Factor k is handled by the sweep's checks as `parameters[k]`; `where[k]` is its place
     in the file (`factors[i]`), which the problems are reported at."""
 
+    top_fields = TOP_FIELDS
+
     def __init__(self, label: str):
         super().__init__(label)
         self.names: dict[int, str] = {}
         self.origins: dict[int, str] = {}
         self.where: dict[int, str] = {}
         self.spans: dict[int, tuple[tuple[float, float], ...]] = {}
-
-    def check_top(self, tree: LMap) -> None:
-        from simulator.scenario.limits import MAX_REPLICATIONS
-
-        _check_fields(self, tree, TOP_FIELDS, "")
-        self.replications = self.int_field(tree, "replications", 1, MAX_REPLICATIONS)
-        self.seed = self.int_field(tree, "seed", 0)
-        for key in ("name", "description"):
-            self.text_field(tree, key)
 
     def method(self, tree: LMap) -> str | None:
         method = tree.get("method")

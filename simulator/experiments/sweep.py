@@ -170,6 +170,8 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
 class _Reader:
     """Reads one experiment file, collecting every problem before raising them together."""
 
+    top_fields: tuple[str, ...] = TOP_FIELDS  # the fields allowed at the file's top level
+
     def __init__(self, label: str):
         self.label = label
         self.problems: list[Problem] = []
@@ -200,7 +202,7 @@ class _Reader:
         return tree
 
     def check_top(self, tree: LMap) -> None:
-        _check_fields(self, tree, TOP_FIELDS, "")
+        _check_fields(self, tree, self.top_fields, "")
         self.replications = self.int_field(tree, "replications", 1, MAX_REPLICATIONS)
         self.seed = self.int_field(tree, "seed", 0)
         for key in ("name", "description"):
