@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from simulator.charts.sensitivity import factor_label
 from simulator.charts.style import OKABE_ITO, chart_style, figure_and_axes, share_axis
 
 
@@ -53,7 +54,7 @@ def box_limits_chart(limits: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
                 label="inside the box")
         for i, row in enumerate(part.itertuples()):
             ax.text(1.02, i, f"{row.low:.3g} – {row.high:.3g}", va="center", fontsize=7)
-        ax.set_yticks(rows, [str(f).removeprefix("stages.") for f in part["factor"]])
+        ax.set_yticks(rows, [factor_label(str(f)) for f in part["factor"]])
         ax.set_xlim(0, 1.25)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("position in the factor's sampled range")
@@ -78,8 +79,8 @@ def box_scatter_chart(points: pd.DataFrame, values: pd.Series, limits: pd.DataFr
                                lim.loc[first, "high"] - lim.loc[first, "low"],
                                lim.loc[second, "high"] - lim.loc[second, "low"],
                                fill=False, edgecolor=OKABE_ITO["vermillion"], linewidth=1.5))
-        ax.set_xlabel(str(first).removeprefix("stages."))
-        ax.set_ylabel(str(second).removeprefix("stages."))
+        ax.set_xlabel(factor_label(str(first)))
+        ax.set_ylabel(factor_label(str(second)))
         ax.grid(False)
         ax.set_title("The two most restricted assumptions and the box")
     return fig
