@@ -2,7 +2,8 @@
 
 A worker finishes its own chunk (`variant_chunk`): the batch's `variant` column (and a sweep
 point's parameter columns), close dates and event dates are added and each table becomes
-an Arrow table, so the main process only concatenates. In memory the chunks are joined
+an Arrow table, encoded as the chunk store keeps it, so the main process only writes it
+(or decodes and concatenates). In memory the chunks are joined
 (`assemble_in_memory`); for a results folder they are streamed table by table into Parquet
 files, one row group per chunk (`assemble_on_disk`), so only the KPI rows are ever held
 whole.
@@ -20,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.experiments.chunks import run_chunk
-from simulator.experiments.store import ChunkStore
+from simulator.experiments.store import ChunkStore, EncodedChunk, encode_chunk
 from simulator.forked import Call, run_side_by_side
 from simulator.results import (
     TABLES,
@@ -68,11 +69,12 @@ def _dates(start: pd.Timestamp, days: pd.Series) -> pd.Series:
 
 
 def variant_chunk(variant: Variant, replications: list[int],
-                  log_failures: bool) -> dict[str, pa.Table]:
-    """Run one chunk of a variant and finish its tables (the unit of parallel work)."""
+                  log_failures: bool) -> EncodedChunk:
+    """Run one chunk of a variant and finish its tables, encoded for the chunk store (the
+    unit of parallel work)."""
     tables = run_chunk(variant.scenario, replications, log_failures)
-    return {name: arrow_table(finish_chunk(variant, name, columns))
-            for name, columns in tables.items()}
+    return encode_chunk({name: arrow_table(finish_chunk(variant, name, columns))
+                         for name, columns in tables.items()})
 
 
 def assemble_in_memory(variants: list[Variant], n: int,

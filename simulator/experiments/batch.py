@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.experiments.assemble import variant_chunk
 from simulator.experiments.backends import Backend, LocalProcesses
-from simulator.experiments.store import DAMAGED, ChunkStore
+from simulator.experiments.store import DAMAGED, ChunkStore, decode_chunk
 from simulator.folders import remove_dead_leftovers
 from simulator.lifeline import check_stop
 from simulator.results import release_memory
@@ -155,13 +155,13 @@ def simulate_chunks(calls: list[tuple[Hashable, tuple[Any, ...]]], backend: Back
     in_memory: dict[Hashable, dict[str, pa.Table]] = {}
     with progress_bar(progress, total) as advance:
         advance(total - sum(sizes.values()))
-        for key, tables in backend.map_unordered(variant_chunk, calls):
+        for key, chunk in backend.map_unordered(variant_chunk, calls):
             if store is not None:
-                store.save(key, tables, replications[key])
-                del tables
+                store.save(key, chunk, replications[key])
+                del chunk
                 release_memory()
             else:
-                in_memory[key] = tables
+                in_memory[key] = decode_chunk(chunk)
             advance(sizes[key])
             if on_progress is not None:
                 on_progress(sizes[key])

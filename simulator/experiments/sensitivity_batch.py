@@ -26,7 +26,7 @@ from simulator.experiments.batch import (
     open_store,
 )
 from simulator.experiments.chunks import run_chunk
-from simulator.experiments.store import ChunkStore
+from simulator.experiments.store import ChunkStore, encode_chunk
 from simulator.lifeline import check_stop
 from simulator.results import frame_from_arrow
 
@@ -84,7 +84,7 @@ def run_points(variants: list[Variant], n: int, store: ChunkStore | None,
         advance(n * len(variants) - sum(sizes.values()))
         for key, tables in backend.map_unordered(narrow_chunk, calls):
             if store is not None:
-                store.save(key, tables, reps[key])
+                store.save(key, encode_chunk(tables), reps[key])
             else:
                 chunks[key] = tables
             advance(sizes[key])

@@ -11,6 +11,10 @@ is computed again: a chunk is never accepted by its file name alone. `manifest.j
 records the fingerprint: `--resume` only continues the same batch. The folder is locked
 (`simulator.folders.FolderLock`) while a run uses it, and it is removed only once the
 results folder is complete.
+
+A chunk travels from its worker already encoded (`encode_chunk`, done in the worker): the
+main process, which shares the cores with the workers, only checks and writes the bytes,
+and the compressed streams cross the process boundary instead of the whole tables.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ import json
 import os
 import shutil
 import struct
-from collections.abc import Collection, Hashable, Iterator
+from collections.abc import Collection, Hashable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from simulator.folders import FolderLock
 
@@ -35,6 +39,21 @@ SUFFIX = ".chunk"
 DAMAGED = "damaged"
 MAGIC = b"CAPSIMCHUNK-2\n"
 _LENGTH = struct.Struct("<Q")
+
+EncodedChunk: TypeAlias = "dict[str, pa.Buffer]"
+"""A chunk's tables by name, each an Arrow IPC stream compressed with zstd."""
+
+
+def encode_chunk(tables: Mapping[str, pa.Table]) -> EncodedChunk:
+    """A chunk's tables as compressed streams, as the store keeps them (worker side)."""
+    return {name: _compressed(table) for name, table in tables.items()}
+
+
+def decode_chunk(chunk: EncodedChunk) -> dict[str, pa.Table]:
+    """The tables of an encoded chunk."""
+    import pyarrow as pa
+
+    return {name: pa.ipc.open_stream(stream).read_all() for name, stream in chunk.items()}
 
 
 class StoreMismatch(ValueError):
@@ -121,10 +140,11 @@ class ChunkStore:
         os.replace(entry, aside / entry.name)
         self.damaged.append(f"{entry.name}: {why}")
 
-    def save(self, key: Hashable, tables: dict[str, pa.Table],
+    def save(self, key: Hashable, chunk: EncodedChunk,
              replications: list[int] | None = None) -> None:
-        """Write one finished chunk durably: a temporary file, fsynced, then renamed."""
-        streams = [(name, _compressed(table)) for name, table in tables.items()]
+        """Write one finished chunk (`encode_chunk`) durably: a temporary file, fsynced,
+        then renamed."""
+        streams = list(chunk.items())
         digest = hashlib.sha256()
         for _name, stream in streams:
             digest.update(stream)

@@ -10,7 +10,13 @@ import pytest
 
 from simulator.experiments.assemble import variant_chunk
 from simulator.experiments.batch import Variant
-from simulator.experiments.store import ChunkStore, DamagedChunk, StoreMismatch
+from simulator.experiments.store import (
+    ChunkStore,
+    DamagedChunk,
+    StoreMismatch,
+    decode_chunk,
+    encode_chunk,
+)
 from simulator.folders import FolderInUse
 from simulator.scenario import load_scenario
 
@@ -18,7 +24,7 @@ from simulator.scenario import load_scenario
 @pytest.fixture(scope="module")
 def tables() -> dict[str, pa.Table]:
     scenario = load_scenario("tests/scenario/good/minimal.yaml")
-    return variant_chunk(Variant("minimal", scenario), [0, 1, 2, 3], False)
+    return decode_chunk(variant_chunk(Variant("minimal", scenario), [0, 1, 2, 3], False))
 
 
 def _store(folder: Path, *, resume: bool = False, fingerprint: str = "fp") -> tuple:
@@ -30,7 +36,7 @@ def _store(folder: Path, *, resume: bool = False, fingerprint: str = "fp") -> tu
 def test_a_chunk_comes_back_equal_and_is_stored_compressed(tmp_path, tables):
     store, done = _store(tmp_path / "run.partial")
     assert done == set()
-    store.save((0, 3), tables, [0, 1, 2, 3])
+    store.save((0, 3), encode_chunk(tables), [0, 1, 2, 3])
     assert list(store.keys()) == [(0, 3)]
     back = store.load((0, 3))
     assert back.keys() == tables.keys()
@@ -46,7 +52,7 @@ def test_a_chunk_comes_back_equal_and_is_stored_compressed(tmp_path, tables):
 def _saved(tmp_path: Path, tables, keys=((0, 0), (0, 1), (0, 2))) -> Path:
     store, _ = _store(tmp_path / "run.partial")
     for key in keys:
-        store.save(key, tables, [5 * key[1] + i for i in range(5)])
+        store.save(key, encode_chunk(tables), [5 * key[1] + i for i in range(5)])
     store.release()
     return store.folder
 
@@ -125,6 +131,6 @@ def test_saving_flushes_the_file_to_disk_before_renaming_it(tmp_path, tables, mo
                                       real_replace(a, b))[1])
     store, _ = _store(tmp_path / "run.partial")
     calls.clear()
-    store.save((0, 0), tables, [0, 1, 2, 3])
+    store.save((0, 0), encode_chunk(tables), [0, 1, 2, 3])
     assert calls[:2] == ["fsync", "replace v0000-c00000.chunk"]
     store.release()
