@@ -165,7 +165,8 @@ class RunResult:
         """The batch's variant names, in order (one for a plain run)."""
         if "variant" not in self.kpis:
             return []
-        return list(dict.fromkeys(self.kpis["variant"].astype(str)))
+        # unique() keeps the order of appearance, without a Python loop over every row
+        return [str(v) for v in self.kpis["variant"].unique()]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name (``assembly`` left out when None)."""

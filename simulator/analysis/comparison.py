@@ -357,7 +357,7 @@ def reduction_dates(series_all: pd.DataFrame, against: str, start_date: dt.date 
         ref = frame[["replication", "k", "gap"]].drop_duplicates(["replication", "k"])
         ref = ref.assign(shortfall_ref=ref["gap"]).drop(columns="gap")
     else:
-        if against not in set(frame["variant"]):
+        if against not in set(frame["variant"].unique()):
             raise ValueError(f"variant {against!r} is not in the series table")
         ref = frame.loc[frame["variant"] == against, ["replication", "k", "shortfall"]]
         ref = ref.rename(columns={"shortfall": "shortfall_ref"})

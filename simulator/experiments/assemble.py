@@ -124,8 +124,10 @@ def assemble_on_disk(variants: list[Variant], n: int, store: ChunkStore, folder:
     return load_small_tables(result)
 
 
-MERGE_SHARES = (("series",), tuple(name for name in TABLES if name != "series"))
-"""The tables each merging process writes: the series is about half the work."""
+MERGE_SHARES = (("series", "yearly", "suppliers"), ("kpis", "events", "assembly", "projects"))
+"""The tables each merging process writes, about equal work (measured table by table on
+the frozen baseline at 1,000 replications: series 0.7 s, events 0.55, kpis 0.35, yearly
+0.2, assembly 0.1, the others less; each process also reads every chunk file, 0.15 s)."""
 
 
 def merge_chunks(store: ChunkStore, folder: Path, names: tuple[str, ...] = TABLES) -> None:

@@ -27,6 +27,14 @@ def test_chunks_depend_on_the_replication_count_only():
     assert len(chunk_ranges(1000)) == 40
 
 
+def test_the_merging_processes_share_out_every_table_once():
+    from simulator.experiments.assemble import MERGE_SHARES
+    from simulator.results import TABLES as ALL_TABLES
+
+    merged = [name for share in MERGE_SHARES for name in share]
+    assert sorted(merged) == sorted(ALL_TABLES)
+
+
 def test_folder_and_memory_give_the_same_tables(tmp_path):
     scenario = load_scenario(MINIMAL)
     variants = [Variant("all", scenario),
