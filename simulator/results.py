@@ -43,7 +43,7 @@ CHARTS_FOLDER = "charts"
 ANALYSIS_FOLDER = "analysis"
 # Parquet key-value metadata recording which date columns were datetime64 in memory
 # (Parquet stores them as dates either way; reading restores the in-memory dtype).
-_DATE_DTYPES_KEY = b"capsim.date_dtypes"
+DATE_DTYPES_KEY = b"capsim.date_dtypes"
 
 
 @dataclass(eq=False, repr=False)
@@ -441,7 +441,7 @@ def arrow_table(df: pd.DataFrame) -> pa.Table:
             date_dtypes[name] = str(column.dtype)
     metadata = dict(table.schema.metadata or {})
     metadata.pop(b"pandas", None)  # row-group-wise writing: the pandas index note misleads
-    metadata[_DATE_DTYPES_KEY] = json.dumps(date_dtypes).encode()
+    metadata[DATE_DTYPES_KEY] = json.dumps(date_dtypes).encode()
     return table.replace_schema_metadata(metadata)
 
 
@@ -485,7 +485,7 @@ def frame_from_arrow(table: pa.Table) -> pd.DataFrame:
     """Inverse of `arrow_table`: dates come back as they were in memory, missing as NaT."""
     import pyarrow as pa
 
-    date_dtypes = json.loads((table.schema.metadata or {}).get(_DATE_DTYPES_KEY, b"{}"))
+    date_dtypes = json.loads((table.schema.metadata or {}).get(DATE_DTYPES_KEY, b"{}"))
     df = table.to_pandas()
     for field_ in table.schema:
         if not pa.types.is_date(field_.type):
