@@ -335,7 +335,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with _backend(args) as backend:
         result = _interruptible(lambda: run(scenario, **_batch_kwargs(args, out, backend)))
-    print_summary(result, out, time.perf_counter() - started)
+    with _results_complete(out):
+        print_summary(result, out, time.perf_counter() - started)
     return EXIT_OK
 
 
@@ -408,11 +409,13 @@ def cmd_stages(args: argparse.Namespace) -> int:
     with _backend(args) as backend:
         result = _interruptible(lambda: run_stages(
             scenario, shapley=args.shapley, **_batch_kwargs(args, out, backend)))
-    _print_batch(result, out, time.perf_counter() - started, variant_outcomes_table(result),
-                 "When the overall shortfall is closed with each set of stages")
-    console_print(_rich_table(stage_gains_table(result),
-                              "What each added stage gains (overall row 'all' weighs components "
-                              "by value; positive months = closed earlier)"))
+    with _results_complete(out):
+        _print_batch(result, out, time.perf_counter() - started,
+                     variant_outcomes_table(result),
+                     "When the overall shortfall is closed with each set of stages")
+        console_print(_rich_table(stage_gains_table(result),
+                                  "What each added stage gains (overall row 'all' weighs "
+                                  "components by value; positive months = closed earlier)"))
     return EXIT_OK
 
 
@@ -435,8 +438,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         result = _interruptible(lambda: run_compare(
             scenarios, seed=args.seed, replications=args.replications,
             **_batch_kwargs(args, out, backend)))
-    _print_batch(result, out, time.perf_counter() - started, compare_table(result),
-                 f"Scenarios compared with '{result.variants()[0]}' (same random numbers)")
+    with _results_complete(out):
+        _print_batch(result, out, time.perf_counter() - started, compare_table(result),
+                     f"Scenarios compared with '{result.variants()[0]}' (same random numbers)")
     return EXIT_OK
 
 
@@ -464,8 +468,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if args.replications is not None:
             kwargs["replications"] = args.replications
         result = _interruptible(lambda: run_sweep(args.experiment, **kwargs))
-    _print_batch(result, out, time.perf_counter() - started, sweep_table(result),
-                 f"Sweep '{experiment.name}': {len(experiment.points)} points")
+    with _results_complete(out):
+        _print_batch(result, out, time.perf_counter() - started, sweep_table(result),
+                     f"Sweep '{experiment.name}': {len(experiment.points)} points")
     return EXIT_OK
 
 
@@ -605,6 +610,17 @@ def default_out_dir(name: str) -> Path:
         out = Path("results") / safe / f"{stamp}-{k}"
         k += 1
     return out
+
+
+@contextmanager
+def _results_complete(folder: Path) -> Iterator[None]:
+    """Around the printing after a run: the results folder is complete by then, so a
+    Ctrl-C here says so (not "nothing was written")."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Failed(f"interrupted while printing; the results are complete in {folder}"
+                     ) from None
 
 
 def print_summary(result: RunResult, folder: Path, elapsed: float) -> None:

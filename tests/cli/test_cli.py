@@ -171,3 +171,20 @@ def test_a_run_with_the_progress_display_writes_its_folder(tmp_path):
                  workers=1, out=tmp_path / "r", charts=False, progress=True)
     assert (tmp_path / "r" / "kpis.parquet").is_file()
     assert len(result.kpis) > 0
+
+
+def test_a_ctrl_c_while_the_summary_prints_says_the_results_are_complete(tmp_path, monkeypatch,
+                                                                         capsys):
+    import simulator.cli as cli
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "print_summary", interrupted)
+    out = tmp_path / "r"
+    code = main(["run", MINIMAL, "-n", "5", "--workers", "1", "--out", str(out), "--no-charts",
+                 "--no-report", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"the results are complete in {out}" in err and "nothing was written" not in err
+    assert (out / "kpis.parquet").exists()

@@ -134,14 +134,20 @@ def test_a_second_run_on_the_same_folder_is_told_another_run_uses_it(tmp_path, w
     args = [MINIMAL, "-n", N, "--workers", "1", "--out", str(out)]
     first = start(args)
     assert wait_until(lambda: len(chunk_files(Path(f"{out}.partial"))) >= 1)
-    for extra in ([], ["--resume"]):  # before the fix: told to add --resume, which broke it
-        second = subprocess.run([*RUN, *args, *extra], capture_output=True, text=True,
-                                timeout=60)
-        assert second.returncode == 2, second.stderr
-        assert f"another capsim run (pid {first.pid}" in second.stderr
+    # held still while the others try (it keeps its lock), so that it is still simulating
+    # when it is stopped: it finished during their tries once the simulation got faster
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        for extra in ([], ["--resume"]):  # before the fix: told to add --resume, which broke it
+            second = subprocess.run([*RUN, *args, *extra], capture_output=True, text=True,
+                                    timeout=60)
+            assert second.returncode == 2, second.stderr
+            assert f"another capsim run (pid {first.pid}" in second.stderr
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
     first.send_signal(signal.SIGINT)
     code, err = finish(first, timeout=60)
-    assert code == 1 and "--resume" in err
+    assert code == 1 and "--resume" in err, err
     done = subprocess.run([*RUN, *args, "--resume"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
