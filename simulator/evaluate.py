@@ -91,17 +91,20 @@ def ramp_profile(mid: np.ndarray, t_ready: float, ramp_days: float) -> np.ndarra
 
 def line_up_mask(grid: Grid, downtime: list[tuple[int, float, float]]) -> np.ndarray:
     """(lines, N) 1 where the line is up at the day's midpoint, 0 where it is down."""
-    n = grid.n_days
-    diff = np.zeros((grid.n_lines, n + 1))
-    if downtime:
-        arr = np.asarray(downtime, dtype=float)
-        lines = arr[:, 0].astype(int)
-        # day d is down when t_down <= d + 0.5 < t_up
-        first = np.clip(np.ceil(arr[:, 1] - 0.5), 0, n).astype(int)
-        stop = np.clip(np.ceil(arr[:, 2] - 0.5), 0, n).astype(int)
-        np.add.at(diff, (lines, first), 1.0)
-        np.add.at(diff, (lines, stop), -1.0)
-    down = np.cumsum(diff[:, :n], axis=1) > 0.5
+    n, width = grid.n_days, grid.n_days + 1
+    if not downtime:
+        return np.ones((grid.n_lines, n))
+    arr = np.asarray(downtime, dtype=float)
+    lines = arr[:, 0].astype(np.int64)
+    # day d is down when t_down <= d + 0.5 < t_up
+    first = np.clip(np.ceil(arr[:, 1] - 0.5), 0, n).astype(np.int64)
+    stop = np.clip(np.ceil(arr[:, 2] - 0.5), 0, n).astype(np.int64)
+    # +1 where a spell starts, -1 where it ends, counted per (line, day) in whole numbers
+    # (`bincount`: `np.add.at` took a tenth of a replication's evaluation)
+    size = grid.n_lines * width
+    steps = (np.bincount(lines * width + first, minlength=size)
+             - np.bincount(lines * width + stop, minlength=size)).reshape(grid.n_lines, width)
+    down = np.cumsum(steps[:, :n], axis=1) > 0
     return (~down).astype(float)
 
 

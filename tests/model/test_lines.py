@@ -38,3 +38,19 @@ def test_same_seed_same_failures_and_up_first():
     a, b = simulate(plan, 3), simulate(plan, 3)
     assert a.downtime == b.downtime and a.downtime[0][1] > 0
     assert simulate(plan, 4).downtime != a.downtime
+
+
+def test_a_day_is_down_when_its_midpoint_falls_in_a_repair_spell():
+    """By hand: day d is down when t_down <= d + 0.5 < t_up; overlapping spells of one
+    line count once; a spell past the end stops at the end."""
+    from types import SimpleNamespace
+
+    from simulator.evaluate import line_up_mask
+
+    grid = SimpleNamespace(n_days=10, n_lines=3)
+    downtime = [(0, 2.0, 4.6), (1, 0.0, 1.4), (0, 8.2, 20.0), (2, 3.0, 5.5), (2, 4.0, 6.6)]
+    up = line_up_mask(grid, downtime)  # type: ignore[arg-type]
+    down = {line: [d for d in range(10) if up[line, d] == 0.0] for line in range(3)}
+    assert down == {0: [2, 3, 4, 8, 9], 1: [0], 2: [3, 4, 5, 6]}
+    assert set(np.unique(up)) == {0.0, 1.0}
+    assert line_up_mask(grid, []).tolist() == np.ones((3, 10)).tolist()  # type: ignore[arg-type]
