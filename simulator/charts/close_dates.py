@@ -98,7 +98,7 @@ def close_date_distribution(
             textcoords="offset points", ha="center", va="bottom", fontsize=8,
             color=END_COLOUR, annotation_clip=False)
         axes[-1].set_xlim(start, right)
-        plain_date_axis(axes[-1])
+        plain_date_axis(axes[-1], quarters=False)  # one row per component: years only
         fig.supylabel("Share of simulated futures closed by this date", fontsize=9)
         fig.suptitle(title or TITLE, fontweight="bold")
     return fig

@@ -139,7 +139,7 @@ def shortfall_small_multiples(
         for i, (ax, component) in enumerate(zip(axes, panels, strict=False)):
             rows = component_rows(bands, component)
             n = int(rows["n_replications"].iloc[0])
-            draw_stage_stack(ax, rows)
+            draw_stage_stack(ax, rows, quarters=False)  # narrow panels: years only
             if i % ncols:  # the same 0–100% scale: the label once per row
                 ax.set_ylabel("")
             default = OVERALL_NAME if component == ALL else component
@@ -168,14 +168,15 @@ def component_rows(bands: pd.DataFrame, component: str) -> pd.DataFrame:
     return rows.set_index(pd.DatetimeIndex(rows["month"], name="month"))
 
 
-def draw_stage_stack(ax: Axes, bands: pd.DataFrame) -> None:
+def draw_stage_stack(ax: Axes, bands: pd.DataFrame, *, quarters: bool = True) -> None:
     """Draw the stages' shares of the gap stacked from 0 to 100%, the share still missing
     on top, and the 10–90% range of the share still missing where the served part ends,
     from one component's ``shortfall_bands`` rows indexed by month (`component_rows`)
     into `ax`.
 
     Every drawn edge is held within [0, 1] whatever the table holds, so no band can rise
-    above the whole gap or below nothing."""
+    above the whole gap or below nothing. `quarters`: quarter marks on the date axis (not
+    in narrow panels)."""
     x = cast(pd.DatetimeIndex, bands.index).to_pydatetime()  # indexed by month start
     base = np.zeros(len(bands))
     for stage, column in zip(STACK_STAGES, SHARE_COLUMNS, strict=True):
@@ -195,7 +196,7 @@ def draw_stage_stack(ax: Axes, bands: pd.DataFrame) -> None:
     ax.set_ylim(0.0, 1.0)
     ax.set_ylabel(SHARE_LABEL)
     share_axis(ax)
-    plain_date_axis(ax)
+    plain_date_axis(ax, quarters=quarters)
 
 
 def draw_gap(ax: Axes, bands: pd.DataFrame) -> None:

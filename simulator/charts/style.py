@@ -100,8 +100,10 @@ def figure_and_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figu
     return fig, fig.add_subplot()
 
 
-def plain_date_axis(ax: Axes, *, axis: str = "x") -> None:
-    """Label a date axis plainly: years for spans of three years or more, else months.
+def plain_date_axis(ax: Axes, *, axis: str = "x", quarters: bool = True) -> None:
+    """Label a date axis plainly: years for spans of three years or more (with quarter
+    marks unless `quarters` is False: small multiples go without, as their panels are
+    narrow and the marks cost a quarter of such a chart's drawing time), else months.
 
     Call it after the data (or the limits) are set: it reads the axis' view interval.
     """
@@ -111,11 +113,13 @@ def plain_date_axis(ax: Axes, *, axis: str = "x") -> None:
         # fixed tick positions: matplotlib's rrule-based locators cost seconds per figure
         first = np.datetime64(low.date(), "Y")
         years = np.arange(first, np.datetime64(high.date(), "Y") + 1)
-        quarters = np.arange(first.astype("datetime64[M]"),
-                             (years[-1] + 1).astype("datetime64[M]"), 3)
+        marks = np.arange(first.astype("datetime64[M]"),
+                          (years[-1] + 1).astype("datetime64[M]"), 3)
         target.set_major_locator(FixedLocator(mdates.date2num(years.astype("datetime64[D]"))))
         target.set_major_formatter(mdates.DateFormatter("%Y"))
-        target.set_minor_locator(FixedLocator(mdates.date2num(quarters.astype("datetime64[D]"))))
+        if quarters:
+            target.set_minor_locator(
+                FixedLocator(mdates.date2num(marks.astype("datetime64[D]"))))
     else:
         locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
         target.set_major_locator(locator)
