@@ -1,11 +1,13 @@
 """Run a command and sample the resident memory of its whole process tree (Linux /proc).
 
 Used by the benchmarks: the peak of every process (main and workers) and the peak of their
-sum, sampled every 0.1 s, plus the wall time.
+sum, sampled every 0.1 s, plus the wall time and the CPU time of the whole tree (steadier
+than the wall time on a shared machine).
 """
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -61,6 +63,7 @@ class Usage:
     peak_main_mib: float = 0.0
     peak_worker_mib: float = 0.0
     peak_total_pss_mib: float = 0.0
+    cpu_seconds: float = 0.0  # user + system of the command and every process it waited for
     samples: int = 0
     stderr: str = field(default="", repr=False)
 
@@ -70,6 +73,7 @@ def measure(cmd: list[str], interval: float = 0.1, *, pss: bool = True) -> Usage
     out the proportional set size: the kernel walks every page of every process to give
     it, which takes CPU from the command measured (a timing benchmark wants RSS only)."""
     usage = Usage()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     while proc.poll() is None:
@@ -87,4 +91,6 @@ def measure(cmd: list[str], interval: float = 0.1, *, pss: bool = True) -> Usage
     usage.stderr = proc.stderr.read() if proc.stderr else ""
     usage.returncode = proc.returncode
     usage.seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    usage.cpu_seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return usage
