@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import textwrap
 from collections.abc import Mapping
-from typing import cast
+from typing import Any, cast
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -51,6 +51,10 @@ GAINS_SUBTITLE = ("Paired differences over {n} simulated futures in the restrict
                   "the run. Bars: mean; lines: 95% interval.")
 EARLIER_LABEL = "months earlier (+) / later (−) than without the stage"
 NUMBERS_HEADER = "Months earlier (95% interval)"
+GAINS_LABEL_WIDTH = 34
+GAINS_WORDS_WIDTH = 60
+"""Where the stage gains chart wraps component names and the numbers column's words
+(characters): long names and notes once collapsed its layout and cut both off."""
 SURVIVAL_TITLE = "In what share of simulated futures is the shortfall closed by each date?"
 NEVER_CLOSED_WORDS = "not closed in any future\nunder any variant"
 CI_LABEL = "95% confidence interval"
@@ -200,9 +204,12 @@ def stage_gains_chart(
     components = _components_overall_first(gains["component"])
     stages = list(dict.fromkeys(gains["stage"].astype(str)))
     pitch = 0.8 / len(stages)
-    height = len(components) * (0.26 * len(stages) + 0.14) + 1.9
+    # a bar's slot is as tall as its words (wrapped to the column's width) need
+    lines = max(_earlier_text(row).count("\n") + 1 for row in gains.itertuples(index=False))
+    slot = max(0.26, 0.135 * lines + 0.05)
+    height = len(components) * (slot * len(stages) + 0.14) + 1.9
     with chart_style():
-        fig = Figure(figsize=(10.0, height), layout="constrained")
+        fig = Figure(figsize=(12.0, height), layout="constrained")
         ax = fig.add_subplot()
         ax.set_axisbelow(True)
         ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
@@ -214,7 +221,9 @@ def stage_gains_chart(
                 + (j - (len(stages) - 1) / 2) * pitch
             _draw_earlier_bars(ax, part, y, pitch, stage, j)
         ax.axvline(0, color="#444444", linewidth=0.8)
-        ax.set_yticks(range(len(components)), [_component_label(c, names) for c in components])
+        ax.set_yticks(range(len(components)),
+                      [textwrap.fill(_component_label(c, names), GAINS_LABEL_WIDTH)
+                       for c in components])
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(len(components) - 0.5, -0.5)
         low = np.nanmin(np.r_[0.0, gains["earlier_months_low"].to_numpy(float),
@@ -339,14 +348,22 @@ def _draw_earlier_bars(ax: Axes, part: pd.DataFrame, y: np.ndarray, pitch: float
                     xerr=np.vstack([earlier[spread] - low[spread],
                                     high[spread] - earlier[spread]]),
                     fmt="none", ecolor="#333333", elinewidth=1.0, capsize=3)
-    for yy, value, lo, hi, note in zip(y, earlier, low, high, notes, strict=True):
+    words = [_earlier_text(row) for row in part.itertuples(index=False)]
+    for yy, text, note in zip(y, words, notes, strict=True):
         ax.annotate("■", xy=(1.0, yy), xycoords=("axes fraction", "data"), xytext=(8, 0),
                     textcoords="offset points", ha="left", va="center", fontsize=7.5,
                     color=colour)
-        ax.annotate(_earlier_words(value, lo, hi, note), xy=(1.0, yy),
-                    xycoords=("axes fraction", "data"), xytext=(19, 0),
+        ax.annotate(text, xy=(1.0, yy), xycoords=("axes fraction", "data"), xytext=(19, 0),
                     textcoords="offset points", ha="left", va="center", fontsize=7.5,
                     color="#222222" if not note else "#555555")
+
+
+def _earlier_text(row: Any) -> str:
+    """A gains row's words in the numbers column, as wrapped there."""
+    note = str(getattr(row, "note", "") or "")
+    return textwrap.fill(_earlier_words(row.earlier_months, row.earlier_months_low,
+                                        row.earlier_months_high,
+                                        "" if note == "nan" else note), GAINS_WORDS_WIDTH)
 
 
 def _earlier_words(value: float, low: float, high: float, note: str) -> str:

@@ -12,6 +12,7 @@ and compute nothing themselves.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -204,7 +205,8 @@ def cost_per_unit_chart(table: pd.DataFrame, *, names: Mapping[str, str] | None 
                     ax.text(0.005, yi, why, va="center",
                             ha="left", fontsize=7, color="#555555",
                             transform=ax.get_yaxis_transform())
-        labels = [_cost_label(names.get(c) or c, units.get(c)) for c in drawn]
+        labels = [textwrap.fill(_cost_label(names.get(c) or c, units.get(c)), LABEL_WIDTH)
+                  for c in drawn]
         ax.set_yticks(range(len(drawn)), labels)
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(len(drawn) - 0.5, -0.5)
@@ -227,13 +229,27 @@ def cost_per_unit_chart(table: pd.DataFrame, *, names: Mapping[str, str] | None 
         if idle:
             note += "\nNo capacity bought or built for: " + ", ".join(
                 names.get(c) or c for c in idle)
-        ax.set_title(note, loc="left", fontsize=8, fontweight="normal")
+        # from the figure's left edge, wrapped to its width (as an axes title it started
+        # where the plot starts, right of the names, and ran off the figure)
+        ax.annotate("\n".join(textwrap.fill(line, int(NOTE_CHARS_PER_INCH
+                                                       * fig.get_figwidth()))
+                              for line in note.split("\n")),
+                    xy=(0.01, 1.0), xycoords=("figure fraction", "axes fraction"),
+                    xytext=(0, 8), textcoords="offset points", ha="left", va="bottom",
+                    fontsize=8)
         if drawn:
             fig.legend(handles=[Line2D([], [], linestyle="", label=STAGE_LABELS[s],
                                        **_cost_marker(s)) for s in PAYING_STAGES],
                        loc="outside lower center", ncols=2, fontsize=8)
         fig.suptitle(title or COST_TITLE, fontweight="bold")
     return fig
+
+
+LABEL_WIDTH = 36
+"""Characters a line of a component's name takes beside the cost chart (longer ones wrap:
+a long name once pushed the plot and its labels off the figure)."""
+NOTE_CHARS_PER_INCH = 12
+"""About how many characters of 8-point text an inch of figure holds."""
 
 
 def _cost_marker(stage: str) -> dict:

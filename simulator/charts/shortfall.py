@@ -143,7 +143,9 @@ def shortfall_small_multiples(
             if i % ncols:  # the same 0–100% scale: the label once per row
                 ax.set_ylabel("")
             default = OVERALL_NAME if component == ALL else component
-            ax.set_title(names.get(component) or default, loc="left", fontsize=10)
+            # wrapped to the panel's width: a long name ran into the next panel's
+            ax.set_title(textwrap.fill(names.get(component) or default, PANEL_TITLE_WIDTH),
+                         loc="left", fontsize=10)
         for ax in axes[len(panels):]:
             ax.remove()
         handles, labels = axes[0].get_legend_handles_labels()
@@ -154,6 +156,10 @@ def shortfall_small_multiples(
         # one or two panels does not cut its title off at the edges
         fig.suptitle(textwrap.fill(text, int(9 * fig.get_figwidth())), fontweight="bold")
     return fig
+
+
+PANEL_TITLE_WIDTH = 44
+"""Characters a line of a small panel's title takes (10-point text in a 4.2-inch panel)."""
 
 
 def component_rows(bands: pd.DataFrame, component: str) -> pd.DataFrame:

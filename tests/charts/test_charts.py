@@ -81,6 +81,17 @@ def test_small_multiples_have_one_panel_per_component_plus_overall(bands):
     assert legend_labels(fig.legends[0])[:4] == STACK_LABELS
 
 
+def test_small_multiples_wrap_long_panel_titles_apart(bands):
+    """A long name once ran into the next panel's title."""
+    from tests.charts.test_compare_charts import assert_texts_apart_and_inside
+
+    fig = shortfall_small_multiples(bands, ["ecu", "seat", "glass"], names={
+        "ecu": "Automatic transmissions (AT/CVT/AMT), complete units",
+        "seat": "Cardan shafts and axles (trucks), counted one axle or one shaft each"})
+    assert "\n" in fig.axes[1].get_title(loc="left")
+    assert_texts_apart_and_inside(fig)
+
+
 def uncertain_gap_series(n_reps: int = 40, n_months: int = 6) -> pd.DataFrame:
     """Series rows where the gap itself varies tenfold between futures and the futures
     with the largest gaps serve least: the medians of the served amounts plus the 90%

@@ -351,7 +351,7 @@ def test_cost_per_unit_is_a_dot_plot_with_plain_labels():
                                      "bolts": "Bolts"},
                               units={"at": "transmissions", "bolts": "units"})
     ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.get_yticklabels()]
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]  # wrapped
     assert labels == ["Automatic transmissions (AT/CVT/AMT) · transmissions", "Bolts"]
     assert not any(") (" in label for label in labels)
     assert not [p for p in ax.patches if p.get_width() > 0]  # no bars
@@ -372,8 +372,26 @@ def test_cost_per_unit_chart_names_components_with_nothing_added():
     })
     fig = cost_per_unit_chart(money_analysis.cost_per_unit(kpis), names={"b": "Bolts"})
     ax = fig.axes[0]
-    assert "No capacity bought or built for: Bolts" in ax.get_title(loc="left")
+    assert any("No capacity bought or built for: Bolts" in t.get_text() for t in ax.texts)
     assert any("money spent, nothing finished by the end" in t.get_text() for t in ax.texts)
+
+
+def test_cost_per_unit_chart_keeps_long_names_and_its_note_inside():
+    """A long component name once pushed the plot right, and the note above it and the
+    axis label ran off the figure: names wrap, the note starts at the figure's edge."""
+    from tests.charts.test_compare_charts import assert_texts_apart_and_inside
+
+    kpis = pd.DataFrame({
+        "component": ["cardan", "bolts", "glass"],
+        "capex_spent_procurement": [150.0, 10.0, 0.0],
+        "capacity_added_procurement": [1.0, 100.0, 0.0],
+        "capex_spent_investment": [220.0, 20.0, 0.0],
+        "capacity_added_investment": [1.0, 100.0, 0.0]})
+    names = {"cardan": "Cardan shafts and axles (trucks), counted one axle or one shaft each",
+             "glass": "Windscreens and side glass (original equipment)"}
+    fig = cost_per_unit_chart(money_analysis.cost_per_unit(kpis), names=names,
+                              units={"cardan": "axles or shafts"}, currency="RUB")
+    assert_texts_apart_and_inside(fig)
 
 
 # ---------------------------------------------------------------------------- heat map
