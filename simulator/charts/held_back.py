@@ -276,7 +276,8 @@ def _component_panel(ax: Axes, waits: pd.DataFrame, components: pd.DataFrame,
     xlabel = ("days from order placed to building started, over the machines that got a "
               "slot (all futures pooled)")
     if idle:
-        xlabel += "\nNo machine got a slot for: " + ", ".join(idle)
+        # wrapped: the default case's long names ran off the figure on one line
+        xlabel += "\n" + textwrap.fill("No machine got a slot for: " + ", ".join(idle), 120)
     ax.set_xlabel(xlabel)
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8,
               frameon=False)

@@ -29,6 +29,7 @@ from simulator.report import write_report
 from .studies import blocked_compare
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenario" / "good" / "minimal.yaml"
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 
 # The flags known to work in this sandbox. Playwright gives every launch() a fresh,
 # empty temporary profile itself (and refuses --user-data-dir among the args).
@@ -191,6 +192,15 @@ def stages_report(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def default_stages_report(tmp_path_factory) -> Path:
+    """Stage attribution on the default scenario: its long component names and notes once
+    collapsed a chart's layout that the minimal scenario's short ones never tried."""
+    folder = tmp_path_factory.mktemp("browser") / "default-stages"
+    run_stages(load_scenario(DEFAULT_SCENARIO), replications=8, workers=2, out=folder)
+    return folder / "report.html"
+
+
+@pytest.fixture(scope="module")
 def compare_report(tmp_path_factory) -> Path:
     return blocked_compare(tmp_path_factory.mktemp("browser"), replications=4) / "report.html"
 
@@ -282,13 +292,13 @@ def _overlap(a: dict, b: dict, tolerance: float = 1.0) -> bool:
             and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > tolerance)
 
 
-@pytest.mark.parametrize("which", ["run", "stages", "compare"])
-def test_no_chart_text_overlaps_another_or_leaves_the_figure(browser, which, run_report,
-                                                             stages_report, compare_report):
+@pytest.mark.parametrize("which", ["run", "stages", "compare", "default stages"])
+def test_no_chart_text_overlaps_another_or_leaves_the_figure(browser, which, request):
     """Every chart's SVG, opened in Chromium: no two texts overlap (bounding boxes, 1 px
     tolerance) and none is cut off at the figure's edge (a clipped title)."""
-    folder = {"run": run_report, "stages": stages_report,
-              "compare": compare_report}[which].parent / "charts"
+    fixture = {"run": "run_report", "stages": "stages_report", "compare": "compare_report",
+               "default stages": "default_stages_report"}[which]
+    folder = request.getfixturevalue(fixture).parent / "charts"
     svgs = sorted(folder.glob("*.svg"))
     assert svgs, f"no charts in {folder}"
     page = browser.new_page()
