@@ -23,6 +23,7 @@ from simulator.report.paired_words import (
     ci_money,
     clear_changes,
     component_list,
+    machine_waits,
     months_words,
     note_words,
     removed_words,
@@ -105,7 +106,7 @@ def component_outcomes(b: BatchNumbers, variant: str) -> str | None:
     earlier, later = clear_changes(rows)
     if not earlier and not later:
         return None
-    waits = _machine_waits(b, variant)
+    waits = machine_waits(b, b.base, variant)
     parts = []
     if later:
         parts.append(component_list(b, later, "later", waits=waits))
@@ -280,16 +281,6 @@ def _outcome(b: BatchNumbers, variant: str, component: str) -> str | None:
 def _figures(b: BatchNumbers, variants: list[str]) -> pd.DataFrame:
     return held_back_figures(b.tables, variants, component_names=b.component_names,
                              supplier_names=b.supplier_names, currency=b.currency)
-
-
-def _machine_waits(b: BatchNumbers, variant: str) -> dict[str, tuple[str, str]]:
-    """Per component whose machines wait much longer (or shorter) for a supplier slot:
-    the mean wait in days, reference and variant ("46", "166")."""
-    figures = _figures(b, [b.base, variant])
-    changed = notable_changes(figures, b.base, variant, groups=("component",), skip=())
-    changed = changed[changed["key"].str.startswith("slot_wait_mean_days:")]
-    return {str(r["subject"]): (days(r[b.base]), days(r[variant]))
-            for _, r in changed.iterrows()}
 
 
 MONEY_FIELDS = ("budget", "amount", "capex", "unit_value", "cost", "price")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from simulator.report.batch_numbers import BatchNumbers, cell
-from simulator.report.words import finite, money, months, share
+from simulator.report.changes import held_back_figures, notable_changes
+from simulator.report.words import days, finite, money, months, share
 
 MAX_NAMED = 3  # components named in one sentence
 MIN_MONTHS = 0.5  # a change in time to close smaller than this is not named per component
@@ -135,3 +136,19 @@ def component_list(b: BatchNumbers, rows: list[pd.Series], word: str, *,
     text = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
     rest = [b.name(str(r["component"])) for r in rows[MAX_NAMED:]]
     return text + (f"; by less: {', '.join(rest)}" if rest else "")
+
+
+def machine_waits(b: BatchNumbers, reference: str, variant: str, *,
+                  longer_only: bool = False) -> dict[str, tuple[str, str]]:
+    """Per component whose machines wait much longer (or, unless `longer_only`, shorter)
+    for a supplier slot under `variant` than under `reference`: the mean wait in days,
+    reference and variant ("46", "166")."""
+    figures = held_back_figures(b.tables, [reference, variant],
+                                component_names=b.component_names,
+                                supplier_names=b.supplier_names, currency=b.currency)
+    changed = notable_changes(figures, reference, variant, groups=("component",), skip=())
+    changed = changed[changed["key"].str.startswith("slot_wait_mean_days:")]
+    if longer_only:
+        changed = changed[changed[variant] > changed[reference]]
+    return {str(r["subject"]): (days(r[reference]), days(r[variant]))
+            for _, r in changed.iterrows()}

@@ -11,9 +11,11 @@ import pandas as pd
 from simulator.report.batch_numbers import VALUE, BatchNumbers, cell, variant_label
 from simulator.report.findings import OVERALL
 from simulator.report.paired_words import (
+    MAX_NAMED,
     clear_changes,
     closed_shares,
     component_list,
+    machine_waits,
     months_words,
     note_words,
     removed_words,
@@ -67,8 +69,23 @@ def stage_components(b: BatchNumbers, stage: str) -> str | None:
     if earlier:
         parts.append("closes " + component_list(b, earlier, "earlier"))
     if later:
-        parts.append("delays " + component_list(b, later, "later", verb_form=False))
+        # the mechanism where the delayed components' machines wait longer for a slot
+        waits = machine_waits(b, str(later[0]["before"]), str(later[0]["after"]),
+                              longer_only=True)
+        delays = "delays " + component_list(b, later, "later", verb_form=False, waits=waits)
+        if any(str(r["component"]) in waits for r in later[:MAX_NAMED]):
+            delays += CROWDING.get(stage, CROWDING["procurement"])
+        parts.append(delays)
     return f"{cap(STAGE_NAMES.get(stage, stage))} {'; it '.join(parts)}."
+
+
+CROWDING = {
+    "procurement": ", as its extra machine orders queue for the same supplier slots (first "
+                   "come, first served)",
+    "investment": ", as the new plants' tooling orders queue at the same machine-tool "
+                  "suppliers as stage 2's machines (first come, first served)",
+}
+"""Why a stage's delayed components' machines wait longer for a supplier slot."""
 
 
 def shapley_shares(b: BatchNumbers, component: str = ALL) -> str | None:

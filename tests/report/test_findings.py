@@ -227,6 +227,39 @@ def test_stage_gain_gives_months_with_an_interval_or_the_reason_in_words():
     assert stage_components(b, "investment") is None
 
 
+def test_a_stage_that_delays_a_component_names_the_crowded_slots():
+    """New plants' tooling orders take the machine-tool suppliers' slots first come, first
+    served: stage 2's machines for starters then wait far longer, and starters close later
+    (the default case: 2 → 180 days, 1.7 months later)."""
+    gains = pd.DataFrame([
+        _gain("investment", "bearings", 5.3, 4.5, 6.2),
+        _gain("investment", "starters", -1.7, -2.3, -1.2),
+        _gain("investment", "lighting", -0.9, -1.4, -0.4)])
+    machines = pd.DataFrame([
+        {"variant": v, "component": c, "machines_ordered": 11.0, "slot_wait_mean_days": w}
+        for v, c, w in [("sharing+procurement", "starters", 2.0),
+                        ("sharing+procurement+investment", "starters", 180.0),
+                        ("sharing+procurement", "lighting", 40.0),
+                        ("sharing+procurement+investment", "lighting", 41.0),
+                        ("sharing+procurement", "bearings", 2.0),
+                        ("sharing+procurement+investment", "bearings", 132.0)]])
+    variants = ["sharing", "sharing+procurement", "sharing+procurement+investment"]
+    b = BatchNumbers(END, "stages", {"stage_gains": gains, "component_waits": machines},
+                     variants, component_names={"starters": "Starters and generators"})
+    assert stage_components(b, "investment") == (
+        "Stage 3 (new plants) closes bearings 5.3 months earlier on average (95% CI 4.5 to "
+        "6.2); it delays starters and generators by 1.7 months on average (95% CI 1.2 to "
+        "2.3; its machines wait 2 → 180 days for a supplier slot) and lighting by 0.9 (0.4 "
+        "to 1.4), as the new plants' tooling orders queue at the same machine-tool suppliers "
+        "as stage 2's machines (first come, first served).")
+    # without a longer wait for the delayed components, no mechanism is claimed
+    calm = machines.assign(slot_wait_mean_days=machines["slot_wait_mean_days"].where(
+        machines["component"] != "starters", 2.0))
+    b = BatchNumbers(END, "stages", {"stage_gains": gains, "component_waits": calm},
+                     variants, component_names={"starters": "Starters and generators"})
+    assert "queue" not in (stage_components(b, "investment") or "")
+
+
 def test_months_without_a_clear_direction_say_both_ends():
     diffs = pd.DataFrame([{"variant": "v", "reference": "base", "component": "all",
                            "metric": "restricted_mean_close", "earlier_months": 0.4,
