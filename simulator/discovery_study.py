@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +28,8 @@ from simulator.report.sensitivity import PLAIN_STYLE
 from simulator.results import (
     ANALYSIS_FOLDER,
     CHARTS_FOLDER,
-    new_staging_folder,
     put_in_place,
+    staging_folder,
     write_summary,
 )
 
@@ -74,8 +73,7 @@ def run_discovery(results: Path | str, where: str, *, out: Path | str | None = N
                        f"{condition.value:g}")
     result = DiscoveryResult(found, box_words(found, condition_words, unit_factors=units))
     target = Path(out) if out is not None else results / f"discovery-{_slug(str(condition))}"
-    staging = new_staging_folder(target)
-    try:
+    with staging_folder(target) as staging:
         found.trajectory.to_parquet(staging / "trajectory.parquet", index=False)
         found.limits.to_parquet(staging / "box.parquet", index=False)
         summary = {"condition": str(condition), "words": result.words,
@@ -89,9 +87,6 @@ def run_discovery(results: Path | str, where: str, *, out: Path | str | None = N
         if report:
             _report(staging, result, condition_words)
         put_in_place(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     result.out_dir = target
     return result
 

@@ -14,7 +14,6 @@ these functions: `run`, `run_stages`, `run_compare`, `run_sweep`, `run_variants`
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,9 +49,9 @@ from simulator.lifeline import stop_signals_interrupt
 from simulator.results import (
     CHARTS_FOLDER,
     RunResult,
-    new_staging_folder,
     put_in_place,
     release_memory,
+    staging_folder,
     write_analysis,
     write_extra,
     write_scenario,
@@ -179,15 +178,11 @@ def write_results(result: RunResult, out: Path | str, *, charts: bool = True,
         If `out` exists and is not an empty folder (results are never overwritten).
     """
     out = Path(out)
-    staging = new_staging_folder(out)
-    try:
+    with staging_folder(out) as staging:
         write_tables(result, staging)
         if not result.summary:
             analyse(result)
         _finish(result, staging, out, charts=charts, report=report)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out
 
 
@@ -202,14 +197,10 @@ def _write_study(study: Study, n: int, store: ChunkStore, out: Path, *, charts: 
                  report: bool) -> RunResult:
     """The results folder from the saved chunks: merged in a staging folder, analysed,
     drawn, reported, renamed into place. The staging folder goes on failure."""
-    staging = new_staging_folder(out)
-    try:
+    with staging_folder(out) as staging:
         result = assemble_on_disk(study.variants, n, store, staging, base=study.base)
         analyse(_described(result, study))
         _finish(result, staging, out, charts=charts, report=report)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return result
 
 

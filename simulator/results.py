@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Callable, Mapping
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -197,6 +199,19 @@ def new_staging_folder(out_dir: Path | str) -> Path:
     staging = tmp_sibling(out_dir, secrets.token_hex(4))
     staging.mkdir()
     return staging
+
+
+@contextmanager
+def staging_folder(out_dir: Path | str) -> Iterator[Path]:
+    """`new_staging_folder(out_dir)` for the block to write into (and end with
+    `put_in_place`); deleted if the block fails or is stopped, so nothing half-written
+    stays behind."""
+    staging = new_staging_folder(out_dir)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def put_in_place(staging: Path, out_dir: Path) -> Path:

@@ -10,7 +10,6 @@ replication), `analysis/sensitivity.parquet`, `analysis/outcome_means.parquet`,
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,8 +34,8 @@ from simulator.lifeline import stop_signals_interrupt
 from simulator.results import (
     ANALYSIS_FOLDER,
     CHARTS_FOLDER,
-    new_staging_folder,
     put_in_place,
+    staging_folder,
     write_scenario,
     write_summary,
 )
@@ -140,8 +139,7 @@ def factor_table(experiment: SensitivityExperiment) -> pd.DataFrame:
 def write_sensitivity(result: SensitivityResult, out: Path, *, charts: bool = True,
                       report: bool = True) -> Path:
     """The results folder, written in a staging folder and renamed into place."""
-    staging = new_staging_folder(out)
-    try:
+    with staging_folder(out) as staging:
         result.points.to_parquet(staging / "points.parquet", index=False)
         result.per_replication.to_parquet(staging / "outcomes.parquet", index=False)
         analysis = staging / ANALYSIS_FOLDER
@@ -159,9 +157,6 @@ def write_sensitivity(result: SensitivityResult, out: Path, *, charts: bool = Tr
 
             write_sensitivity_report(staging, result)
         put_in_place(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     result.out_dir = out
     return out
 

@@ -360,10 +360,11 @@ def _draw_earlier_bars(ax: Axes, part: pd.DataFrame, y: np.ndarray, pitch: float
 
 def _earlier_text(row: Any) -> str:
     """A gains row's words in the numbers column, as wrapped there."""
-    note = str(getattr(row, "note", "") or "")
+    note = getattr(row, "note", "")
     return textwrap.fill(_earlier_words(row.earlier_months, row.earlier_months_low,
                                         row.earlier_months_high,
-                                        "" if note == "nan" else note), GAINS_WORDS_WIDTH)
+                                        note if isinstance(note, str) else ""),
+                         GAINS_WORDS_WIDTH)
 
 
 def _earlier_words(value: float, low: float, high: float, note: str) -> str:

@@ -92,6 +92,10 @@ def chunk_table(variant: Variant, name: str, columns: Columns) -> pa.Table:
         return arrow_table(finish_chunk(variant, name, columns))
 
 
+TEXT = pa.large_string()
+"""How text columns are stored (what pandas' string columns become in Arrow)."""
+
+
 class _NotPlain(Exception):
     """A column `_direct_table` does not build (the pandas way is taken)."""
 
@@ -111,23 +115,17 @@ def _direct_table(variant: Variant, name: str, columns: Columns) -> pa.Table:
     days_column, date_name, after = _DATE_AT.get(name, ("", "", 0))
     date_dtypes: dict[str, str] = {}
     for key, values in columns.items():
-        if key == days_column:
-            start = dt.date.fromisoformat(str(variant.scenario.scenario.start)[:10])
-            days = np.asarray(values, dtype=float)
-            if after:
-                arrays[key] = _plain_array(values)
-            arrays[date_name] = _date_array(start, np.floor(days) if after else days)
-            date_dtypes[date_name] = "datetime64[s]"
-            if not after:
-                arrays[key] = _plain_array(values)
-        else:
+        if key != days_column:
             arrays[key] = _plain_array(values)
+            continue
+        start = dt.date.fromisoformat(str(variant.scenario.scenario.start)[:10])
+        days = np.asarray(values, dtype=float)
+        pair = [(key, _plain_array(values)),
+                (date_name, _date_array(start, np.floor(days) if after else days))]
+        arrays.update(pair if after else pair[::-1])
+        date_dtypes[date_name] = "datetime64[s]"
     table = pa.table(arrays)
     return table.replace_schema_metadata({DATE_DTYPES_KEY: json.dumps(date_dtypes).encode()})
-
-
-TEXT = pa.large_string()
-"""How text columns are stored (what pandas' string columns become in Arrow)."""
 
 
 _PLAIN_DTYPES = (np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_))
